@@ -1,0 +1,34 @@
+# The two commands a council's IT team needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+export CME_HOME ?= $(CURDIR)/.cme
+export CME_PORT ?= 4200
+
+.PHONY: run test lint venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start the product: migrate, Prefect server on 127.0.0.1:$(CME_PORT), deployments served.
+run: $(STAMP)
+	$(BIN)/python -m launcher
+
+## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+clean:
+	rm -rf $(VENV) .cme
