@@ -2,13 +2,22 @@
 
 It is the `cme-case` deployment's parameter, so it must render as a usable Prefect form: flat, a
 description on every field, enums for choices, no unions of models.
+
+Cross-field rules are field validators that read the fields declared before them (`info.data`), so
+every error's location is the field at fault and its message names that field too. The field order
+is therefore part of the rules: `received_on` and `referrer_type` come first.
+
+"Today" is never read from the clock here: pass it as validation context (`validate_referral`), as
+the flow does. Without it the "received_on is not in the future" check is skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from models.enums import (
     AgencyKind,
@@ -18,12 +27,27 @@ from models.enums import (
     SafeguardingIndicator,
     Sex,
 )
+from models.postcode import normalise_uk_postcode
+from models.school_age import (
+    compulsory_school_age_start,
+    is_of_compulsory_school_age,
+    school_leaving_date,
+)
+
+_SCHOOL_REFERRERS = frozenset({ReferrerType.SCHOOL, ReferrerType.SCHOOL_DELETION_RETURN})
+
+
+def _blank_to_none(value: Any) -> Any:
+    """A cleared form field arrives as "" (or spaces): record it as not given."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
 
 
 class ParentCarer(BaseModel):
     """A parent or carer the child lives with or who has parental responsibility."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200, description="Full name.")
     relationship: Relationship = Field(description="Relationship to the child.")
@@ -32,6 +56,11 @@ class ParentCarer(BaseModel):
     )
     phone: str | None = Field(default=None, max_length=40, description="Telephone number.")
     email: str | None = Field(default=None, max_length=200, description="Email address.")
+
+    @field_validator("address", "phone", "email", mode="before")
+    @classmethod
+    def _optional_text_blank_is_none(cls, value: Any) -> Any:
+        return _blank_to_none(value)
 
 
 class Referral(BaseModel):
@@ -46,16 +75,28 @@ class Referral(BaseModel):
         title="Referrer type", description="Who is referring. Anonymous referrals are accepted."
     )
     agency_kind: AgencyKind | None = Field(
-        default=None, title="Agency", description="Which agency, when an agency refers."
+        default=None,
+        title="Agency",
+        description="Which agency, when an agency refers (required then, and only then).",
+        validate_default=True,
     )
     referrer_name: str | None = Field(
-        default=None, max_length=200, description="Referrer's name (leave empty if anonymous)."
+        default=None,
+        max_length=200,
+        description="Referrer's name (must be empty if anonymous).",
+        validate_default=True,
     )
     referrer_organisation: str | None = Field(
-        default=None, max_length=200, description="Referrer's organisation, if any."
+        default=None,
+        max_length=200,
+        description="Referrer's organisation, if any (must be empty if anonymous).",
+        validate_default=True,
     )
     referrer_contact: str | None = Field(
-        default=None, max_length=200, description="Referrer's phone or email."
+        default=None,
+        max_length=200,
+        description="Referrer's phone or email (must be empty if anonymous).",
+        validate_default=True,
     )
     child_forenames: str = Field(
         min_length=1, max_length=200, title="Child's forenames", description="Legal forenames."
@@ -69,7 +110,8 @@ class Referral(BaseModel):
         description="Other names the child is known by, including previous names.",
     )
     child_date_of_birth: date = Field(
-        title="Date of birth", description="Must make the child of compulsory school age."
+        title="Date of birth",
+        description="Must make the child of compulsory school age on the referral date.",
     )
     child_sex: Sex = Field(title="Sex", description="As recorded by the referrer.")
     child_upn: str | None = Field(
@@ -85,7 +127,8 @@ class Referral(BaseModel):
         min_length=5, max_length=8, description="UK postcode of that address, e.g. AL1 3ER."
     )
     date_moved_in: date | None = Field(
-        default=None, description="When the child moved to that address, if known."
+        default=None,
+        description="When the child moved to that address, if known (not after the referral date).",
     )
     parents: list[ParentCarer] = Field(
         default_factory=list, title="Parents and carers", description="Zero or more."
@@ -100,11 +143,16 @@ class Referral(BaseModel):
         pattern=r"^[0-9]{6}$",
     )
     date_last_attended: date | None = Field(
-        default=None, description="The last day the child attended that school."
+        default=None,
+        description="The last day the child attended that school (not after the referral date).",
     )
     deletion_ground: DeletionGround | None = Field(
         default=None,
-        description="When a school refers: the reg 9(1) ground on which the pupil was deleted.",
+        description=(
+            "When a school refers: the reg 9(1) ground on which the pupil was deleted "
+            "(required for a school deletion return)."
+        ),
+        validate_default=True,
     )
     destination_school: str | None = Field(
         default=None, max_length=200, description="Stated destination school, if any."
@@ -123,6 +171,115 @@ class Referral(BaseModel):
         default=None, max_length=5000, description="Why you are concerned, in your own words."
     )
 
+    @field_validator(
+        "referrer_name",
+        "referrer_organisation",
+        "referrer_contact",
+        "child_upn",
+        "last_school_name",
+        "last_school_urn",
+        "destination_school",
+        "destination_local_authority",
+        "destination_country",
+        "concerns",
+        mode="before",
+    )
+    @classmethod
+    def _optional_text_blank_is_none(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("received_on")
+    @classmethod
+    def _received_on_not_after_today(cls, value: date, info: ValidationInfo) -> date:
+        today = info.context.get("today") if isinstance(info.context, Mapping) else None
+        if isinstance(today, date) and value > today:
+            raise ValueError(f"received_on: {value} is after today ({today})")
+        return value
+
+    @field_validator("agency_kind")
+    @classmethod
+    def _agency_kind_only_for_agencies(
+        cls, value: AgencyKind | None, info: ValidationInfo
+    ) -> AgencyKind | None:
+        referrer_type = info.data.get("referrer_type")
+        if referrer_type is None:  # referrer_type itself failed and is reported there
+            return value
+        if referrer_type is ReferrerType.AGENCY and value is None:
+            raise ValueError("agency_kind: required when referrer_type is agency")
+        if referrer_type is not ReferrerType.AGENCY and value is not None:
+            raise ValueError(
+                f"agency_kind: must be empty unless referrer_type is agency "
+                f"(referrer_type is {referrer_type})"
+            )
+        return value
+
+    @field_validator("referrer_name", "referrer_organisation", "referrer_contact")
+    @classmethod
+    def _anonymous_referral_has_no_identity(
+        cls, value: str | None, info: ValidationInfo
+    ) -> str | None:
+        if value is not None and info.data.get("referrer_type") is ReferrerType.ANONYMOUS:
+            raise ValueError(f"{info.field_name}: must be empty for an anonymous referral")
+        return value
+
+    @field_validator("child_date_of_birth")
+    @classmethod
+    def _child_of_compulsory_school_age(cls, value: date, info: ValidationInfo) -> date:
+        received_on = info.data.get("received_on")
+        if received_on is None:
+            return value
+        if value > received_on:
+            raise ValueError(
+                f"child_date_of_birth: {value} is after the referral date ({received_on})"
+            )
+        if not is_of_compulsory_school_age(value, on=received_on):
+            raise ValueError(
+                f"child_date_of_birth: child is not of compulsory school age on {received_on} "
+                f"(compulsory school age runs from {compulsory_school_age_start(value)} "
+                f"to {school_leaving_date(value)})"
+            )
+        return value
+
+    @field_validator("postcode", mode="before")
+    @classmethod
+    def _postcode_is_uk_and_normalised(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # the str type check reports it
+        try:
+            return normalise_uk_postcode(value)
+        except ValueError as error:
+            raise ValueError(f"postcode: {error}") from None
+
+    @field_validator("date_moved_in", "date_last_attended")
+    @classmethod
+    def _not_after_referral_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        received_on = info.data.get("received_on")
+        if value is not None and received_on is not None and value > received_on:
+            raise ValueError(
+                f"{info.field_name}: {value} is after the referral date ({received_on})"
+            )
+        return value
+
+    @field_validator("deletion_ground")
+    @classmethod
+    def _deletion_ground_only_from_schools(
+        cls, value: DeletionGround | None, info: ValidationInfo
+    ) -> DeletionGround | None:
+        referrer_type = info.data.get("referrer_type")
+        if referrer_type is None:
+            return value
+        if referrer_type is ReferrerType.SCHOOL_DELETION_RETURN and value is None:
+            raise ValueError(
+                "deletion_ground: required when referrer_type is school_deletion_return "
+                "(reg 13(4), SI 2024/208)"
+            )
+        if referrer_type not in _SCHOOL_REFERRERS and value is not None:
+            raise ValueError(
+                "deletion_ground: must be empty unless referrer_type is school or "
+                f"school_deletion_return (referrer_type is {referrer_type})"
+            )
+        return value
+
     @property
     def is_anonymous(self) -> bool:
         return self.referrer_type is ReferrerType.ANONYMOUS
@@ -130,3 +287,8 @@ class Referral(BaseModel):
     @property
     def needs_immediate_escalation(self) -> bool:
         return bool(self.safeguarding_indicators)
+
+
+def validate_referral(data: Mapping[str, Any], *, today: date) -> Referral:
+    """Validate a referral, including that it was not received after `today`."""
+    return Referral.model_validate(dict(data), context={"today": today})

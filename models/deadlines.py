@@ -1,0 +1,178 @@
+"""The deadline table: each case step's clock (unit, length, basis, source) and its due date.
+
+The periods are configuration (config/calendar.toml, DESIGN.md decision 7); this module fixes only
+what the statute fixes: the s437(2) and s438 periods may not be shorter than 15 days.
+Sources: cme-domain.md sections 1.5, 1.6 (statute) and 6.3 (local targets).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from models.calendar import (
+    DEFAULT_SERVICE_RULES,
+    BankHolidays,
+    SchoolCalendar,
+    SchoolTerms,
+    ServiceMethod,
+    ServiceRule,
+    Term,
+    add_school_days,
+    add_working_days,
+    calendar_days_beginning_with,
+)
+
+
+class DeadlineStep(StrEnum):
+    """The clocks a case runs, one per step, named as the deadline table names them."""
+
+    REFERRAL_CHECK = "referral_check"
+    REASONABLE_ENQUIRIES = "reasonable_enquiries"
+    HOME_VISIT = "home_visit"
+    LA_ACKNOWLEDGEMENT = "la_acknowledgement"
+    EDUCATION_ENQUIRY_DECISION = "education_enquiry_decision"
+    S437_NOTICE_RESPONSE = "s437_notice_response"
+    S438_PARENT_CHOICE = "s438_parent_choice"
+    SAO_SERVICE = "sao_service"
+    SAO_COMPLIANCE = "sao_compliance"
+    ESO_CONSIDERATION = "eso_consideration"
+    LEGAL_REFERRAL = "legal_referral"
+    PROSECUTION_OUTCOME = "prosecution_outcome"
+    PERIODIC_REVIEW = "periodic_review"
+
+
+class DeadlineUnit(StrEnum):
+    CALENDAR_DAYS_BEGINNING_WITH_SERVICE = "calendar_days_beginning_with_service"
+    WORKING_DAYS = "working_days"
+    SCHOOL_DAYS = "school_days"
+    CALENDAR_DAYS = "calendar_days"
+
+
+# EA 1996 s437(2): "not less than 15 days beginning with the day on which it is served"; s438: 15
+# days beginning with the day the notice of intention is served. A shorter period would make the
+# notice, and every step after it, unlawful.
+STATUTORY_MINIMUM_DAYS: Mapping[DeadlineStep, int] = {
+    DeadlineStep.S437_NOTICE_RESPONSE: 15,
+    DeadlineStep.S438_PARENT_CHOICE: 15,
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeadlineRule(_Frozen):
+    """One clock: ``amount`` ``unit``s from its start event."""
+
+    unit: DeadlineUnit
+    amount: int = Field(gt=0)
+    basis: Literal["statutory", "local target"]
+    start_event: str = Field(min_length=1, description="What starts the clock.")
+    source: str = Field(min_length=1)
+
+
+class DeadlineTable(RootModel[dict[DeadlineStep, DeadlineRule]]):
+    """Every step's rule. All steps are required, so a flow never meets a missing clock."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _complete_and_lawful(self) -> Self:
+        missing = [step.value for step in DeadlineStep if step not in self.root]
+        if missing:
+            raise ValueError(f"deadlines: missing steps {', '.join(missing)}")
+        for step, minimum in STATUTORY_MINIMUM_DAYS.items():
+            rule = self.root[step]
+            if rule.unit is not DeadlineUnit.CALENDAR_DAYS_BEGINNING_WITH_SERVICE:
+                raise ValueError(
+                    f"{step.value}: unit must be calendar_days_beginning_with_service (the "
+                    f"statute counts days beginning with the day served), got {rule.unit.value}"
+                )
+            if rule.amount < minimum:
+                raise ValueError(
+                    f"{step.value}: amount {rule.amount} is below the statutory minimum of "
+                    f"{minimum} days beginning with the day served (EA 1996 ss437(2), 438)"
+                )
+            if rule.basis != "statutory":
+                raise ValueError(f"{step.value}: basis must be 'statutory', got {rule.basis!r}")
+        return self
+
+    def __getitem__(self, step: DeadlineStep) -> DeadlineRule:
+        return self.root[step]
+
+
+class CalendarConfig(BaseModel):
+    """Everything a clock needs: bank holidays, term dates, service rules and the deadline table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    bank_holidays: BankHolidays
+    school_calendar: SchoolCalendar
+    service_rules: Mapping[ServiceMethod, ServiceRule]
+    deadlines: DeadlineTable
+
+
+def due_date(
+    rule: DeadlineRule,
+    start: date,
+    *,
+    bank_holidays: BankHolidays,
+    school_calendar: SchoolCalendar,
+    school_urn: str | None = None,
+) -> date:
+    """The last day on which the step is on time, counted from ``start`` in the rule's unit.
+
+    Periods beginning with service count ``start`` as day 1 (pass the deemed service date);
+    every other unit starts counting the day after ``start``.
+    """
+    match rule.unit:
+        case DeadlineUnit.CALENDAR_DAYS_BEGINNING_WITH_SERVICE:
+            return calendar_days_beginning_with(start, rule.amount)
+        case DeadlineUnit.WORKING_DAYS:
+            return add_working_days(start, rule.amount, bank_holidays)
+        case DeadlineUnit.SCHOOL_DAYS:
+            return add_school_days(start, rule.amount, school_calendar, school_urn)
+        case DeadlineUnit.CALENDAR_DAYS:
+            return start + timedelta(days=rule.amount)
+
+
+class _SchoolCalendarFile(_Frozen):
+    terms: tuple[Term, ...]
+    schools: dict[str, SchoolTerms] = Field(default_factory=dict)
+
+
+class _CalendarFile(_Frozen):
+    """The shape of config/calendar.toml, so a validation error carries its path in the file."""
+
+    school_calendar: _SchoolCalendarFile
+    service: dict[ServiceMethod, ServiceRule] = Field(default_factory=dict)
+    deadlines: DeadlineTable
+
+
+def load_calendar_config(path: Path) -> CalendarConfig:
+    """Read term dates, service rules and the deadline table from a TOML file.
+
+    Raises ``pydantic.ValidationError`` whose location and message name the offending entry (for
+    example ``s437_notice_response: amount 14 is below the statutory minimum ...``).
+    Service rules not in the file keep their defaults (``DEFAULT_SERVICE_RULES``).
+    """
+    with path.open("rb") as handle:
+        parsed = _CalendarFile.model_validate(tomllib.load(handle))
+    terms = parsed.school_calendar.terms
+    years = {year for term in terms for year in range(term.first_day.year, term.last_day.year + 1)}
+    bank_holidays = BankHolidays(sorted(years))
+    return CalendarConfig(
+        bank_holidays=bank_holidays,
+        school_calendar=SchoolCalendar(
+            terms=terms, bank_holidays=bank_holidays, schools=parsed.school_calendar.schools
+        ),
+        service_rules={**DEFAULT_SERVICE_RULES, **parsed.service},
+        deadlines=parsed.deadlines,
+    )

@@ -1,0 +1,71 @@
+"""UK postcode normalisation and rejection (standard format only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.postcode import normalise_uk_postcode, outward_code, sector
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("al13er", "AL1 3ER"),
+        ("AL1 3ER", "AL1 3ER"),
+        ("  al9   7ta ", "AL9 7TA"),
+        ("m1 1ae", "M1 1AE"),  # A9
+        ("b338th", "B33 8TH"),  # A99
+        ("cr2 6xh", "CR2 6XH"),  # AA9
+        ("dn551pt", "DN55 1PT"),  # AA99
+        ("w1a 1aa", "W1A 1AA"),  # A9A
+        ("ec1a1bb", "EC1A 1BB"),  # AA9A
+    ],
+)
+def test_normalise_uppercases_and_puts_one_space_before_inward_code_when_given(
+    raw: str, expected: str
+) -> None:
+    assert normalise_uk_postcode(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "AL1",  # outward code only
+        "AL1 3E",  # inward code too short
+        "AL1 3ERX",  # too long
+        "QL1 3ER",  # Q never starts a postcode
+        "AI1 3ER",  # I never second
+        "AL1 3CR",  # C never in the inward code
+        "AL1-3ER",
+        "A L1 3ER",  # space inside the outward code
+        "12345",
+        "GIR 0AA",  # non-standard, out of scope
+    ],
+)
+def test_normalise_rejects_with_reason_when_not_a_standard_postcode(raw: str) -> None:
+    with pytest.raises(ValueError, match="is not a valid UK postcode") as caught:
+        normalise_uk_postcode(raw)
+    assert repr(raw) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_outward", "expected_sector"),
+    [
+        ("al97ta", "AL9", "AL9 7"),
+        ("SG12 0AA", "SG12", "SG12 0"),
+        ("ec1a 1bb", "EC1A", "EC1A 1"),
+    ],
+)
+def test_outward_code_and_sector_when_postcode_is(
+    raw: str, expected_outward: str, expected_sector: str
+) -> None:
+    assert outward_code(raw) == expected_outward
+    assert sector(raw) == expected_sector
+
+
+def test_outward_code_and_sector_raise_when_postcode_invalid() -> None:
+    with pytest.raises(ValueError, match="not a valid UK postcode"):
+        outward_code("AL1")
+    with pytest.raises(ValueError, match="not a valid UK postcode"):
+        sector("AL1")
