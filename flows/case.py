@@ -1,0 +1,294 @@
+"""One Children Missing Education case, from referral to closure.
+
+The LA must establish the identities of children in its area who are not registered pupils and not
+receiving suitable education (Education Act 1996 s436A), and act under ss437-443 and s447 until each
+is back in education. Each stage below is one function; officers decide through typed forms on a
+suspended run, and a resumed run replays from the top, skipping every stage the case database
+records as finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from itertools import count
+
+from prefect import flow
+
+from flows.decisions import decide
+from models.case import CaseHandle, StageResult, closed, next_stage
+from models.deadlines import DeadlineStep
+from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.extracts import ExtractFinding
+from models.forms import (
+    EsoConsideration,
+    HomeVisitFinding,
+    HomeVisitRecord,
+    LaAcknowledgement,
+    PeriodicReview,
+    ProsecutionOutcome,
+    ReasonableEnquiries,
+    ReviewOutcome,
+    S437NoticeService,
+    S437Response,
+    S438NoticeOfIntention,
+    SaoCompliance,
+    SaoService,
+    WhereaboutsUnknown,
+)
+from models.referral import Referral
+from tasks.handoffs import hand_to_ehe_team, notify_other_authority, refer_to_legal_services
+from tasks.notices import record_notice_served
+from tasks.opening import label_flow_run, open_case
+from tasks.recording import (
+    begin_stage,
+    finish_stage,
+    recorded_stage_result,
+    set_case_status,
+    set_stage_clock,
+)
+from tasks.runtime import runtime
+from tasks.screening import check_data_extracts, screen_safeguarding
+from tasks.summary import publish_case_summary
+
+StageFunction = Callable[[CaseHandle, Referral, date | None], StageResult]
+
+
+def referral_check(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """Safeguarding screen, data extracts, then the officer's reasonable enquiries (s436A;
+    DfE CME statutory guidance). A child on a roll or the EHE register is not missing education."""
+    screen_safeguarding(case, referral)
+    match = check_data_extracts(case, referral)
+    if match.finding is ExtractFinding.ON_ROLL:
+        return closed(ClosureOutcome.FOUND_ON_ROLL)
+    if match.finding is ExtractFinding.ON_EHE_REGISTER:
+        hand_to_ehe_team(case, Stage.REFERRAL_CHECK, "on the EHE register")
+        return closed(ClosureOutcome.ELECTIVE_HOME_EDUCATION)
+    enquiries = decide(
+        case,
+        Stage.REFERRAL_CHECK,
+        "reasonable-enquiries",
+        ReasonableEnquiries,
+        ask="Record the reasonable enquiries made and what each found.",
+        due_on=due,
+    )
+    if outcome := enquiries.closes_case():
+        return closed(outcome)
+    return next_stage(Stage.HOME_VISIT)
+
+
+def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """Visit until the child is found or the configured visits are spent; then whereabouts are
+    unknown and the case is referred to police and children's social care and kept under review."""
+    visits = runtime().config.process.max_home_visits
+    for visit in range(1, visits + 1):
+        record = decide(
+            case,
+            Stage.HOME_VISIT,
+            f"visit-{visit}",
+            HomeVisitRecord,
+            ask=f"Record home visit {visit} of up to {visits} and what it found.",
+            due_on=due,
+        )
+        if record.finding is HomeVisitFinding.NO_CONTACT:
+            continue
+        if record.finding is HomeVisitFinding.MOVED_TO_OTHER_LA:
+            return moved_to_other_authority(case, record)
+        if record.finding is HomeVisitFinding.ELECTIVE_HOME_EDUCATION:
+            hand_to_ehe_team(case, Stage.HOME_VISIT, "found electively home educated at a visit")
+        if outcome := record.closes_case():
+            return closed(outcome)
+        return next_stage(Stage.EDUCATION_ENQUIRY)
+    decide(
+        case,
+        Stage.HOME_VISIT,
+        "whereabouts-unknown",
+        WhereaboutsUnknown,
+        ask="Whereabouts unknown: record the police and social care referrals and the S2S search.",
+        due_on=due,
+    )
+    return next_stage(Stage.PERIODIC_REVIEW)
+
+
+def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> StageResult:
+    """Notify the receiving authority and close when it acknowledges (cme-domain 2.1)."""
+    assert record.other_local_authority and record.other_local_authority_email
+    notify_other_authority(
+        case, record.other_local_authority, record.other_local_authority_email,
+        record.new_address or "",
+    )  # fmt: skip
+    due = set_stage_clock(
+        case, Stage.HOME_VISIT, DeadlineStep.LA_ACKNOWLEDGEMENT, record.visit_date
+    )
+    decide(
+        case,
+        Stage.HOME_VISIT,
+        "la-acknowledgement",
+        LaAcknowledgement,
+        ask=f"Record {record.other_local_authority}'s acknowledgement of our notice.",
+        due_on=due,
+    )
+    return closed(ClosureOutcome.MOVED_TO_OTHER_LA)
+
+
+def periodic_review(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """Whereabouts unknown: the case stays open and is reviewed at the configured interval."""
+    set_case_status(case, CaseStatus.UNDER_PERIODIC_REVIEW, "whereabouts unknown")
+    for review in count(1):
+        result = decide(
+            case,
+            Stage.PERIODIC_REVIEW,
+            f"review-{review}",
+            PeriodicReview,
+            ask=f"Periodic review {review}: search again and record what you found.",
+            due_on=due,
+        )
+        if result.outcome is ReviewOutcome.STILL_MISSING:
+            due = set_stage_clock(
+                case, Stage.PERIODIC_REVIEW, DeadlineStep.PERIODIC_REVIEW, result.reviewed_on
+            )
+            continue
+        set_case_status(case, CaseStatus.OPEN, f"periodic review {review}: {result.outcome}")
+        if outcome := result.closes_case():
+            return closed(outcome)
+        return next_stage(Stage.EDUCATION_ENQUIRY)
+    raise AssertionError("unreachable")
+
+
+def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """s437(1): serve notice requiring the parent to satisfy the LA, within not less than 15 days
+    beginning with the day served, that the child is receiving suitable education."""
+    service = decide(
+        case,
+        Stage.EDUCATION_ENQUIRY,
+        "s437-notice",
+        S437NoticeService,
+        ask="Approve and record service of the s437(1) notice.",
+        due_on=due,
+    )
+    if outcome := service.closes_case():
+        return closed(outcome)
+    expires = record_notice_served(
+        case, Stage.EDUCATION_ENQUIRY, DeadlineStep.S437_NOTICE_RESPONSE,
+        "s437_notice", service.service_method, service.served_on, service.period_days,
+    )  # fmt: skip
+    answer = decide(
+        case,
+        Stage.EDUCATION_ENQUIRY,
+        "s437-response",
+        S437Response,
+        ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}).",
+        due_on=expires,
+    )
+    if outcome := answer.closes_case():
+        return closed(outcome)
+    return next_stage(Stage.SAO_NOTICE)
+
+
+def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """s438 notice of intention (15 days for the parent to choose a school), then the School
+    Attendance Order naming the school (s437(3)-(5)), then compliance."""
+    intention = decide(
+        case,
+        Stage.SAO_NOTICE,
+        "s438-notice",
+        S438NoticeOfIntention,
+        ask="Record service of the s438 notice of intention naming the proposed school.",
+        due_on=due,
+    )
+    if outcome := intention.closes_case():
+        return closed(outcome)
+    choice_ends = record_notice_served(
+        case, Stage.SAO_NOTICE, DeadlineStep.S438_PARENT_CHOICE,
+        "s438_notice", intention.service_method, intention.served_on, None,
+    )  # fmt: skip
+    service_due = set_stage_clock(case, Stage.SAO_NOTICE, DeadlineStep.SAO_SERVICE, choice_ends)
+    order = decide(
+        case,
+        Stage.SAO_NOTICE,
+        "sao-service",
+        SaoService,
+        ask=f"Serve the School Attendance Order (the parent's choice period ended {choice_ends}).",
+        due_on=service_due,
+    )
+    if outcome := order.closes_case():
+        return closed(outcome)
+    compliance_due = record_notice_served(
+        case, Stage.SAO_NOTICE, DeadlineStep.SAO_COMPLIANCE,
+        "school_attendance_order", order.service_method, order.served_on, None,
+    )  # fmt: skip
+    compliance = decide(
+        case,
+        Stage.SAO_NOTICE,
+        "sao-compliance",
+        SaoCompliance,
+        ask=f"Has the parent complied with the order naming {order.named_school}?",
+        due_on=compliance_due,
+    )
+    if outcome := compliance.closes_case():
+        return closed(outcome)
+    return next_stage(Stage.PROSECUTION_REFERRAL)
+
+
+def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """s443 offence of failing to comply with an SAO; before proceedings the LA shall consider an
+    Education Supervision Order (s447(1)). Only the LA may prosecute (s446)."""
+    consideration = decide(
+        case,
+        Stage.PROSECUTION_REFERRAL,
+        "eso-consideration",
+        EsoConsideration,
+        ask="Record that an ESO was considered (s447), your decision and its reasons.",
+        due_on=due,
+    )
+    refer_to_legal_services(case, consideration.decision.label, consideration.reasons)
+    outcome_due = set_stage_clock(
+        case, Stage.PROSECUTION_REFERRAL, DeadlineStep.PROSECUTION_OUTCOME, consideration.decided_on
+    )
+    result = decide(
+        case,
+        Stage.PROSECUTION_REFERRAL,
+        "prosecution-outcome",
+        ProsecutionOutcome,
+        ask="Record the outcome of the proceedings.",
+        due_on=outcome_due,
+    )
+    return closed(result.closes_case())
+
+
+STAGES: dict[Stage, StageFunction] = {
+    Stage.REFERRAL_CHECK: referral_check,
+    Stage.HOME_VISIT: home_visit,
+    Stage.EDUCATION_ENQUIRY: education_enquiry,
+    Stage.SAO_NOTICE: sao_notice,
+    Stage.PROSECUTION_REFERRAL: prosecution_referral,
+    Stage.PERIODIC_REVIEW: periodic_review,
+}
+
+
+def run_stage(case: CaseHandle, stage: Stage, referral: Referral) -> Stage | None:
+    """Run one stage, or return what the case database recorded for it; None when closed."""
+    result = recorded_stage_result(case, stage)
+    if result is None:
+        due = begin_stage(case, stage)
+        result = STAGES[stage](case, referral, due)
+        finish_stage(case, stage, result, case.officer_id)
+        publish_case_summary(case)
+    return result.next_stage
+
+
+@flow(
+    name="cme-case",
+    description="One Children Missing Education case (Education Act 1996 s436A-s447).",
+    persist_result=True,
+    result_serializer="json",
+    log_prints=False,
+)
+def cme_case(referral: Referral) -> str:
+    """Open the case, then take it through the statutory stages until it closes."""
+    case = open_case(referral)
+    label_flow_run(case)
+    stage: Stage | None = Stage.REFERRAL_CHECK
+    while stage is not None:
+        stage = run_stage(case, stage, referral)
+    return case.reference

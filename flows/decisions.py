@@ -1,0 +1,76 @@
+"""Waiting for an officer's decision without holding a process.
+
+`decide` suspends the case's flow run with a typed form and an explicit key. The run holds no
+process while it waits; when the officer resumes it, the flow replays from the top and `decide`
+returns the answer. A decision the case database has recorded is returned without asking again.
+Input the server accepted but the model rejects (a malformed date, a cross-field rule) is asked for
+again under a new key, with the error shown; it never fails the run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from typing import TypeVar
+
+from prefect import get_run_logger
+from prefect.flow_runs import suspend_flow_run
+from pydantic import ValidationError
+
+from models.case import CaseHandle
+from models.enums import Stage
+from models.forms import DecisionForm, with_people
+from tasks.recording import has_answer, record_decision, recorded_decision
+from tasks.runtime import runtime
+from tasks.summary import describe_decision, publish_case_summary
+
+F = TypeVar("F", bound=DecisionForm)
+
+
+def decision_key(stage: Stage, step: str) -> str:
+    """The suspend key of one decision: stable across replays and releases."""
+    return f"{stage.value.replace('_', '-')}-{step}"
+
+
+def explain(error: ValidationError) -> str:
+    """The problems without the values typed (they may be personal data and this is logged)."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "form"
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(message if message.startswith(f"{field}:") else f"{field}: {message}")
+    return "; ".join(problems)
+
+
+def decide(
+    case: CaseHandle, stage: Stage, step: str, form: type[F], *, ask: str, due_on: date | None
+) -> F:
+    """Ask the officer for one decision and return it, recorded in the case database."""
+    key = decision_key(stage, step)
+    typed_form = with_people(form, runtime().people)
+    recorded = recorded_decision(case, key)
+    if recorded is not None:
+        return typed_form.model_validate(recorded)
+
+    error: str | None = None
+    for attempt in count():
+        pause_key = key if attempt == 0 else f"{key}-retry-{attempt}"
+        description = ""
+        if not has_answer(pause_key):  # on a replay the answer is there: no need to redescribe
+            description = describe_decision(case, stage, ask, due_on, error)
+            publish_case_summary(case, awaiting=f"{ask} (due {due_on or 'no date set'})")
+        try:
+            answer = suspend_flow_run(
+                wait_for_input=typed_form.with_initial_data(description=description),
+                key=pause_key,
+                timeout=None,
+            )
+        except ValidationError as exc:
+            error = explain(exc)
+            get_run_logger().warning(
+                "%s: answer to %s not accepted: %s", case.reference, key, error
+            )
+            continue
+        record_decision(case, stage, key, str(answer.officer), answer.model_dump(mode="json"))
+        return answer
+    raise AssertionError("unreachable")

@@ -1,0 +1,58 @@
+"""`make run`: migrate the case database, start the Prefect server, serve the deployments.
+
+Runs in the foreground; Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+from launcher.serve import load_declarations
+from launcher.stack import Stack
+from models.settings import load_settings
+from tasks.database import migrate
+
+
+def main() -> int:
+    settings = load_settings()
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    settings.results_dir.mkdir(parents=True, exist_ok=True)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    migrate(settings.case_database_url)
+    stack = Stack(settings=settings, log_dir=settings.state_dir / "logs")
+    try:
+        stack.start_server()
+        stack.start_serving()
+        stack.wait_for_deployments([d["name"] for d in load_declarations()])
+        sys.stdout.write(
+            f"\nCME case automation is running.\n"
+            f"  Prefect UI:     {settings.ui_url}\n"
+            f"  State folder:   {settings.state_dir}\n"
+            f"  Logs:           {settings.state_dir / 'logs'}\n"
+            f"Press Ctrl-C to stop.\n"
+        )
+        sys.stdout.flush()
+        while not stop.wait(1.0):
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None:
+                    sys.stderr.write(f"{name} exited with {process.returncode}; stopping.\n")
+                    return 1
+        return 0
+    finally:
+        sys.stdout.write("Stopping...\n")
+        stack.stop_all()
+        sys.stdout.write("Stopped.\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Serve every deployment declared in prefect.yaml from this process (the embedded default).
+
+prefect.yaml is the one declaration of the deployments: `prefect deploy` reads it for a work pool
+in production, and this module reads it to serve the same deployments on one machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect import Flow, serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.flows import load_flow_from_entrypoint
+
+from models.settings import PROJECT_ROOT
+
+# Flow runs held at once by this process. A case waiting for a person holds none (it is
+# suspended), so this bounds only the stages executing at the same moment.
+SERVE_LIMIT = 8
+
+
+def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:
+    """The deployments section of prefect.yaml."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    deployments: list[dict[str, Any]] = document["deployments"]
+    return deployments
+
+
+def build_deployment(declaration: dict[str, Any]) -> RunnerDeployment:
+    """Turn one prefect.yaml deployment into a deployment this process serves."""
+    flow: Flow[..., Any] = load_flow_from_entrypoint(declaration["entrypoint"])
+    schedules = [
+        {key: value for key, value in schedule.items() if key != "active"}
+        for schedule in declaration.get("schedules") or []
+        if schedule.get("active", True)
+    ]
+    deployment = flow.to_deployment(
+        name=declaration["name"],
+        description=declaration.get("description"),
+        tags=declaration.get("tags") or [],
+        parameters=declaration.get("parameters") or {},
+        version=declaration.get("version"),
+        cron=[s["cron"] for s in schedules if "cron" in s] or None,
+        interval=[s["interval"] for s in schedules if "interval" in s] or None,
+    )
+    assert isinstance(deployment, RunnerDeployment)  # to_deployment is sync when called sync
+    return deployment
+
+
+def main() -> None:
+    deployments = [build_deployment(d) for d in load_declarations()]
+    # pause_on_shutdown=False: a restart must not pause schedules (the escalation sweep) or stop
+    # runs being created while this process is down; they are picked up when it is back.
+    serve(*deployments, limit=SERVE_LIMIT, pause_on_shutdown=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Values the case flow passes between its stages. No personal data: a flow run's results and
+logs carry the case reference, never the child's name or address."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from models.enums import ClosureOutcome, Stage
+
+
+class CaseHandle(BaseModel):
+    """What the flow knows about its case: identifiers and allocation, nothing personal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: int
+    reference: str
+    officer_id: str
+    dspl_area: int | None
+    flow_run_id: UUID | None = None
+
+    @property
+    def artifact_key(self) -> str:
+        """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+        return f"case-{self.reference.lower()}"
+
+
+class StageResult(BaseModel):
+    """How a stage ended: the next stage, or the case's closure outcome (never both)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    next_stage: Stage | None = None
+    closure: ClosureOutcome | None = None
+
+    def encode(self) -> str:
+        if self.closure is not None:
+            return f"closed:{self.closure.value}"
+        if self.next_stage is not None:
+            return f"next:{self.next_stage.value}"
+        raise ValueError("a stage result needs a next stage or a closure")
+
+    @classmethod
+    def decode(cls, text: str) -> StageResult:
+        kind, _, value = text.partition(":")
+        if kind == "closed":
+            return cls(closure=ClosureOutcome(value))
+        if kind == "next":
+            return cls(next_stage=Stage(value))
+        raise ValueError(f"stage outcome {text!r} is not 'closed:<outcome>' or 'next:<stage>'")
+
+
+def next_stage(stage: Stage) -> StageResult:
+    return StageResult(next_stage=stage)
+
+
+def closed(outcome: ClosureOutcome) -> StageResult:
+    return StageResult(closure=outcome)

@@ -1,0 +1,79 @@
+"""Matching a referred child against the council's data extracts (pupil roll, EHE register).
+
+Exact matching on normalised name (or a known alias) and date of birth: a match closes a case, so
+it must be certain. Fuzzy matching with a confidence score belongs to intake, where near matches go
+to a person for review.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from models.enums import LabelledEnum
+from models.referral import Referral
+
+
+class ExtractFinding(LabelledEnum):
+    NOT_FOUND = "not_found"
+    ON_ROLL = "on_roll"
+    ON_EHE_REGISTER = "on_ehe_register"
+
+
+class ExtractMatch(BaseModel):
+    """What the extracts said; carries the school, never the child."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: ExtractFinding
+    school_name: str | None = None
+    school_urn: str | None = None
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and spacing do not distinguish two children."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    letters = "".join(c for c in decomposed if c.isalnum() or c.isspace())
+    return " ".join(letters.lower().split())
+
+
+def names_of(referral: Referral) -> set[str]:
+    """The child's legal name and every alias, normalised."""
+    names = {normalise_name(f"{referral.child_forenames} {referral.child_surname}")}
+    names.update(normalise_name(alias) for alias in referral.child_aliases if alias.strip())
+    return names
+
+
+def _matches(row: Mapping[str, str], names: set[str], date_of_birth: date) -> bool:
+    row_name = normalise_name(f"{row.get('forenames', '')} {row.get('surname', '')}")
+    return row_name in names and row.get("date_of_birth", "").strip() == date_of_birth.isoformat()
+
+
+def find_in_rows(rows: Iterable[Mapping[str, str]], referral: Referral) -> Mapping[str, str] | None:
+    names = names_of(referral)
+    for row in rows:
+        if _matches(row, names, referral.child_date_of_birth):
+            return row
+    return None
+
+
+def match_extracts(
+    referral: Referral,
+    *,
+    pupil_roll: Iterable[Mapping[str, str]],
+    ehe_register: Iterable[Mapping[str, str]],
+) -> ExtractMatch:
+    """The roll first (a child on a roll is not missing education), then the EHE register."""
+    on_roll = find_in_rows(pupil_roll, referral)
+    if on_roll is not None:
+        return ExtractMatch(
+            finding=ExtractFinding.ON_ROLL,
+            school_name=on_roll.get("school_name") or None,
+            school_urn=on_roll.get("school_urn") or None,
+        )
+    if find_in_rows(ehe_register, referral) is not None:
+        return ExtractMatch(finding=ExtractFinding.ON_EHE_REGISTER)
+    return ExtractMatch(finding=ExtractFinding.NOT_FOUND)

@@ -1,0 +1,489 @@
+"""The officer's decision forms: one RunInput per statutory decision, rendered by the Prefect UI.
+
+Rules that keep the generated forms usable (style-anchors B.2): flat fields, titles and descriptions
+on every field, every choice an enum of two or more members, no unions of models. Cross-field rules
+are model validators: the server cannot check them, so a breach comes back to the flow as a
+ValidationError and the officer is asked again with the error shown (see flows/decisions.py).
+
+Each form has an `officer` field; `with_people` narrows it to the configured team so it renders as a
+drop-down. Identity is attested, not authenticated: Prefect OSS records no user on a resume.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Self, TypeVar, cast
+
+from prefect.input import RunInput
+from pydantic import Field, create_model, model_validator
+
+from models.calendar import ServiceMethod
+from models.enums import ClosureOutcome, LabelledEnum
+
+OFFICER_FIELD_DESCRIPTION = "You: the person recording this decision (from the configured team)."
+
+
+class EnquiryResult(LabelledEnum):
+    NOT_MADE = "not_made"
+    NO_TRACE = "no_trace"
+    INFORMATION_FOUND = "information_found"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class DecisionForm(RunInput):
+    """Common to every decision: who decides, and a way to close the case at any stage."""
+
+    officer: str = Field(title="Officer", description=OFFICER_FIELD_DESCRIPTION)
+
+    def closes_case(self) -> ClosureOutcome | None:
+        """The closure outcome this decision ends the case with, if any."""
+        return None
+
+
+def _require(condition: bool, field: str, problem: str) -> None:
+    if not condition:
+        raise ValueError(f"{field}: {problem}")
+
+
+class _Closable(DecisionForm):
+    closure_outcome: ClosureOutcome | None = Field(
+        default=None,
+        title="Closure outcome",
+        description="Only when closing the case: why it closes (cme-domain 2.1).",
+    )
+
+    def _check_closure(self, closing: bool) -> None:
+        if closing:
+            _require(self.closure_outcome is not None, "closure_outcome", "required to close")
+        else:
+            _require(
+                self.closure_outcome is None,
+                "closure_outcome",
+                "leave empty unless you are closing the case",
+            )
+
+
+# --- Referral check -------------------------------------------------------------------------
+
+
+class ReferralCheckDecision(LabelledEnum):
+    CONTINUE_TO_HOME_VISIT = "continue_to_home_visit"
+    CLOSE_CASE = "close_case"
+
+
+class ReasonableEnquiries(_Closable):
+    """The reasonable enquiries made at referral check and what each found (cme-domain 1.3)."""
+
+    school: EnquiryResult = Field(title="Last school", description="Contact with the school.")
+    admissions: EnquiryResult = Field(
+        title="Admissions", description="In-year applications and offers."
+    )
+    other_local_authorities: EnquiryResult = Field(
+        title="Other local authorities", description="CME officers of neighbouring LAs."
+    )
+    s2s_lost_pupil_database: EnquiryResult = Field(
+        title="S2S lost pupil database", description="Search of the DfE S2S LPD."
+    )
+    health: EnquiryResult = Field(title="Health", description="GP / school nursing via health.")
+    childrens_social_care: EnquiryResult = Field(
+        title="Children's social care", description="CIN / CP / LAC status, Early Help."
+    )
+    district_council_tax_and_housing: EnquiryResult = Field(
+        title="District council tax and housing", description="Via the district council."
+    )
+    police: EnquiryResult = Field(title="Police", description="Local intelligence via MASH.")
+    border_force: EnquiryResult = Field(
+        title="Border Force", description="Where a move abroad is suspected."
+    )
+    findings: str = Field(
+        default="", max_length=5000, title="Findings", description="What the enquiries found."
+    )
+    decision: ReferralCheckDecision = Field(title="Decision", description="What happens next.")
+
+    @model_validator(mode="after")
+    def _closing_needs_outcome(self) -> Self:
+        self._check_closure(self.decision is ReferralCheckDecision.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return self.closure_outcome if self.decision is ReferralCheckDecision.CLOSE_CASE else None
+
+
+# --- Home visit -----------------------------------------------------------------------------
+
+
+class HomeVisitFinding(LabelledEnum):
+    ON_ROLL_ELSEWHERE = "on_roll_elsewhere"
+    MOVED_TO_OTHER_LA = "moved_to_other_la"
+    MOVED_ABROAD_CONFIRMED = "moved_abroad_confirmed"
+    MOVED_ABROAD_BELIEVED = "moved_abroad_believed"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    LOCATED_NO_EDUCATION = "located_no_education"
+    NO_CONTACT = "no_contact"
+    CLOSE_CASE = "close_case"
+
+
+class HomeVisitRecord(_Closable):
+    """One home visit and what it found."""
+
+    visit_date: date = Field(title="Visit date", description="The day of the visit.")
+    child_seen: bool = Field(default=False, title="Child seen", description="Was the child seen?")
+    seen: str = Field(
+        default="",
+        max_length=200,
+        title="Who was seen",
+        description="Who the officer spoke to (e.g. mother, neighbour); empty if nobody.",
+    )
+    finding: HomeVisitFinding = Field(title="Finding", description="What the visit established.")
+    school_name: str | None = Field(
+        default=None, max_length=200, title="School", description="On roll elsewhere: which school."
+    )
+    other_local_authority: str | None = Field(
+        default=None,
+        max_length=200,
+        title="Other local authority",
+        description="Moved to another LA: which authority.",
+    )
+    other_local_authority_email: str | None = Field(
+        default=None,
+        max_length=200,
+        title="Other LA's CME contact email",
+        description="Moved to another LA: where to send the notice.",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    )
+    new_address: str | None = Field(
+        default=None, max_length=500, title="New address", description="Moved: the new address."
+    )
+    country: str | None = Field(
+        default=None, max_length=100, title="Country", description="Moved abroad: which country."
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+    @model_validator(mode="after")
+    def _finding_details(self) -> Self:
+        finding = self.finding
+        if finding is HomeVisitFinding.ON_ROLL_ELSEWHERE:
+            _require(bool(self.school_name), "school_name", "required when on roll elsewhere")
+        if finding is HomeVisitFinding.MOVED_TO_OTHER_LA:
+            _require(
+                bool(self.other_local_authority),
+                "other_local_authority",
+                "required when the child moved to another local authority",
+            )
+            _require(
+                bool(self.other_local_authority_email),
+                "other_local_authority_email",
+                "required to notify the other local authority",
+            )
+            _require(bool(self.new_address), "new_address", "required when the child moved")
+        if finding is HomeVisitFinding.MOVED_ABROAD_CONFIRMED:
+            _require(bool(self.country), "country", "required when a move abroad is confirmed")
+        if self.child_seen:
+            _require(bool(self.seen), "seen", "say who was seen with the child")
+        self._check_closure(finding is HomeVisitFinding.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            HomeVisitFinding.ON_ROLL_ELSEWHERE: ClosureOutcome.FOUND_ON_ROLL,
+            HomeVisitFinding.MOVED_ABROAD_CONFIRMED: ClosureOutcome.MOVED_ABROAD_CONFIRMED,
+            HomeVisitFinding.MOVED_ABROAD_BELIEVED: ClosureOutcome.MOVED_ABROAD_BELIEVED,
+            HomeVisitFinding.ELECTIVE_HOME_EDUCATION: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            HomeVisitFinding.CLOSE_CASE: self.closure_outcome,
+        }.get(self.finding)
+
+
+class LaAcknowledgement(DecisionForm):
+    """The receiving authority has acknowledged our notice about a child who moved there."""
+
+    acknowledged_on: date = Field(title="Acknowledged on", description="Date of their reply.")
+    acknowledged_by: str = Field(
+        min_length=2,
+        max_length=200,
+        title="Acknowledged by",
+        description="Who acknowledged it (role and authority).",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+
+class S2sSearchResult(LabelledEnum):
+    NO_TRACE = "no_trace"
+    RECORD_FOUND = "record_found"
+
+
+class WhereaboutsUnknown(DecisionForm):
+    """All enquiries exhausted: the referrals and searches made before periodic review."""
+
+    police_referral_on: date = Field(
+        title="Police referral made on", description="Missing-person report to the police."
+    )
+    childrens_social_care_referral_on: date = Field(
+        title="Children's social care referral made on", description="Referral to MASH."
+    )
+    s2s_search_on: date = Field(
+        title="S2S search made on", description="Search of the S2S lost pupil database."
+    )
+    s2s_result: S2sSearchResult = Field(title="S2S result", description="What the search found.")
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+
+class ReviewOutcome(LabelledEnum):
+    STILL_MISSING = "still_missing"
+    LOCATED_NO_EDUCATION = "located_no_education"
+    CLOSE_CASE = "close_case"
+
+
+class PeriodicReview(_Closable):
+    """A periodic review of a child whose whereabouts are unknown."""
+
+    reviewed_on: date = Field(title="Reviewed on", description="Date of this review.")
+    s2s_searched_again: bool = Field(
+        default=False, title="S2S searched again", description="LPD re-searched for this review."
+    )
+    outcome: ReviewOutcome = Field(title="Outcome", description="What the review found.")
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+    @model_validator(mode="after")
+    def _closing_needs_outcome(self) -> Self:
+        self._check_closure(self.outcome is ReviewOutcome.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return self.closure_outcome if self.outcome is ReviewOutcome.CLOSE_CASE else None
+
+
+# --- Education enquiry (s437(1)) ------------------------------------------------------------
+
+
+class NoticeDecision(LabelledEnum):
+    SERVE_NOTICE = "serve_notice"
+    CLOSE_CASE = "close_case"
+
+
+class _Service(_Closable):
+    decision: NoticeDecision = Field(title="Decision", description="Serve the notice, or close.")
+    service_method: ServiceMethod = Field(
+        title="Service method", description="How the notice is served (sets the deemed date)."
+    )
+    served_on: date = Field(
+        title="Sent or delivered on", description="Date posted, emailed or delivered by hand."
+    )
+    served_on_parent: str = Field(
+        min_length=2,
+        max_length=200,
+        title="Served on",
+        description="The parent(s) the notice is addressed to (needed for any prosecution).",
+    )
+
+    @model_validator(mode="after")
+    def _closing_needs_outcome(self) -> Self:
+        self._check_closure(self.decision is NoticeDecision.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return self.closure_outcome if self.decision is NoticeDecision.CLOSE_CASE else None
+
+
+class S437NoticeService(_Service):
+    """Approve and record service of the s437(1) notice requiring the parent to satisfy the LA."""
+
+    period_days: int = Field(
+        default=15,
+        ge=15,
+        le=60,
+        title="Period (days)",
+        description="Days to satisfy the council, beginning with the day served: not less than 15.",
+    )
+
+
+class ParentAnswer(LabelledEnum):
+    SUITABLE_EDUCATION_SHOWN = "suitable_education_shown"
+    REGISTERED_AT_SCHOOL = "registered_at_school"
+    NOT_SATISFIED = "not_satisfied"
+    NO_ANSWER = "no_answer"
+    CLOSE_CASE = "close_case"
+
+
+class S437Response(_Closable):
+    """The parent's answer to the s437(1) notice, and whether an SAO is expedient (s437(3))."""
+
+    answer: ParentAnswer = Field(title="Parent's answer", description="What the parent showed.")
+    school_name: str | None = Field(
+        default=None, max_length=200, title="School", description="Registered: which school."
+    )
+    expedient_that_child_attend_school: bool = Field(
+        default=False,
+        title="Expedient that the child attend school",
+        description="s437(3): required to proceed to a School Attendance Order.",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Reasons.")
+
+    @model_validator(mode="after")
+    def _answer_details(self) -> Self:
+        if self.answer is ParentAnswer.REGISTERED_AT_SCHOOL:
+            _require(bool(self.school_name), "school_name", "required when registered")
+        if self.answer in (ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER):
+            _require(
+                self.expedient_that_child_attend_school,
+                "expedient_that_child_attend_school",
+                "s437(3) allows an SAO only where it is expedient that the child attend school; "
+                "confirm it, or close the case with an outcome",
+            )
+        self._check_closure(self.answer is ParentAnswer.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            ParentAnswer.SUITABLE_EDUCATION_SHOWN: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            ParentAnswer.REGISTERED_AT_SCHOOL: ClosureOutcome.FOUND_ON_ROLL,
+            ParentAnswer.CLOSE_CASE: self.closure_outcome,
+        }.get(self.answer)
+
+
+# --- School Attendance Order (s438, s437(3)) ------------------------------------------------
+
+
+class S438NoticeOfIntention(_Service):
+    """Serve the s438 notice of intention naming the proposed school and any alternatives."""
+
+    proposed_school: str = Field(
+        min_length=2, max_length=200, title="Proposed school", description="The school proposed."
+    )
+    alternative_schools: str = Field(
+        default="",
+        max_length=1000,
+        title="Alternative schools",
+        description="Suitable alternatives the parent may choose instead, if any.",
+    )
+
+
+class ParentChoice(LabelledEnum):
+    PROPOSED_SCHOOL = "proposed_school"
+    CHOSE_ALTERNATIVE = "chose_alternative"
+    OFFERED_PLACE_ELSEWHERE = "offered_place_elsewhere"
+
+
+class OrderDecision(LabelledEnum):
+    SERVE_ORDER = "serve_order"
+    CLOSE_CASE = "close_case"
+
+
+class SaoService(_Closable):
+    """Serve the School Attendance Order naming the school (s437(3)-(5))."""
+
+    decision: OrderDecision = Field(title="Decision", description="Serve the order, or close.")
+    parent_choice: ParentChoice = Field(
+        title="Parent's choice", description="What the parent chose within the s438 period."
+    )
+    named_school: str = Field(
+        min_length=2, max_length=200, title="Named school", description="The school the SAO names."
+    )
+    service_method: ServiceMethod = Field(title="Service method", description="How served.")
+    served_on: date = Field(title="Sent or delivered on", description="Date posted or delivered.")
+
+    @model_validator(mode="after")
+    def _closing_needs_outcome(self) -> Self:
+        self._check_closure(self.decision is OrderDecision.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return self.closure_outcome if self.decision is OrderDecision.CLOSE_CASE else None
+
+
+class Compliance(LabelledEnum):
+    REGISTERED_AT_NAMED_SCHOOL = "registered_at_named_school"
+    REVOKED_ON_APPLICATION = "revoked_on_application"
+    NOT_COMPLIED = "not_complied"
+
+
+class SaoCompliance(DecisionForm):
+    """Has the parent complied with the School Attendance Order?"""
+
+    compliance: Compliance = Field(
+        title="Compliance",
+        description="Registered at the named school; revoked under s442; or not complied.",
+    )
+    checked_on: date = Field(title="Checked on", description="Date compliance was checked.")
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Evidence seen.")
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            Compliance.REGISTERED_AT_NAMED_SCHOOL: ClosureOutcome.SAO_COMPLIED,
+            Compliance.REVOKED_ON_APPLICATION: ClosureOutcome.SAO_REVOKED,
+        }.get(self.compliance)
+
+
+# --- Prosecution referral (s443, s447) ------------------------------------------------------
+
+
+class EnforcementDecision(LabelledEnum):
+    PROSECUTE = "prosecute"
+    APPLY_FOR_ESO = "apply_for_eso"
+    PROSECUTE_AND_APPLY_FOR_ESO = "prosecute_and_apply_for_eso"
+
+
+class EsoConsideration(DecisionForm):
+    """s447(1): before prosecuting under s443 the LA shall consider applying for an ESO."""
+
+    eso_considered: bool = Field(
+        default=False,
+        title="ESO considered",
+        description="s447(1): an Education Supervision Order was considered.",
+    )
+    decision: EnforcementDecision = Field(title="Decision", description="What the LA will do.")
+    decided_on: date = Field(title="Decided on", description="The day the decision was taken.")
+    reasons: str = Field(
+        min_length=10, max_length=5000, title="Reasons", description="Reasons for the decision."
+    )
+
+    @model_validator(mode="after")
+    def _eso_considered(self) -> Self:
+        _require(
+            self.eso_considered,
+            "eso_considered",
+            "s447(1) requires an ESO to be considered before proceedings",
+        )
+        return self
+
+
+class CourtOutcome(LabelledEnum):
+    CONVICTED = "convicted"
+    ACQUITTED = "acquitted"
+    WITHDRAWN = "withdrawn"
+    ESO_MADE = "eso_made"
+
+
+class ProsecutionOutcome(DecisionForm):
+    """The outcome of the proceedings."""
+
+    outcome: CourtOutcome = Field(title="Outcome", description="The court's decision.")
+    decided_on: date = Field(title="Decided on", description="Date of the hearing or decision.")
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+    def closes_case(self) -> ClosureOutcome:
+        return {
+            CourtOutcome.CONVICTED: ClosureOutcome.PROSECUTION_CONVICTED,
+            CourtOutcome.ACQUITTED: ClosureOutcome.PROSECUTION_ACQUITTED,
+            CourtOutcome.WITHDRAWN: ClosureOutcome.PROSECUTION_WITHDRAWN,
+            CourtOutcome.ESO_MADE: ClosureOutcome.ESO_MADE,
+        }[self.outcome]
+
+
+# --- The team's drop-down -------------------------------------------------------------------
+
+F = TypeVar("F", bound=DecisionForm)
+
+
+def with_people(form: type[F], people: list[str]) -> type[F]:
+    """The same form with `officer` narrowed to the configured people, so it renders as a choice."""
+    if len(people) < 2:
+        raise ValueError("people: the officer choice needs two or more configured people")
+    choice = cast(type[StrEnum], StrEnum("Officer", {person: person for person in people}))
+    narrowed = create_model(
+        form.__name__,
+        __base__=form,
+        __module__=form.__module__,
+        officer=(choice, Field(title="Officer", description=OFFICER_FIELD_DESCRIPTION)),
+    )
+    return narrowed

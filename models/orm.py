@@ -1,0 +1,248 @@
+"""The case database: the system of record for every case (DESIGN.md decision 2).
+
+Prefect runs the process; these tables hold what the statute needs kept: who was referred, which
+stages ran with which deadlines, who decided what and when, which notifications went out, and an
+append-only history of the case. Timestamps are always timezone-aware UTC; enums are stored as
+their string values so a new member never needs a migration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import Dialect, ForeignKey, Index, MetaData, UniqueConstraint, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    mapped_column,
+    relationship,
+)
+
+from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
+
+# Stable constraint names, so later migrations can alter them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ENUM_LENGTH = 64
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so values are written as naive UTC there and given ``UTC`` on the way
+    out. Naive datetimes are refused: a deadline computed from an unknown offset is a wrong
+    deadline.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: pass an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _string_enum(enum_class: type[StrEnum]) -> sa.Enum:
+    # A VARCHAR of the member values, with no CHECK constraint: adding a member needs no migration.
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=ENUM_LENGTH,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of the case database."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        date: sa.Date(),
+        uuid.UUID: sa.Uuid(),
+        dict[str, Any]: sa.JSON(),
+        list[str]: sa.JSON(),
+        str: sa.String(),
+        Stage: _string_enum(Stage),
+        CaseStatus: _string_enum(CaseStatus),
+        ClosureOutcome: _string_enum(ClosureOutcome),
+        ReferrerType: _string_enum(ReferrerType),
+        Sex: _string_enum(Sex),
+    }
+
+
+class CaseReferenceSequence(Base):
+    """The last case number issued in a year, for references such as ``CME-2026-00042``."""
+
+    __tablename__ = "case_reference_sequence"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Child(Base):
+    """The child a case is about, as the referral named them."""
+
+    __tablename__ = "child"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forenames: Mapped[str]
+    surname: Mapped[str]
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    date_of_birth: Mapped[date]
+    sex: Mapped[Sex]
+    upn: Mapped[str | None]
+    address: Mapped[str]
+    postcode: Mapped[str]
+
+
+class Case(Base):
+    """One CME case: one child, one Prefect flow run, a reference officers quote."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(unique=True)
+    status: Mapped[CaseStatus] = mapped_column(index=True, default=CaseStatus.OPEN)
+    current_stage: Mapped[Stage | None]
+    officer_id: Mapped[str] = mapped_column(index=True)
+    dspl_area: Mapped[int | None] = mapped_column(index=True)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closure_outcome: Mapped[ClosureOutcome | None]
+    flow_run_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    config_version: Mapped[str]
+    # Which version of the process the case started under; flows branch on it after an upgrade.
+    process_version: Mapped[int] = mapped_column(default=1)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+
+    child: Mapped[Child] = relationship()
+    referrals: Mapped[list[ReferralRecord]] = relationship(
+        back_populates="case", order_by="ReferralRecord.id"
+    )
+    stages: Mapped[list[StageRecord]] = relationship(
+        back_populates="case", order_by="StageRecord.id"
+    )
+
+
+class ReferralRecord(Base):
+    """A referral exactly as it was received (reg 13(4) SI 2024/208 information)."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    received_on: Mapped[date]
+    referrer_type: Mapped[ReferrerType]
+    # The submitted form, unchanged: later corrections are events, never edits of this.
+    payload: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="referrals")
+
+
+class StageRecord(Base):
+    """A statutory stage of a case, with its stored deadline."""
+
+    __tablename__ = "stage"
+    __table_args__ = (
+        UniqueConstraint("case_id", "name"),
+        # The overdue sweep reads open stages by due date.
+        Index("ix_stage_completed_at_due_on", "completed_at", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    name: Mapped[Stage]
+    started_at: Mapped[datetime]
+    due_on: Mapped[date | None]
+    completed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None]
+    clock_paused_at: Mapped[datetime | None]
+    clock_pause_reason: Mapped[str | None]
+
+    case: Mapped[Case] = relationship(back_populates="stages")
+
+
+class Decision(Base):
+    """A human decision on a suspended run: who decided what, and when."""
+
+    __tablename__ = "decision"
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    stage: Mapped[Stage]
+    # The suspend key of the wait the decision answered: one decision per wait.
+    key: Mapped[str]
+    officer_id: Mapped[str]
+    values: Mapped[dict[str, Any]]
+    decided_at: Mapped[datetime]
+
+
+class CaseEvent(Base):
+    """One line of a case's append-only history; never updated, never deleted."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str]
+    kind: Mapped[str]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Notification(Base):
+    """An email the product owes someone, claimed by natural key so it is sent once."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    # e.g. "CME-2026-00001:referral_check:safeguarding:1" (case, stage, kind, level).
+    natural_key: Mapped[str] = mapped_column(unique=True)
+    kind: Mapped[str]
+    recipients: Mapped[list[str]]
+    subject: Mapped[str]
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove a case event."""
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _refuse_event_changes(mapper: Mapper[CaseEvent], connection: Any, target: CaseEvent) -> None:
+    raise AppendOnlyError(f"case_event {target.id} is append-only: record a new event instead")

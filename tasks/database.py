@@ -1,0 +1,115 @@
+"""Connections to the case database: engines, sessions and migrations.
+
+SQLite (the one-machine default) and PostgreSQL via psycopg 3 (``postgresql+psycopg://...``) are
+both supported; the schema is created and upgraded only by the Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session
+
+from models.settings import PROJECT_ROOT
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for the case database.
+
+    On SQLite every connection enforces foreign keys, uses the WAL journal (readers do not block
+    the writer) and waits up to 30 seconds for a lock. Every transaction starts with
+    ``BEGIN IMMEDIATE``: it takes the write lock at the start, so a transaction that reads and then
+    writes cannot fail half-way with "database is locked" when another writer got in first, and
+    SAVEPOINTs work as they do on PostgreSQL.
+
+    Args:
+        url: A SQLAlchemy URL, e.g. ``sqlite:////var/cme/cases.db`` or
+            ``postgresql+psycopg://cme@db.example.gov.uk/cme``.
+
+    Returns:
+        A new engine; the caller owns it (see `engine_for` for a shared one).
+    """
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to the "begin" listener below instead of pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@functools.cache
+def engine_for(url: str) -> Engine:
+    """Return the process-wide engine for ``url``, created on first use.
+
+    Args:
+        url: The case database URL.
+
+    Returns:
+        The same engine for the same URL, so tasks share one connection pool.
+    """
+    return make_engine(url)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Run one unit of work: commit if the block succeeds, roll back if it raises.
+
+    Objects stay loaded after the commit, so callers may read them after the block.
+
+    Args:
+        engine: The case database engine.
+
+    Yields:
+        A session whose transaction ends with the block.
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def alembic_config(url: str) -> Config:
+    """Build the Alembic configuration for ``url`` from ``alembic.ini`` at the project root."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    # Passed as an attribute, not an ini option, so a "%" in a password needs no escaping.
+    config.attributes["url"] = url
+    # The caller (the launcher, pytest) owns logging; the ini's fileConfig would reset it.
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def migrate(url: str) -> None:
+    """Upgrade the case database at ``url`` to the latest schema (``alembic upgrade head``).
+
+    A SQLite file's folder is created if missing, so a first run on a new machine just works.
+
+    Args:
+        url: The case database URL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,82 @@
+"""Handing a child to the people who act next: the EHE team, another local authority, legal
+services. Each is one notification with a natural key, so a replay never sends it twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from models.case import CaseHandle
+from models.enums import Stage
+from tasks import case_store
+from tasks.database import session_scope
+from tasks.notify import notify
+from tasks.runtime import runtime
+
+
+def _child_details(case: CaseHandle) -> dict[str, Any]:
+    """What a receiving team needs to identify the child; read here, not passed through Prefect."""
+    with session_scope(runtime().engine) as session:
+        record = case_store.get_case(session=session, reference=case.reference)
+        if record is None:
+            raise LookupError(f"case {case.reference} is not in the case database")
+        child = record.child
+        return {
+            "child_name": f"{child.forenames} {child.surname}",
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "address": child.address,
+            "postcode": child.postcode,
+        }
+
+
+def _officer(case: CaseHandle) -> dict[str, str]:
+    person = runtime().config.person(case.officer_id)
+    return {"officer_name": person.display_name, "officer_email": person.email}
+
+
+@task(name="hand-to-ehe-team", cache_policy=NO_CACHE, persist_result=False)
+def hand_to_ehe_team(case: CaseHandle, stage: Stage, reason: str) -> None:
+    """Elective home education is the EHE team's, not a CME case (cme-domain 1.2, 9(1)(f))."""
+    notify(
+        case=case,
+        natural_key=f"{case.reference}:{stage.value}:ehe_handoff:1",
+        kind="ehe_handoff",
+        recipients=[runtime().config.contacts.ehe_team.email],
+        template="ehe_handoff",
+        context={"reason": reason, **_child_details(case), **_officer(case)},
+    )
+
+
+@task(name="notify-other-authority", cache_policy=NO_CACHE, persist_result=False)
+def notify_other_authority(
+    case: CaseHandle, authority: str, authority_email: str, new_address: str
+) -> None:
+    """Tell the receiving authority's CME officer about a child who moved into its area."""
+    notify(
+        case=case,
+        natural_key=f"{case.reference}:home_visit:other_la_notice:1",
+        kind="other_la_notice",
+        recipients=[authority_email],
+        template="other_la_notice",
+        context={
+            "authority": authority,
+            "new_address": new_address,
+            **_child_details(case),
+            **_officer(case),
+        },
+    )
+
+
+@task(name="refer-to-legal-services", cache_policy=NO_CACHE, persist_result=False)
+def refer_to_legal_services(case: CaseHandle, decision: str, reasons: str) -> None:
+    """s443 proceedings (and any ESO application, s447) are brought by legal services."""
+    notify(
+        case=case,
+        natural_key=f"{case.reference}:prosecution_referral:legal_referral:1",
+        kind="legal_referral",
+        recipients=[runtime().config.contacts.legal_services.email],
+        template="legal_referral",
+        context={"decision": decision, "reasons": reasons, **_officer(case)},
+    )

@@ -1,0 +1,161 @@
+"""Recording the case's progress in the case database: stages, clocks, decisions, closure.
+
+Every function here is safe to call again when a resumed flow replays from the top: what the
+database already records is returned as it is, and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import task
+from prefect.input.actions import read_flow_run_input
+
+from models.case import CaseHandle, StageResult
+from models.deadlines import DeadlineStep
+from models.enums import CaseStatus, Stage
+from tasks import case_store
+from tasks.caching import STABLE_CACHE
+from tasks.database import session_scope
+from tasks.runtime import runtime, utcnow
+
+AUTOMATION = "cme-automation"
+
+# The clock each stage starts with (cme-domain 1.6 and 6.3); later steps in a stage move it.
+STAGE_CLOCKS: dict[Stage, DeadlineStep] = {
+    Stage.REFERRAL_CHECK: DeadlineStep.REASONABLE_ENQUIRIES,
+    Stage.HOME_VISIT: DeadlineStep.HOME_VISIT,
+    Stage.EDUCATION_ENQUIRY: DeadlineStep.EDUCATION_ENQUIRY_DECISION,
+    Stage.SAO_NOTICE: DeadlineStep.S438_PARENT_CHOICE,
+    Stage.PROSECUTION_REFERRAL: DeadlineStep.ESO_CONSIDERATION,
+    Stage.PERIODIC_REVIEW: DeadlineStep.PERIODIC_REVIEW,
+}
+
+
+def recorded_stage_result(case: CaseHandle, stage: Stage) -> StageResult | None:
+    """How a stage ended, if the case database says it has."""
+    with session_scope(runtime().engine) as session:
+        record = case_store.get_stage(session=session, case_id=case.case_id, stage=stage)
+        if record is None or record.completed_at is None or record.outcome is None:
+            return None
+        return StageResult.decode(record.outcome)
+
+
+def recorded_decision(case: CaseHandle, key: str) -> dict[str, Any] | None:
+    """The values of a decision already recorded under this key."""
+    with session_scope(runtime().engine) as session:
+        decision = case_store.get_decision(session=session, case_id=case.case_id, key=key)
+        return None if decision is None else dict(decision.values)
+
+
+def stage_due_on(case: CaseHandle, stage: Stage) -> date | None:
+    with session_scope(runtime().engine) as session:
+        record = case_store.get_stage(session=session, case_id=case.case_id, stage=stage)
+        return None if record is None else record.due_on
+
+
+@task(name="begin-stage", cache_policy=STABLE_CACHE, persist_result=True)
+def begin_stage(case: CaseHandle, stage: Stage) -> date | None:
+    """Start a stage once, with its due date from the configured table; returns the due date."""
+    rt = runtime()
+    now = utcnow()
+    due = rt.due_on(STAGE_CLOCKS[stage], now.date())
+    with session_scope(rt.engine) as session:
+        record = case_store.start_stage(
+            session=session, case_id=case.case_id, stage=stage, started_at=now, due_on=due
+        )
+        return record.due_on
+
+
+@task(name="set-stage-clock", cache_policy=STABLE_CACHE, persist_result=True)
+def set_stage_clock(
+    case: CaseHandle, stage: Stage, step: DeadlineStep, start: date, school_urn: str | None = None
+) -> date:
+    """Move a stage's due date to the next step's clock, counted from `start`."""
+    rt = runtime()
+    due = rt.due_on(step, start, school_urn)
+    with session_scope(rt.engine) as session:
+        case_store.set_stage_due(
+            session=session,
+            case_id=case.case_id,
+            stage=stage,
+            due_on=due,
+            reason=f"clock: {step.value}",
+            details={"step": step.value, "from": start.isoformat(), "due_on": due.isoformat()},
+            at=utcnow(),
+            actor=AUTOMATION,
+        )
+    return due
+
+
+@task(name="record-decision", cache_policy=STABLE_CACHE, persist_result=True)
+def record_decision(
+    case: CaseHandle, stage: Stage, key: str, officer_id: str, values: dict[str, Any]
+) -> None:
+    """Store an officer's decision (who, when, what) and its case event, once per key."""
+    with session_scope(runtime().engine) as session:
+        case_store.record_decision(
+            session=session,
+            case_id=case.case_id,
+            stage=stage,
+            key=key,
+            officer_id=officer_id,
+            values=values,
+            decided_at=utcnow(),
+        )
+
+
+@task(name="finish-stage", cache_policy=STABLE_CACHE, persist_result=True)
+def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str) -> None:
+    """Complete the stage with its result; a closure closes the case in the same transaction."""
+    now = utcnow()
+    with session_scope(runtime().engine) as session:
+        case_store.complete_stage(
+            session=session,
+            case_id=case.case_id,
+            stage=stage,
+            outcome=result.encode(),
+            completed_at=now,
+        )
+        if result.closure is not None:
+            case_store.close_case(
+                session=session,
+                case_id=case.case_id,
+                outcome=result.closure,
+                closed_at=now,
+                actor=actor,
+                reason=f"{stage.value}: {result.closure.label}",
+            )
+
+
+@task(name="set-case-status", cache_policy=STABLE_CACHE, persist_result=True)
+def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
+    with session_scope(runtime().engine) as session:
+        case_store.set_case_status(
+            session=session,
+            case_id=case.case_id,
+            status=status,
+            at=utcnow(),
+            actor=AUTOMATION,
+            reason=reason,
+        )
+
+
+@task(name="record-event", cache_policy=STABLE_CACHE, persist_result=True)
+def record_event(case: CaseHandle, kind: str, payload: dict[str, Any]) -> None:
+    """A case event the automation itself records (notice served, clock moved, ...)."""
+    with session_scope(runtime().engine) as session:
+        case_store.append_event(
+            session=session,
+            case_id=case.case_id,
+            kind=kind,
+            actor=AUTOMATION,
+            occurred_at=utcnow(),
+            payload=payload,
+        )
+
+
+def has_answer(pause_key: str) -> bool:
+    """Whether the officer has already answered the form suspended under this key."""
+    return read_flow_run_input(f"suspended-{pause_key}-response") is not None

@@ -1,0 +1,114 @@
+"""What people read in the Prefect UI: the decision form's description and the case summary.
+
+Both carry the case reference, the stage, the due date and earlier decisions; the child appears
+only as initials and age, enough for an officer to know whom a form is about. The full referral is
+the run's parameter and the case record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from models.case import CaseHandle
+from models.enums import Stage
+from models.orm import Case
+from tasks import case_store
+from tasks.database import session_scope
+from tasks.notify import run_link
+from tasks.runtime import runtime, utcnow
+from tasks.templating import render
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    stage: str
+    key: str
+    officer: str
+    decided_at: str
+    summary: str
+
+
+def _summary_of(values: dict[str, object]) -> str:
+    """The one or two values that say what was decided."""
+    for field in ("decision", "finding", "answer", "outcome", "compliance"):
+        if field in values:
+            return f"{field}: {values[field]}"
+    return ""
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _context(case: CaseHandle) -> dict[str, object]:
+    rt = runtime()
+    today = utcnow().date()
+    with session_scope(rt.engine) as session:
+        record: Case | None = case_store.get_case(session=session, reference=case.reference)
+        if record is None:
+            raise LookupError(f"case {case.reference} is not in the case database")
+        child = record.child
+        stages = [
+            {
+                "label": Stage(s.name).label,
+                "started": s.started_at.date().isoformat(),
+                "due": s.due_on.isoformat() if s.due_on else "",
+                "completed": s.completed_at.date().isoformat() if s.completed_at else "",
+                "outcome": s.outcome or "",
+            }
+            for s in sorted(record.stages, key=lambda s: s.started_at)
+        ]
+        decisions = [
+            DecisionLine(
+                stage=Stage(d.stage).label,
+                key=d.key,
+                officer=rt.config.person(d.officer_id).display_name
+                if d.officer_id in rt.people
+                else d.officer_id,
+                decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
+                summary=_summary_of(dict(d.values)),
+            )
+            for d in case_store.list_decisions(session=session, case_id=case.case_id)
+        ]
+        return {
+            "reference": case.reference,
+            "status": record.status.label,
+            "stage": record.current_stage.label if record.current_stage else "",
+            "closure": record.closure_outcome.label if record.closure_outcome else "",
+            "officer": rt.config.person(record.officer_id).display_name,
+            "dspl_area": record.dspl_area or "out of county / unknown",
+            "child": f"{child.forenames[:1]}. {child.surname[:1]}., "
+            f"aged {_age_on(child.date_of_birth, today)}",
+            "stages": stages,
+            "decisions": decisions,
+            "run_link": run_link(case),
+        }
+
+
+def describe_decision(
+    case: CaseHandle, stage: Stage, ask: str, due_on: date | None, error: str | None
+) -> str:
+    """The Markdown shown above the officer's form."""
+    return render(
+        "summaries/decision.md.j2",
+        ask=ask,
+        asked_stage=stage.label,
+        due_on=due_on.isoformat() if due_on else "",
+        error=error or "",
+        **_context(case),
+    )
+
+
+@task(name="publish-case-summary", cache_policy=NO_CACHE, persist_result=False)
+def publish_case_summary(case: CaseHandle, awaiting: str | None = None) -> None:
+    """Refresh the case's keyed Markdown artifact: the case at a glance in the UI."""
+    create_markdown_artifact(
+        key=case.artifact_key,
+        markdown=render("summaries/case_summary.md.j2", awaiting=awaiting or "", **_context(case)),
+        description=f"Case summary {case.reference}",
+    )

@@ -1,0 +1,98 @@
+"""Shared fixtures.
+
+Case database: CME_TEST_DATABASE selects the backend, "sqlite" (default, a file per test session)
+or "postgresql" (a fresh database on CME_TEST_POSTGRES_URL, dropped at the end). Either way the
+schema is built by the real migrations, and every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, make_url
+from sqlalchemy.orm import Session
+
+from models.orm import Base
+from tasks.database import make_engine, migrate
+
+DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def case_database_backend() -> str:
+    """The backend under test: "sqlite" or "postgresql"."""
+    backend = os.environ.get("CME_TEST_DATABASE", "sqlite")
+    if backend not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(
+            f"CME_TEST_DATABASE: {backend!r} is not a backend; use sqlite or postgresql"
+        )
+    return backend
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if case_database_backend() == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs CME_TEST_DATABASE=postgresql")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """Create an empty database on the selected backend; yield its URL; remove it afterwards."""
+    if case_database_backend() == "sqlite":
+        yield f"sqlite:///{directory / 'cases.db'}"
+        return
+    admin_url = make_url(os.environ.get("CME_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL))
+    name = f"cme_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def case_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A case database migrated to head, shared by the whole test session."""
+    with fresh_database(tmp_path_factory.mktemp("case-database")) as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture
+def engine(case_database_url: str) -> Iterator[Engine]:
+    """An engine on the case database; every table is emptied after the test."""
+    engine = make_engine(case_database_url)
+    try:
+        yield engine
+    finally:
+        with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(delete(table))
+        engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the case database; uncommitted work is rolled back after the test."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, on the selected backend, for migration tests."""
+    with fresh_database(tmp_path) as url:
+        yield url

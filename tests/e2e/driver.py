@@ -1,0 +1,95 @@
+"""Drive the product through Prefect's API as an officer does through the UI: run the case
+deployment with a referral, wait for each suspended form, resume it with typed input."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+
+from launcher.stack import Stack
+from models.orm import Case
+from models.referral import Referral
+from tasks import case_store
+from tasks.database import session_scope
+from tasks.runtime import runtime
+from tests.mail import Inbox
+
+FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+
+
+@dataclass
+class Driver:
+    stack: Stack
+    inbox: Inbox
+
+    def open_case(self, referral: Referral) -> UUID:
+        """Run the cme-case deployment with this referral, as the UI's Run form does."""
+        run = run_deployment(
+            "cme-case/cme-case",
+            parameters={"referral": referral.model_dump(mode="json")},
+            timeout=0,
+        )
+        assert isinstance(run, FlowRun)
+        return run.id
+
+    def read(self, run_id: UUID) -> FlowRun:
+        with get_client(sync_client=True) as client:
+            return client.read_flow_run(run_id)
+
+    def wait_for_form(self, run_id: UUID, key: str, timeout: float = 90) -> FlowRun:
+        """Wait until the run is suspended on the form with this key."""
+        deadline = time.monotonic() + timeout
+        run = self.read(run_id)
+        while time.monotonic() < deadline:
+            run = self.read(run_id)
+            state = run.state
+            assert state is not None
+            if state.type in FINAL:
+                raise AssertionError(f"run ended {state.type.value} ({state.message}) before {key}")
+            if state.type is StateType.PAUSED and state.state_details.pause_key == key:
+                return run
+            time.sleep(0.3)
+        raise AssertionError(f"run never suspended on {key}; last state {run.state}")
+
+    def form_description(self, run_id: UUID, key: str) -> str:
+        with get_client(sync_client=True) as client:
+            return str(client.read_flow_run_input(run_id, f"suspended-{key}-description"))
+
+    def resume(self, run_id: UUID, key: str, values: dict[str, Any]) -> None:
+        """Wait for the form, then submit it."""
+        self.wait_for_form(run_id, key)
+        resume_flow_run(run_id, run_input=values)
+
+    def wait_until_final(self, run_id: UUID, timeout: float = 90) -> FlowRun:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.read(run_id)
+            if run.state is not None and run.state.type in FINAL:
+                return run
+            time.sleep(0.3)
+        raise AssertionError(f"run {run_id} did not finish; last state {self.read(run_id).state}")
+
+    def case(self, run_id: UUID) -> Case:
+        with session_scope(runtime().engine) as session:
+            case = case_store.get_case_by_flow_run(session=session, flow_run_id=run_id)
+            assert case is not None, f"no case for flow run {run_id}"
+            session.expunge(case)
+            return case
+
+    def decisions(self, case: Case) -> dict[str, dict[str, Any]]:
+        with session_scope(runtime().engine) as session:
+            return {
+                d.key: dict(d.values)
+                for d in case_store.list_decisions(session=session, case_id=case.id)
+            }
+
+    def events(self, case: Case) -> list[str]:
+        with session_scope(runtime().engine) as session:
+            return [e.kind for e in case_store.list_events(session=session, case_id=case.id)]

@@ -1,0 +1,40 @@
+"""Valid, fictitious test data. Override any field: ``make_referral(child_surname="Example")``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from models.enums import ReferrerType, Relationship, Sex
+from models.referral import Referral
+
+
+def make_referral(**overrides: Any) -> Referral:
+    """A school's referral of an 11-year-old in St Albans, received on Monday 2 November 2026."""
+    fields: dict[str, Any] = {
+        "received_on": date(2026, 11, 2),
+        "referrer_type": ReferrerType.SCHOOL,
+        "referrer_name": "Attendance Lead",
+        "referrer_organisation": "Example Primary School",
+        "referrer_contact": "attendance@example-primary.example.gov.uk",
+        "child_forenames": "Alex Sample",
+        "child_surname": "Testchild",
+        "child_aliases": ["Alex Example"],
+        "child_date_of_birth": date(2015, 3, 14),
+        "child_sex": Sex.NOT_KNOWN,
+        "address": "1 Example Street, St Albans",
+        "postcode": "AL1 3ER",
+        "parents": [
+            {
+                "name": "Sam Testparent",
+                "relationship": Relationship.GUARDIAN,
+                "phone": "01632 960000",
+            }
+        ],
+        "last_school_name": "Example Primary School",
+        "last_school_urn": "999999",
+        "date_last_attended": date(2026, 10, 9),
+        "concerns": "Not seen since the half-term holiday; the family's phone is disconnected.",
+    }
+    fields.update(overrides)
+    return Referral.model_validate(fields)
