@@ -14,7 +14,7 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
 from launcher.stack import Stack
-from models.orm import Case
+from models.orm import Case, StageRecord
 from models.referral import Referral
 from tasks import case_store
 from tasks.database import session_scope
@@ -93,3 +93,11 @@ class Driver:
     def events(self, case: Case) -> list[str]:
         with session_scope(runtime().engine) as session:
             return [e.kind for e in case_store.list_events(session=session, case_id=case.id)]
+
+    def stages(self, case: Case) -> list[StageRecord]:
+        with session_scope(runtime().engine) as session:
+            record = case_store.get_case(session=session, reference=case.reference)
+            assert record is not None
+            stages = sorted(record.stages, key=lambda s: s.started_at)
+            session.expunge_all()
+            return stages
