@@ -36,9 +36,10 @@ def explain(error: ValidationError) -> str:
     """The problems without the values typed (they may be personal data and this is logged)."""
     problems = []
     for item in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in item["loc"]) or "form"
+        field = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(message if message.startswith(f"{field}:") else f"{field}: {message}")
+        # Cross-field rules have no location; their message starts with the field it concerns.
+        problems.append(f"{field}: {message}" if field else message)
     return "; ".join(problems)
 
 

@@ -20,11 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import psutil
+
 from models.settings import PROJECT_ROOT, Settings
 
 # How often the serving process looks for new and resumed runs. Prefect's default (10 s) makes an
 # officer wait up to 10 s for the next form after pressing Resume; 2 s is a few cheap queries.
 RUNNER_POLL_SECONDS = 2
+
+# How long a shutdown waits for running stages to finish before it stops the serving process.
+DRAIN_SECONDS = 60.0
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -141,8 +146,30 @@ class Stack:
         except (urllib.error.URLError, OSError, ValueError):
             return 0
 
+    def drain(self, name: str, timeout: float = DRAIN_SECONDS) -> bool:
+        """Wait until a process has no children: no flow run is executing in it.
+
+        Prefect's runner cancels every run it still has a subprocess for when it shuts down,
+        and a run that has just suspended keeps its subprocess for a moment while it exits.
+        Stopping only when idle means a restart never cancels a case. True if it drained.
+        """
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return True
+        deadline = time.monotonic() + timeout
+        parent = psutil.Process(process.pid)
+        while time.monotonic() < deadline:
+            try:
+                if not parent.children(recursive=True):
+                    return True
+            except psutil.NoSuchProcess:
+                return True
+            time.sleep(0.2)
+        return False
+
     def stop(self, name: str, timeout: float = 20.0) -> None:
-        """Stop one process and everything it started (its process group)."""
+        """Stop one process and everything it started (its process group), once it is idle."""
+        self.drain(name)
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return

@@ -3,9 +3,11 @@ logs carry the case reference, never the child's name or address."""
 
 from __future__ import annotations
 
+import re
+from typing import Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from models.enums import ClosureOutcome, Stage
 
@@ -24,7 +26,7 @@ class CaseHandle(BaseModel):
     @property
     def artifact_key(self) -> str:
         """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-        return f"case-{self.reference.lower()}"
+        return "case-" + re.sub(r"[^a-z0-9]+", "-", self.reference.lower()).strip("-")
 
 
 class StageResult(BaseModel):
@@ -34,6 +36,12 @@ class StageResult(BaseModel):
 
     next_stage: Stage | None = None
     closure: ClosureOutcome | None = None
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Self:
+        if self.next_stage is not None and self.closure is not None:
+            raise ValueError("closure: a stage result that closes the case has no next stage")
+        return self
 
     def encode(self) -> str:
         if self.closure is not None:
@@ -45,11 +53,13 @@ class StageResult(BaseModel):
     @classmethod
     def decode(cls, text: str) -> StageResult:
         kind, _, value = text.partition(":")
-        if kind == "closed":
+        if kind == "closed" and value in {outcome.value for outcome in ClosureOutcome}:
             return cls(closure=ClosureOutcome(value))
-        if kind == "next":
+        if kind == "next" and value in {stage.value for stage in Stage}:
             return cls(next_stage=Stage(value))
-        raise ValueError(f"stage outcome {text!r} is not 'closed:<outcome>' or 'next:<stage>'")
+        raise ValueError(
+            f"stage outcome {text!r} is not 'closed:<closure outcome>' or 'next:<stage>'"
+        )
 
 
 def next_stage(stage: Stage) -> StageResult:

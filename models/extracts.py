@@ -47,12 +47,19 @@ def names_of(referral: Referral) -> set[str]:
     return names
 
 
-def _matches(row: Mapping[str, str], names: set[str], date_of_birth: date) -> bool:
-    row_name = normalise_name(f"{row.get('forenames', '')} {row.get('surname', '')}")
-    return row_name in names and row.get("date_of_birth", "").strip() == date_of_birth.isoformat()
+def _cell(row: Mapping[str, str | None], column: str) -> str:
+    # csv.DictReader fills the missing cells of a short row with None.
+    return row.get(column) or ""
 
 
-def find_in_rows(rows: Iterable[Mapping[str, str]], referral: Referral) -> Mapping[str, str] | None:
+def _matches(row: Mapping[str, str | None], names: set[str], date_of_birth: date) -> bool:
+    row_name = normalise_name(f"{_cell(row, 'forenames')} {_cell(row, 'surname')}")
+    return row_name in names and _cell(row, "date_of_birth").strip() == date_of_birth.isoformat()
+
+
+def find_in_rows(
+    rows: Iterable[Mapping[str, str | None]], referral: Referral
+) -> Mapping[str, str | None] | None:
     names = names_of(referral)
     for row in rows:
         if _matches(row, names, referral.child_date_of_birth):
@@ -63,16 +70,16 @@ def find_in_rows(rows: Iterable[Mapping[str, str]], referral: Referral) -> Mappi
 def match_extracts(
     referral: Referral,
     *,
-    pupil_roll: Iterable[Mapping[str, str]],
-    ehe_register: Iterable[Mapping[str, str]],
+    pupil_roll: Iterable[Mapping[str, str | None]],
+    ehe_register: Iterable[Mapping[str, str | None]],
 ) -> ExtractMatch:
     """The roll first (a child on a roll is not missing education), then the EHE register."""
     on_roll = find_in_rows(pupil_roll, referral)
     if on_roll is not None:
         return ExtractMatch(
             finding=ExtractFinding.ON_ROLL,
-            school_name=on_roll.get("school_name") or None,
-            school_urn=on_roll.get("school_urn") or None,
+            school_name=_cell(on_roll, "school_name").strip() or None,
+            school_urn=_cell(on_roll, "school_urn").strip() or None,
         )
     if find_in_rows(ehe_register, referral) is not None:
         return ExtractMatch(finding=ExtractFinding.ON_EHE_REGISTER)

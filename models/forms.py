@@ -46,6 +46,11 @@ def _require(condition: bool, field: str, problem: str) -> None:
         raise ValueError(f"{field}: {problem}")
 
 
+def _given(text: str | None) -> bool:
+    # RunInput does not strip whitespace; a field of spaces names no school, authority or address.
+    return bool(text and text.strip())
+
+
 class _Closable(DecisionForm):
     closure_outcome: ClosureOutcome | None = Field(
         default=None,
@@ -164,23 +169,23 @@ class HomeVisitRecord(_Closable):
     def _finding_details(self) -> Self:
         finding = self.finding
         if finding is HomeVisitFinding.ON_ROLL_ELSEWHERE:
-            _require(bool(self.school_name), "school_name", "required when on roll elsewhere")
+            _require(_given(self.school_name), "school_name", "required when on roll elsewhere")
         if finding is HomeVisitFinding.MOVED_TO_OTHER_LA:
             _require(
-                bool(self.other_local_authority),
+                _given(self.other_local_authority),
                 "other_local_authority",
                 "required when the child moved to another local authority",
             )
             _require(
-                bool(self.other_local_authority_email),
+                _given(self.other_local_authority_email),
                 "other_local_authority_email",
                 "required to notify the other local authority",
             )
-            _require(bool(self.new_address), "new_address", "required when the child moved")
+            _require(_given(self.new_address), "new_address", "required when the child moved")
         if finding is HomeVisitFinding.MOVED_ABROAD_CONFIRMED:
-            _require(bool(self.country), "country", "required when a move abroad is confirmed")
+            _require(_given(self.country), "country", "required when a move abroad is confirmed")
         if self.child_seen:
-            _require(bool(self.seen), "seen", "say who was seen with the child")
+            _require(_given(self.seen), "seen", "say who was seen with the child")
         self._check_closure(finding is HomeVisitFinding.CLOSE_CASE)
         return self
 
@@ -322,7 +327,7 @@ class S437Response(_Closable):
     @model_validator(mode="after")
     def _answer_details(self) -> Self:
         if self.answer is ParentAnswer.REGISTERED_AT_SCHOOL:
-            _require(bool(self.school_name), "school_name", "required when registered")
+            _require(_given(self.school_name), "school_name", "required when registered")
         if self.answer in (ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER):
             _require(
                 self.expedient_that_child_attend_school,
@@ -400,8 +405,10 @@ class Compliance(LabelledEnum):
 class SaoCompliance(DecisionForm):
     """Has the parent complied with the School Attendance Order?"""
 
+    # A field title equal to its enum's title is dropped from the JSON schema (pydantic folds it
+    # into the $ref), so this one says more than the enum's name.
     compliance: Compliance = Field(
-        title="Compliance",
+        title="Compliance with the order",
         description="Registered at the named school; revoked under s442; or not complied.",
     )
     checked_on: date = Field(title="Checked on", description="Date compliance was checked.")
@@ -477,9 +484,12 @@ F = TypeVar("F", bound=DecisionForm)
 
 def with_people(form: type[F], people: list[str]) -> type[F]:
     """The same form with `officer` narrowed to the configured people, so it renders as a choice."""
-    if len(people) < 2:
-        raise ValueError("people: the officer choice needs two or more configured people")
-    choice = cast(type[StrEnum], StrEnum("Officer", {person: person for person in people}))
+    if len(set(people)) < 2:
+        raise ValueError("people: the officer choice needs two or more distinct configured people")
+    if len(set(people)) != len(people):
+        raise ValueError("people: each configured person must appear once")
+    # Named unlike the field's title "Officer": pydantic drops a field title equal to its enum's.
+    choice = cast(type[StrEnum], StrEnum("TeamMember", {person: person for person in people}))
     narrowed = create_model(
         form.__name__,
         __base__=form,

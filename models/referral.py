@@ -50,7 +50,9 @@ class ParentCarer(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200, description="Full name.")
-    relationship: Relationship = Field(description="Relationship to the child.")
+    relationship: Relationship = Field(
+        title="Relationship to the child", description="How this person is related to the child."
+    )
     address: str | None = Field(
         default=None, max_length=500, description="Address, if different from the child's."
     )
@@ -113,7 +115,7 @@ class Referral(BaseModel):
         title="Date of birth",
         description="Must make the child of compulsory school age on the referral date.",
     )
-    child_sex: Sex = Field(title="Sex", description="As recorded by the referrer.")
+    child_sex: Sex = Field(title="Child's sex", description="As recorded by the referrer.")
     child_upn: str | None = Field(
         default=None,
         title="UPN",
@@ -148,6 +150,7 @@ class Referral(BaseModel):
     )
     deletion_ground: DeletionGround | None = Field(
         default=None,
+        title="Deletion ground (reg 9(1))",
         description=(
             "When a school refers: the reg 9(1) ground on which the pupil was deleted "
             "(required for a school deletion return)."

@@ -1,0 +1,97 @@
+"""Officers make mistakes and machines restart: neither may fail a case or do anything twice."""
+
+from __future__ import annotations
+
+import psutil
+import pytest
+from prefect.client.schemas.objects import StateType
+from prefect.exceptions import NotPausedError
+from prefect.flow_runs import resume_flow_run
+
+from models.enums import ClosureOutcome
+from tests.e2e.driver import Driver
+from tests.e2e.test_journeys import enquiries, visit
+from tests.factories import make_referral
+
+pytestmark = pytest.mark.e2e
+
+
+def test_input_the_server_accepts_but_the_form_rejects_asks_again_with_the_error(
+    driver: Driver,
+) -> None:
+    run_id = driver.open_case(make_referral())
+    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
+
+    # JSON Schema does not enforce "format: date", so the server accepts this and the run resumes.
+    driver.resume(run_id, "home-visit-visit-1", visit("no_contact", visit_date="31/13/2026"))
+    driver.wait_for_form(run_id, "home-visit-visit-1-retry-1")
+    description = driver.form_description(run_id, "home-visit-visit-1-retry-1")
+    assert "not accepted" in description and "visit_date" in description
+    assert "31/13/2026" not in description  # the error names the field, not what was typed
+
+    # A cross-field rule the server cannot check at all.
+    driver.resume(run_id, "home-visit-visit-1-retry-1", visit("on_roll_elsewhere"))
+    driver.wait_for_form(run_id, "home-visit-visit-1-retry-2")
+    assert "school_name" in driver.form_description(run_id, "home-visit-visit-1-retry-2")
+
+    driver.resume(
+        run_id,
+        "home-visit-visit-1-retry-2",
+        visit("on_roll_elsewhere", school_name="Example Academy, Luton"),
+    )
+    run = driver.wait_until_final(run_id)
+    assert run.state is not None and run.state.type is StateType.COMPLETED
+    case = driver.case(run_id)
+    assert case.closure_outcome is ClosureOutcome.FOUND_ON_ROLL
+    decisions = driver.decisions(case)
+    assert decisions["home-visit-visit-1"]["school_name"] == "Example Academy, Luton"
+    assert len(decisions) == 2  # the rejected answers were never recorded as decisions
+
+
+def test_the_same_resume_submitted_twice_is_refused_the_second_time(driver: Driver) -> None:
+    run_id = driver.open_case(make_referral())
+    driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
+    answer = enquiries()
+    resume_flow_run(run_id, run_input=answer)
+    with pytest.raises(NotPausedError):  # the run is no longer waiting for this form
+        resume_flow_run(run_id, run_input=answer)
+
+    driver.wait_for_form(run_id, "home-visit-visit-1")
+    # Submitting the old answer to the new form is refused by its schema, and changes nothing.
+    with pytest.raises(RuntimeError, match=r"Additional properties are not allowed"):
+        resume_flow_run(run_id, run_input=answer)
+    case = driver.case(run_id)
+    assert list(driver.decisions(case)) == ["referral-check-reasonable-enquiries"]
+    assert driver.events(case).count("decision_recorded") == 1
+    assert driver.read(run_id).state_name == "Suspended"
+
+
+def test_a_case_waiting_across_a_restart_of_the_serving_process_completes(
+    driver: Driver,
+) -> None:
+    run_id = driver.open_case(make_referral())
+    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
+    driver.wait_for_form(run_id, "home-visit-visit-1")
+
+    driver.stack.stop("serve")
+    assert driver.read(run_id).state_name == "Suspended"  # nothing held it, nothing cancelled it
+    driver.stack.start_serving()
+    driver.stack.wait_for_deployments(["cme-case"])
+
+    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed"))
+    run = driver.wait_until_final(run_id)
+    assert run.state is not None and run.state.type is StateType.COMPLETED
+    case = driver.case(run_id)
+    assert case.closure_outcome is ClosureOutcome.MOVED_ABROAD_BELIEVED
+    assert driver.events(case).count("case_opened") == 1
+    assert driver.events(case).count("decision_recorded") == 2
+
+
+def test_a_waiting_case_holds_no_process(driver: Driver) -> None:
+    run_id = driver.open_case(make_referral())
+    driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
+    # The flow-run subprocess exits once the run is suspended.
+    assert driver.stack.drain("serve", timeout=30)
+    serve = psutil.Process(driver.stack.processes["serve"].pid)
+    assert serve.children(recursive=True) == []
+    assert driver.read(run_id).state_name == "Suspended"

@@ -1,0 +1,229 @@
+"""Every email and summary template renders from the context its sender gives, and nothing less.
+
+The contexts below are what tasks/handoffs.py and tasks/screening.py pass to `notify`, plus the
+`reference` and `run_link` that `notify` adds to every email. Rendering never needs the runtime.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jinja2 import Environment, UndefinedError, meta
+
+from models.settings import PROJECT_ROOT
+from tasks.notify import render_email
+from tasks.templating import render
+
+TEMPLATES = PROJECT_ROOT / "templates"
+REFERENCE = "CME-2026-00042"
+RUN_LINK = "http://127.0.0.1:4200/runs/flow-run/00000000-0000-0000-0000-000000000042"
+CHILD_NAME = "Alex Sample Testchild"
+
+CHILD: dict[str, Any] = {
+    "child_name": CHILD_NAME,
+    "date_of_birth": "2015-03-14",
+    "address": "1 Example Street, St Albans",
+    "postcode": "AL1 3ER",
+}
+OFFICER: dict[str, Any] = {
+    "officer_name": "CME Officer (DSPL 1-5)",
+    "officer_email": "cme.officer.dspl1-5@example.gov.uk",
+}
+EMAIL_CONTEXTS: dict[str, dict[str, Any]] = {
+    "ehe_handoff": {"reason": "on the EHE register", **CHILD, **OFFICER},
+    "other_la_notice": {
+        "authority": "Example County Council",
+        "new_address": "2 Sample Road, Exampletown",
+        **CHILD,
+        **OFFICER,
+    },
+    "legal_referral": {
+        "decision": "Prosecute",
+        "reasons": "The order has not been complied with for a term.",
+        **OFFICER,
+    },
+    "safeguarding_escalation": {
+        "indicators": ["Immediate risk", "Known to social care"],
+    },
+}
+
+EMAIL_TEMPLATES = sorted(
+    path.name.removesuffix(".txt.j2") for path in TEMPLATES.glob("emails/*.txt.j2")
+)
+
+
+def _email_context(template: str) -> dict[str, Any]:
+    return {"reference": REFERENCE, "run_link": RUN_LINK, **EMAIL_CONTEXTS[template]}
+
+
+def _variables(name: str) -> set[str]:
+    source = (TEMPLATES / name).read_text(encoding="utf-8")
+    found: set[str] = meta.find_undeclared_variables(Environment().parse(source))
+    return found
+
+
+def test_every_email_template_has_a_context_here() -> None:
+    assert sorted(EMAIL_CONTEXTS) == EMAIL_TEMPLATES
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES)
+def test_email_renders_with_a_subject_naming_the_reference_when_context_is_complete(
+    template: str,
+) -> None:
+    raw = render(f"emails/{template}.txt.j2", **_email_context(template))
+
+    subject, body = render_email(template, **_email_context(template))
+
+    assert raw.startswith(f"Subject: {subject}\n")
+    assert REFERENCE in subject
+    assert REFERENCE in body
+    assert "{{" not in raw and "{%" not in raw
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES)
+def test_email_subject_carries_no_child_details(template: str) -> None:
+    subject, _ = render_email(template, **_email_context(template))
+
+    for value in CHILD.values():
+        assert value not in subject
+
+
+@pytest.mark.parametrize(
+    "template", [t for t in EMAIL_TEMPLATES if "run_link" in _variables(f"emails/{t}.txt.j2")]
+)
+def test_internal_email_links_to_the_case_flow_run(template: str) -> None:
+    _, body = render_email(template, **_email_context(template))
+
+    assert RUN_LINK in body
+
+
+def test_safeguarding_email_lists_every_indicator() -> None:
+    _, body = render_email("safeguarding_escalation", **_email_context("safeguarding_escalation"))
+
+    assert "  - Immediate risk\n" in body
+    assert "  - Known to social care\n" in body
+
+
+def test_other_authority_notice_names_the_authority_and_new_address() -> None:
+    subject, body = render_email("other_la_notice", **_email_context("other_la_notice"))
+
+    assert "Example County Council" in subject
+    assert "New address: 2 Sample Road, Exampletown" in body
+
+
+@pytest.mark.parametrize(
+    ("template", "variable"),
+    [
+        (template, variable)
+        for template in EMAIL_TEMPLATES
+        for variable in sorted(_variables(f"emails/{template}.txt.j2"))
+    ],
+)
+def test_email_render_raises_when_a_variable_is_missing(template: str, variable: str) -> None:
+    context = {k: v for k, v in _email_context(template).items() if k != variable}
+
+    with pytest.raises(UndefinedError, match=variable):
+        render_email(template, **context)
+
+
+# --- Summaries ------------------------------------------------------------------------------
+
+
+def _decision_line(**changes: str) -> dict[str, str]:
+    line = {
+        "decided_at": "2026-11-03 10:15",
+        "stage": "Referral check",
+        "officer": "CME Officer (DSPL 1-5)",
+        "summary": "decision: continue_to_home_visit",
+    }
+    line.update(changes)
+    return line
+
+
+def _decision_context(*, error: str, due_on: str = "2026-11-17") -> dict[str, Any]:
+    return {
+        "reference": REFERENCE,
+        "asked_stage": "Home visit",
+        "ask": "Record home visit 1 of up to 3 and what it found.",
+        "due_on": due_on,
+        "error": error,
+        "officer": "CME Officer (DSPL 1-5)",
+        "dspl_area": 1,
+        "child": "A. T., aged 11",
+        "status": "Open",
+        "decisions": [_decision_line()],
+        "stages": [],
+        "stage": "Home visit",
+        "closure": "",
+        "run_link": RUN_LINK,
+    }
+
+
+def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_error() -> None:
+    text = render("summaries/decision.md.j2", **_decision_context(error=""))
+
+    assert text.startswith(f"### {REFERENCE}: Home visit")
+    assert "| Due | 2026-11-17 |" in text
+    assert "not accepted" not in text
+    assert "| 2026-11-03 10:15 | Referral check | CME Officer (DSPL 1-5) |" in text
+
+
+def test_decision_summary_shows_the_error_banner_when_the_last_answer_was_rejected() -> None:
+    error = "school_name: required when on roll elsewhere"
+
+    text = render("summaries/decision.md.j2", **_decision_context(error=error))
+
+    assert f"> **Your last answer was not accepted.** {error}" in text
+
+
+def test_decision_summary_says_no_date_set_when_there_is_no_due_date() -> None:
+    text = render("summaries/decision.md.j2", **_decision_context(error="", due_on=""))
+
+    assert "| Due | no date set |" in text
+
+
+def test_decision_summary_says_no_earlier_decisions_when_there_are_none() -> None:
+    context = {**_decision_context(error=""), "decisions": []}
+
+    assert "No earlier decisions." in render("summaries/decision.md.j2", **context)
+
+
+def test_case_summary_shows_reference_stages_due_dates_and_link() -> None:
+    stage = {
+        "label": "Home visit",
+        "started": "2026-11-03",
+        "due": "2026-11-17",
+        "completed": "",
+        "outcome": "",
+    }
+    context = {**_decision_context(error=""), "awaiting": "Home visit 1", "stages": [stage]}
+
+    text = render("summaries/case_summary.md.j2", **context)
+
+    assert text.startswith(f"# Case {REFERENCE}")
+    assert "| Home visit | 2026-11-03 | 2026-11-17 |  |  |" in text
+    assert f"[{REFERENCE}]({RUN_LINK})" in text
+    assert "| Awaiting | Home visit 1 |" in text
+
+
+def test_case_summary_shows_the_closure_when_closed() -> None:
+    context = {
+        **_decision_context(error=""),
+        "status": "Closed",
+        "closure": "Found on roll",
+        "awaiting": "",
+    }
+
+    text = render("summaries/case_summary.md.j2", **context)
+
+    assert "| Status | Closed: Found on roll |" in text
+    assert "| Awaiting | nothing |" in text
+
+
+@pytest.mark.parametrize("name", ["summaries/decision.md.j2", "summaries/case_summary.md.j2"])
+def test_summary_render_raises_when_the_reference_is_missing(name: str) -> None:
+    context = {k: v for k, v in _decision_context(error="").items() if k != "reference"}
+
+    with pytest.raises(UndefinedError, match="reference"):
+        render(name, **{"awaiting": "", **context})
