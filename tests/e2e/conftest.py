@@ -22,7 +22,9 @@ from prefect.settings import (
 
 from launcher.stack import Stack
 from models.settings import PROJECT_ROOT, load_settings
+from tasks.database import migrate
 from tasks.runtime import runtime
+from tests.conftest import fresh_database
 from tests.e2e.driver import Driver
 from tests.mail import Inbox, start_smtp
 
@@ -45,15 +47,23 @@ def inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The product's own case database, apart from the one the store tests empty after each test."""
+    with fresh_database(tmp_path_factory.mktemp("e2e-case-database")) as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, case_database_url: str, inbox: Inbox
+    tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str, inbox: Inbox
 ) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("cme-home")
     os.environ.update(
         {
             "CME_HOME": str(home),
             "CME_PORT": str(free_port()),
-            "CME_DATABASE_URL": case_database_url,
+            "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
         }
     )
