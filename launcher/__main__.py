@@ -10,6 +10,7 @@ import sys
 import threading
 from types import FrameType
 
+from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
 from models.settings import load_settings
@@ -34,6 +35,7 @@ def main() -> int:
         stack.start_server()
         stack.start_serving()
         stack.wait_for_deployments([d["name"] for d in load_declarations()])
+        apply_automations(settings.api_url)
         sys.stdout.write(
             f"\nCME case automation is running.\n"
             f"  Prefect UI:     {settings.ui_url}\n"

@@ -161,6 +161,8 @@ class Process(_Section):
     sweep_interval_minutes: int = Field(ge=1, le=1440)
     reminder_days_before_due: int = Field(ge=0, le=60)
     escalate_after_days_overdue: int = Field(ge=0, le=60)
+    # Defaulted so a configuration written before the sweep repeated notices still loads.
+    repeat_every_days: int = Field(default=7, ge=1, le=90)
 
 
 class CmeConfig(_Section):

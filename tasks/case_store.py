@@ -10,6 +10,7 @@ unique constraint inside a SAVEPOINT, after which the winner's row is read back.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -719,6 +720,199 @@ def list_unsent_notifications(
     if max_attempts is not None:
         query = query.where(Notification.attempts < max_attempts)
     return list(session.scalars(query.order_by(Notification.claimed_at, Notification.id)))
+
+
+@dataclass(frozen=True)
+class DueStage:
+    """An open stage with a running clock, and what the sweep needs of its case (no child data)."""
+
+    stage_id: int
+    case_id: int
+    reference: str
+    stage: Stage
+    due_on: date
+    officer_id: str
+    flow_run_id: UUID | None
+
+
+def list_due_stages(*, session: Session, due_by: date) -> list[DueStage]:
+    """List open stages of live cases with a running clock, due on or before ``due_by``.
+
+    One query on the ``(completed_at, due_on)`` index, joined to the case by primary key, reading
+    columns rather than objects: its cost grows with the stages due, not with every open case.
+
+    Args:
+        session: The caller's session.
+        due_by: The latest due date wanted (the sweep's day plus the reminder lead time).
+
+    Returns:
+        The stages, earliest due date first.
+    """
+    # Through the connection, not the ORM: plain rows are several times cheaper to read.
+    rows = session.connection().execute(
+        select(
+            StageRecord.id,
+            StageRecord.case_id,
+            Case.reference,
+            StageRecord.name,
+            StageRecord.due_on,
+            Case.officer_id,
+            Case.flow_run_id,
+        )
+        .join(Case, Case.id == StageRecord.case_id)
+        .where(
+            StageRecord.completed_at.is_(None),
+            StageRecord.due_on.is_not(None),
+            StageRecord.due_on <= due_by,
+            StageRecord.clock_paused_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+        )
+        .order_by(StageRecord.due_on, StageRecord.id)
+    )
+    return [
+        DueStage(
+            stage_id=stage_id,
+            case_id=case_id,
+            reference=reference,
+            stage=stage,
+            due_on=due_on,
+            officer_id=officer_id,
+            flow_run_id=flow_run_id,
+        )
+        for stage_id, case_id, reference, stage, due_on, officer_id, flow_run_id in rows
+        if due_on is not None  # the query excludes it; this tells the type checker
+    ]
+
+
+def pause_stage_clock(
+    *, session: Session, case_id: int, stage: Stage, at: datetime, actor: str, reason: str
+) -> StageRecord:
+    """Stop a stage's clock, with the reason, as a case event. Pausing a paused clock is a no-op.
+
+    Args:
+        session: The caller's session.
+        case_id: The case.
+        stage: The stage, which must be started and not completed.
+        at: When the clock stopped (aware).
+        actor: Who paused it.
+        reason: Why, e.g. "awaiting a court direction".
+
+    Returns:
+        The stage record.
+
+    Raises:
+        CaseNotFoundError: The stage was never started.
+        ValueError: The reason is blank, or the stage is already completed.
+    """
+    _require_aware(at=at)
+    if not reason.strip():
+        raise ValueError("reason: a clock is paused only with a reason")
+    record = _lock_stage(session=session, case_id=case_id, stage=stage)
+    if record.completed_at is not None:
+        raise ValueError(f"stage: {stage.value} is completed; its clock has stopped for good")
+    if record.clock_paused_at is not None:
+        return record
+    record.clock_paused_at = at
+    record.clock_pause_reason = reason.strip()
+    append_event(
+        session=session,
+        case_id=case_id,
+        kind="stage_clock_paused",
+        actor=actor,
+        occurred_at=at,
+        payload={
+            "stage": stage.value,
+            "reason": record.clock_pause_reason,
+            "due_on": record.due_on.isoformat() if record.due_on else None,
+        },
+    )
+    return record
+
+
+def resume_stage_clock(
+    *,
+    session: Session,
+    case_id: int,
+    stage: Stage,
+    at: datetime,
+    actor: str,
+    reason: str,
+    due_on: date | None,
+) -> StageRecord:
+    """Restart a paused stage's clock with its new due date, as a case event.
+
+    Resuming a running clock is a no-op.
+
+    Args:
+        session: The caller's session.
+        case_id: The case.
+        stage: The stage.
+        at: When the clock restarted (aware).
+        actor: Who resumed it.
+        reason: Why, e.g. "court direction received".
+        due_on: The due date from now on (the caller moves it by the time paused).
+
+    Returns:
+        The stage record.
+
+    Raises:
+        CaseNotFoundError: The stage was never started.
+        ValueError: The reason is blank.
+    """
+    _require_aware(at=at)
+    if not reason.strip():
+        raise ValueError("reason: a clock is resumed only with a reason")
+    record = _lock_stage(session=session, case_id=case_id, stage=stage)
+    if record.clock_paused_at is None:
+        return record
+    paused_at = record.clock_paused_at
+    previous = record.due_on
+    record.clock_paused_at = None
+    record.clock_pause_reason = None
+    record.due_on = due_on
+    append_event(
+        session=session,
+        case_id=case_id,
+        kind="stage_clock_resumed",
+        actor=actor,
+        occurred_at=at,
+        payload={
+            "stage": stage.value,
+            "reason": reason.strip(),
+            "paused_at": paused_at.isoformat(),
+            "from": previous.isoformat() if previous else None,
+            "to": due_on.isoformat() if due_on else None,
+        },
+    )
+    return record
+
+
+def lock_unsent_notifications(
+    *, session: Session, notification_ids: Sequence[int]
+) -> list[Notification]:
+    """Lock the still-unsent notifications among these, for one send, in id order.
+
+    The row locks last until the caller's transaction ends, so a second sweep sending the same
+    notifications waits and then finds them sent. SQLite's write lock does the same.
+
+    Args:
+        session: The caller's session.
+        notification_ids: The claims to send.
+
+    Returns:
+        Those not yet sent, freshly read.
+    """
+    if not notification_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(list(notification_ids)), Notification.sent_at.is_(None))
+            .order_by(Notification.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _allocate_reference(*, session: Session, year: int) -> str:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
 import yagmail
 
 from models.settings import Settings
 
 
-def send_email(*, settings: Settings, to: list[str], subject: str, body: str) -> None:
-    """Send one plain-text email through the configured SMTP relay; raises on any failure."""
+class EmailNotAcceptedError(RuntimeError):
+    """The relay did not accept the message (yagmail reports this by returning False)."""
+
+
+def send_email(
+    *, settings: Settings, to: list[str], subject: str, body: str, html: str | None = None
+) -> None:
+    """Send one email through the configured SMTP relay; raises on any failure.
+
+    With ``html`` the message is multipart/alternative: ``body`` as plain text, ``html`` beside it.
+    """
     password = settings.smtp_password.get_secret_value()
     smtp = yagmail.SMTP(
         user=settings.smtp_user if password else settings.smtp_sender,
@@ -21,7 +33,35 @@ def send_email(*, settings: Settings, to: list[str], subject: str, body: str) ->
         soft_email_validation=False,
     )
     try:
-        # yagmail turns a str into HTML; a one-element list of a pre-wrapped string keeps it plain.
-        smtp.send(to=to, subject=subject, contents=[body], headers={"From": settings.smtp_sender})
+        if html is None:
+            # yagmail turns a str into HTML; a one-element list of a pre-wrapped string keeps it
+            # plain.
+            result = smtp.send(
+                to=to, subject=subject, contents=[body], headers={"From": settings.smtp_sender}
+            )
+        else:
+            # yagmail derives its plain part from its HTML part; a message built here keeps the
+            # two as written, and yagmail's connection (TLS, login) still sends it.
+            smtp.login()
+            message = _alternative(settings=settings, to=to, subject=subject, body=body, html=html)
+            smtp.smtp.send_message(message)
+            result = True
+        if result is False:
+            raise EmailNotAcceptedError(f"the relay {settings.smtp_host} dropped the connection")
     finally:
         smtp.close()
+
+
+def _alternative(
+    *, settings: Settings, to: list[str], subject: str, body: str, html: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.smtp_sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    domain = parseaddr(settings.smtp_sender)[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or None)
+    message.set_content(body)
+    message.add_alternative(html, subtype="html")
+    return message

@@ -95,3 +95,19 @@ def test_a_waiting_case_holds_no_process(driver: Driver) -> None:
     serve = psutil.Process(driver.stack.processes["serve"].pid)
     assert serve.children(recursive=True) == []
     assert driver.read(run_id).state_name == "Suspended"
+
+
+def test_a_case_waiting_across_a_restart_of_the_prefect_server_completes(driver: Driver) -> None:
+    run_id = driver.open_case(make_referral())
+    driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
+    assert driver.stack.drain("serve", timeout=30)
+
+    driver.stack.stop("prefect-server")
+    driver.stack.start_server()
+    assert driver.read(run_id).state_name == "Suspended"
+
+    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
+    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_confirmed", country="Portugal"))
+    run = driver.wait_until_final(run_id)
+    assert run.state is not None and run.state.type is StateType.COMPLETED
+    assert driver.case(run_id).closure_outcome is ClosureOutcome.MOVED_ABROAD_CONFIRMED

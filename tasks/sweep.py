@@ -1,0 +1,476 @@
+"""The escalation sweep: find stages near or past their due date and email who must act, once.
+
+One indexed query reads the stages due (cost grows with them, not with every open case); the pure
+rules in models/escalation.py say which notices each owes; each notice is claimed in the case
+database per recipient under its natural key, so a re-run or two sweeps at once send nothing twice
+(DESIGN.md decision 5). Each recipient gets ONE email per sweep listing all their items. A claim is
+marked sent only once the relay accepted that email; a failed send is recorded and left unsent, and
+the next sweep retries it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
+
+from models.calendar import BankHolidays
+from models.config import CmeConfig, Person
+from models.enums import Stage
+from models.escalation import (
+    Audience,
+    ClockAction,
+    DueNotice,
+    EscalationPolicy,
+    NoticeKind,
+    days_overdue,
+    due_notices,
+    due_on_after_pause,
+    notice_key,
+    sweep_horizon,
+)
+from tasks import case_store
+from tasks.database import session_scope
+from tasks.mailer import send_email
+from tasks.runtime import Runtime, runtime, utcnow
+from tasks.templating import render
+
+# Deadlines are days in England: a sweep at 23:30 UTC in summer already runs on tomorrow's date.
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+# Pauses between attempts at one recipient's email within a sweep; the next sweep tries again.
+RETRY_DELAYS_SECONDS: tuple[float, ...] = (2.0, 10.0)
+
+_NOTICE_LABELS = {
+    NoticeKind.REMINDER: "Reminder: due soon",
+    NoticeKind.OVERDUE: "Overdue",
+    NoticeKind.REPEAT: "Still overdue",
+    NoticeKind.ESCALATION: "Escalated: overdue beyond the time allowed",
+}
+
+
+def policy_of(config: CmeConfig) -> EscalationPolicy:
+    """The sweep's timings from the [process] section of the configuration."""
+    process = config.process
+    return EscalationPolicy(
+        reminder_days_before_due=process.reminder_days_before_due,
+        escalate_after_working_days=process.escalate_after_days_overdue,
+        repeat_every_days=process.repeat_every_days,
+    )
+
+
+def local_day(now: datetime) -> date:
+    """The day in England at the aware instant ``now``."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now: naive datetime {now.isoformat()} refused; pass an aware one")
+    return now.astimezone(LOCAL_TIME).date()
+
+
+# Not frozen: a sweep builds one per notice and recipient, and frozen dataclasses build slowly.
+@dataclass(slots=True)
+class PlannedNotice:
+    """One notice owed to one person about one stage (no child data)."""
+
+    natural_key: str
+    case_id: int
+    reference: str
+    stage: Stage
+    kind: NoticeKind
+    level: int
+    due_on: date
+    days_overdue: int
+    flow_run_id: UUID | None
+    recipient_id: str
+    recipient_name: str
+    email: str
+
+    @property
+    def subject(self) -> str:
+        return f"[{self.reference}] {self.stage.label}: {_NOTICE_LABELS[self.kind]}"
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did, as counts, and which notices it sent (references and roles only)."""
+
+    stages_due: int = 0
+    notices_due: int = 0
+    already_sent: int = 0
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+    sent: list[dict[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "stages_due": self.stages_due,
+            "notices_due": self.notices_due,
+            "already_sent": self.already_sent,
+            "notifications_sent": self.notifications_sent,
+            "notifications_failed": self.notifications_failed,
+            "emails_sent": self.emails_sent,
+            "emails_failed": self.emails_failed,
+        }
+
+
+def _recipient(audience: Audience, officer_id: str, config: CmeConfig) -> Person | None:
+    if audience is Audience.TEAM_LEAD:
+        return config.team_lead
+    if audience is Audience.HEAD_OF_SERVICE:
+        return config.head_of_service
+    try:
+        return config.person(officer_id)
+    except KeyError:
+        # An officer no longer in the configuration: their overdue work must still reach someone.
+        return config.team_lead
+
+
+def plan_notices(
+    *, session: Session, today: date, config: CmeConfig, bank_holidays: BankHolidays
+) -> tuple[int, list[PlannedNotice]]:
+    """The stages due and every (notice, recipient) they owe on ``today``; nothing is written.
+
+    Returns:
+        The number of stages read, and the notices, ordered by natural key.
+    """
+    policy = policy_of(config)
+    stages = case_store.list_due_stages(session=session, due_by=sweep_horizon(today, policy))
+    # Stages share due dates and officers: each is worked out once per sweep, not per stage.
+    owed: dict[date, list[DueNotice]] = {}
+    people: dict[tuple[Audience, str], Person | None] = {}
+    planned: dict[str, PlannedNotice] = {}
+    for stage in stages:
+        notices = owed.get(stage.due_on)
+        if notices is None:
+            notices = owed[stage.due_on] = due_notices(
+                due_on=stage.due_on,
+                today=today,
+                clock_paused=False,  # the query leaves paused clocks out
+                policy=policy,
+                bank_holidays=bank_holidays,
+            )
+        for notice in notices:
+            for audience in notice.audiences:
+                person_key = (audience, stage.officer_id)
+                if person_key not in people:
+                    people[person_key] = _recipient(audience, stage.officer_id, config)
+                person = people[person_key]
+                if person is None:
+                    continue
+                key = notice_key(
+                    reference=stage.reference,
+                    stage=stage.stage,
+                    kind=notice.kind,
+                    level=notice.level,
+                    due_on=stage.due_on,
+                    recipient=person.id,
+                )
+                planned[key] = PlannedNotice(
+                    natural_key=key,
+                    case_id=stage.case_id,
+                    reference=stage.reference,
+                    stage=stage.stage,
+                    kind=notice.kind,
+                    level=notice.level,
+                    due_on=stage.due_on,
+                    days_overdue=days_overdue(stage.due_on, today),
+                    flow_run_id=stage.flow_run_id,
+                    recipient_id=person.id,
+                    recipient_name=person.display_name,
+                    email=person.email,
+                )
+    return len(stages), [planned[key] for key in sorted(planned)]
+
+
+def render_digest(
+    *, recipient_name: str, today: date, notices: Sequence[PlannedNotice], ui_url: str
+) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of one recipient's email: one row per case stage.
+
+    The subject names no case: one email lists many, and the body carries each reference.
+    """
+    rows: dict[tuple[str, Stage], PlannedNotice] = {}
+    for notice in notices:
+        row_key = (notice.reference, notice.stage)
+        shown = rows.get(row_key)
+        if shown is None or notice.kind.severity > shown.kind.severity:
+            rows[row_key] = notice
+    items = [
+        {
+            "reference": notice.reference,
+            "stage": notice.stage.label,
+            "notice": _NOTICE_LABELS[notice.kind],
+            "due_on": notice.due_on.isoformat(),
+            "days_overdue": notice.days_overdue,
+            "link": (
+                f"{ui_url}/runs/flow-run/{notice.flow_run_id}" if notice.flow_run_id else None
+            ),
+        }
+        for notice in sorted(rows.values(), key=lambda n: (-n.days_overdue, n.reference))
+    ]
+    context: dict[str, Any] = {
+        "recipient_name": recipient_name,
+        "today": today.isoformat(),
+        "items": items,
+        "escalations": sum(1 for n in rows.values() if n.kind is NoticeKind.ESCALATION),
+    }
+    text = render("emails/due_digest.txt.j2", **context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ValueError("emails/due_digest.txt.j2 must start with a 'Subject: ' line")
+    html = render("emails/due_digest.html.j2", **context)
+    return first.removeprefix("Subject: ").strip(), body.lstrip("\n"), html
+
+
+def _claim(
+    rt: Runtime, planned: Sequence[PlannedNotice], report: SweepReport
+) -> dict[int, PlannedNotice]:
+    """Claim every planned notice; the unsent ones (new or left by a failed sweep), by id."""
+    pending: dict[int, PlannedNotice] = {}
+    with session_scope(rt.engine) as session:
+        for notice in planned:
+            claimed = case_store.claim_notification(
+                session=session,
+                natural_key=notice.natural_key,
+                case_id=notice.case_id,
+                kind=notice.kind.value,
+                recipients=[notice.email],
+                subject=notice.subject,
+                claimed_at=utcnow(),
+            )
+            row = claimed or case_store.get_notification(
+                session=session, natural_key=notice.natural_key
+            )
+            if row is None:
+                raise RuntimeError(f"notification {notice.natural_key} is neither new nor found")
+            if row.sent_at is not None:
+                report.already_sent += 1
+                continue
+            pending[row.id] = notice
+    return pending
+
+
+def _deliver(
+    *,
+    rt: Runtime,
+    today: date,
+    email: str,
+    pending: dict[int, PlannedNotice],
+    retry_delays: Sequence[float],
+    report: SweepReport,
+) -> None:
+    """Send one recipient's email, retrying; mark its claims sent only once it was accepted."""
+    for delay in (0.0, *retry_delays):
+        time.sleep(delay)
+        # The row locks (SQLite: the write lock) are held across the send, so a sweep running at
+        # the same moment waits here and then finds these notices sent.
+        with session_scope(rt.engine) as session:
+            rows = case_store.lock_unsent_notifications(
+                session=session, notification_ids=sorted(pending)
+            )
+            if not rows:
+                return
+            notices = [pending[row.id] for row in rows]
+            subject, body, html = render_digest(
+                recipient_name=notices[0].recipient_name,
+                today=today,
+                notices=notices,
+                ui_url=rt.settings.ui_url,
+            )
+            try:
+                send_email(settings=rt.settings, to=[email], subject=subject, body=body, html=html)
+            except Exception as exc:  # any relay failure: recorded, retried, never lost
+                failed_at = utcnow()
+                for row in rows:
+                    case_store.record_notification_failure(
+                        session=session,
+                        notification_id=row.id,
+                        error=f"{type(exc).__name__}: {exc}",
+                        failed_at=failed_at,
+                    )
+                continue
+            sent_at = utcnow()
+            for row in rows:
+                case_store.mark_notification_sent(
+                    session=session, notification_id=row.id, sent_at=sent_at
+                )
+        report.emails_sent += 1
+        report.notifications_sent += len(notices)
+        report.sent.extend(
+            {
+                "reference": n.reference,
+                "stage": n.stage.value,
+                "notice": f"{n.kind.value} {n.level}",
+                "recipient": n.recipient_id,
+            }
+            for n in notices
+        )
+        return
+    report.emails_failed += 1
+    report.notifications_failed += len(pending)
+
+
+def sweep(
+    *, rt: Runtime, now: datetime, retry_delays: Sequence[float] = RETRY_DELAYS_SECONDS
+) -> SweepReport:
+    """Run one sweep as at ``now``: plan, claim, then one email per recipient.
+
+    A recipient whose email fails is counted and left for the next sweep; the others still get
+    theirs. Only a database failure raises.
+    """
+    today = local_day(now)
+    report = SweepReport()
+    with session_scope(rt.engine) as session:
+        report.stages_due, planned = plan_notices(
+            session=session, today=today, config=rt.config, bank_holidays=rt.calendar.bank_holidays
+        )
+    report.notices_due = len(planned)
+    pending = _claim(rt, planned, report)
+    by_email: dict[str, dict[int, PlannedNotice]] = defaultdict(dict)
+    for notification_id, notice in pending.items():
+        by_email[notice.email][notification_id] = notice
+    for email in sorted(by_email):
+        _deliver(
+            rt=rt,
+            today=today,
+            email=email,
+            pending=by_email[email],
+            retry_delays=retry_delays,
+            report=report,
+        )
+    return report
+
+
+@task(name="read-clock", cache_policy=NO_CACHE, persist_result=False)
+def read_clock() -> datetime:
+    """The current time, for a sweep not given one."""
+    return utcnow()
+
+
+# No Prefect cache or retries: the natural keys are the idempotency, and a failed recipient is
+# retried inside the sweep and again by the next one.
+@task(name="sweep-due-stages", cache_policy=NO_CACHE, persist_result=False)
+def sweep_due_stages(now: datetime) -> SweepReport:
+    """Send the reminders, overdue notices, escalations and repeats owed at ``now``."""
+    return sweep(rt=runtime(), now=now)
+
+
+@task(name="publish-sweep-report", cache_policy=NO_CACHE, persist_result=False)
+def publish_sweep_report(report: SweepReport, now: datetime) -> None:
+    """A table of what the sweep sent, for the team lead's audit in the Prefect UI."""
+    rows: list[dict[str, Any]] = list(report.sent) or [
+        {"reference": "(none)", "stage": "", "notice": "", "recipient": ""}
+    ]
+    counts = ", ".join(f"{name} {value}" for name, value in report.counts().items())
+    create_table_artifact(
+        key="escalation-sweep",
+        table=rows,
+        description=f"Escalation sweep as at {now.isoformat()}: {counts}",
+    )
+
+
+# --- Stage clocks ---------------------------------------------------------------------------------
+
+
+@task(name="change-stage-clock", cache_policy=NO_CACHE, persist_result=False)
+def change_stage_clock(
+    case_reference: str, stage: Stage, action: ClockAction, reason: str, officer: str
+) -> date | None:
+    """Pause or resume a stage's clock with a reason, as a case event; returns the due date.
+
+    A resumed clock's due date moves on by the days it was paused. Repeating an action is a no-op.
+    """
+    rt = runtime()
+    if officer not in rt.people:
+        raise ValueError(f"officer: {officer!r} is not in the configured team")
+    now = utcnow()
+    with session_scope(rt.engine) as session:
+        case = case_store.get_case(session=session, reference=case_reference)
+        if case is None:
+            raise ValueError(f"case_reference: no case {case_reference!r}")
+        record = case_store.get_stage(session=session, case_id=case.id, stage=stage)
+        if record is None:
+            raise ValueError(f"stage: {stage.value} has not started on case {case_reference}")
+        if action is ClockAction.PAUSE:
+            record = case_store.pause_stage_clock(
+                session=session, case_id=case.id, stage=stage, at=now, actor=officer, reason=reason
+            )
+            return record.due_on
+        due_on = record.due_on
+        if record.clock_paused_at is not None and due_on is not None:
+            due_on = due_on_after_pause(due_on, local_day(record.clock_paused_at), local_day(now))
+        record = case_store.resume_stage_clock(
+            session=session,
+            case_id=case.id,
+            stage=stage,
+            at=now,
+            actor=officer,
+            reason=reason,
+            due_on=due_on,
+        )
+        return record.due_on
+
+
+# --- Failed case runs -----------------------------------------------------------------------------
+
+
+@task(name="notify-run-failed", cache_policy=NO_CACHE, persist_result=False, retries=3,
+      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+def notify_run_failed(flow_run_id: UUID, run_name: str, state: str) -> bool:
+    """Email the team lead that a case run ended Failed or Crashed, once per run and state.
+
+    Returns True if this call sent it, False if it had been sent already.
+    """
+    rt = runtime()
+    key = f"run-failed:{flow_run_id}:{state.lower()}"
+    lead = rt.config.team_lead
+    text = render(
+        "emails/run_failed.txt.j2",
+        recipient_name=lead.display_name,
+        reference=run_name,  # a case run is named by its case reference
+        state=state,
+        run_link=f"{rt.settings.ui_url}/runs/flow-run/{flow_run_id}",
+    )
+    first, _, body = text.partition("\n")
+    subject = first.removeprefix("Subject: ").strip()
+    with session_scope(rt.engine) as session:
+        claimed = case_store.claim_notification(
+            session=session,
+            natural_key=key,
+            case_id=None,
+            kind="run_failed",
+            recipients=[lead.email],
+            subject=subject,
+            claimed_at=utcnow(),
+        )
+        row = claimed or case_store.get_notification(session=session, natural_key=key)
+        if row is None or row.sent_at is not None:
+            return False
+        notification_id = row.id
+    try:
+        send_email(settings=rt.settings, to=[lead.email], subject=subject, body=body.lstrip("\n"))
+    except Exception as exc:
+        with session_scope(rt.engine) as session:
+            case_store.record_notification_failure(
+                session=session,
+                notification_id=notification_id,
+                error=f"{type(exc).__name__}: {exc}",
+                failed_at=utcnow(),
+            )
+        raise
+    with session_scope(rt.engine) as session:
+        case_store.mark_notification_sent(
+            session=session, notification_id=notification_id, sent_at=utcnow()
+        )
+    return True
