@@ -117,10 +117,24 @@ class Stats:
         return cls(statistics.median(values), p90, min(values), max(values))
 
 
+PHASES = ("runner pick-up", "process start", "flow body to form")
+
+
 @dataclass
 class Timings:
     opened_to_form: list[float] = field(default_factory=list)
     resume_to_form: list[float] = field(default_factory=list)
+    # Per pass, from the run's state history: (scheduled -> pending, pending -> running,
+    # running -> suspended), to show where the time goes.
+    first_phases: list[tuple[float, float, float]] = field(default_factory=list)
+    second_phases: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def add(self, bench: Bench, run_id: UUID, to_first: float, to_second: float) -> None:
+        self.opened_to_form.append(to_first)
+        self.resume_to_form.append(to_second)
+        first, second = bench.phases(run_id)
+        self.first_phases.append(first)
+        self.second_phases.append(second)
 
 
 @dataclass(frozen=True)
@@ -206,6 +220,31 @@ class Bench:
         to_second = self.wait_for_form(run_id, keys[1], resumed)
         return run_id, to_first, to_second
 
+    def phases(self, run_id: UUID) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """The first two passes of a run, split at Pending and Running (see Timings)."""
+        states = sorted(self.client.read_flow_run_states(run_id), key=lambda s: s.timestamp)
+        passes: list[tuple[float, float, float]] = []
+        start = pending = running = None
+        for state in states:
+            if state.name in ("Scheduled", "Resuming") and start is None:
+                start = state.timestamp
+            elif state.name == "Pending" and start is not None and pending is None:
+                pending = state.timestamp
+            elif state.name == "Running" and pending is not None and running is None:
+                running = state.timestamp
+            elif state.name == "Suspended" and start and pending and running:
+                passes.append(
+                    (
+                        (pending - start).total_seconds(),
+                        (running - pending).total_seconds(),
+                        (state.timestamp - running).total_seconds(),
+                    )
+                )
+                start = pending = running = None
+        if len(passes) < 2:
+            raise RuntimeError(f"run {run_id}: expected two suspended passes, found {passes}")
+        return passes[0], passes[1]
+
     def task_names(self, run_id: UUID) -> list[str]:
         """Task runs of one flow run, once the server has stopped recording new ones (task run
         states arrive as events, seconds after the flow run itself moved on)."""
@@ -243,18 +282,16 @@ class Bench:
         """cme-case and bare runs, one after the other, so drift in the machine hits both."""
         case, bare = Timings(), Timings()
         for index in range(cases):
-            _, to_first, to_second = self.one_run(
+            case_id, to_first, to_second = self.one_run(
                 self.open_case, (CASE_FIRST_KEY, CASE_SECOND_KEY), enquiries()
             )
-            case.opened_to_form.append(to_first)
-            case.resume_to_form.append(to_second)
-            _, bare_first, bare_second = self.one_run(
+            bare_id, bare_first, bare_second = self.one_run(
                 lambda: self.open_bare(case_counts),
                 (BARE_FIRST_KEY, BARE_SECOND_KEY),
                 {"approve": True},
             )
-            bare.opened_to_form.append(bare_first)
-            bare.resume_to_form.append(bare_second)
+            case.add(self, case_id, to_first, to_second)
+            bare.add(self, bare_id, bare_first, bare_second)
             progress(
                 f"  pair {index + 1}/{cases}: cme-case {to_first:.2f}s / {to_second:.2f}s, "
                 f"bare {bare_first:.2f}s / {bare_second:.2f}s"
@@ -280,7 +317,8 @@ class Bench:
             run_ids = [f.result() for f in futures]
         opened = time.monotonic()
         progress(f"  {cases} cases opened in {opened - started:.1f}s; waiting for their forms")
-        deadline = opened + 60 + 6 * cases
+        # Measured: about 9 cases a minute on 2 cores (each starts a flow-run subprocess).
+        deadline = opened + 120 + 15 * cases
         while True:
             peak_children = max(peak_children, len(serve.children(recursive=True)))
             waiting = self.count_on_form(run_ids, CASE_FIRST_KEY)
@@ -359,6 +397,17 @@ def verdict(case: float, bare: float, target: float) -> str:
     return "PASS" if bare > 0 and case / bare <= target else "MISS"
 
 
+def phase_rows(
+    name: str, case: list[tuple[float, float, float]], bare: list[tuple[float, float, float]]
+) -> list[list[str]]:
+    rows = []
+    for index, phase in enumerate(PHASES):
+        c = statistics.median(p[index] for p in case)
+        b = statistics.median(p[index] for p in bare)
+        rows.append([f"{name}: {phase} (median)", f"{c:.2f} s", f"{b:.2f} s", ratio(c, b), "", ""])
+    return rows
+
+
 def timing_rows(name: str, case: list[float], bare: list[float], target: float) -> list[list[str]]:
     c, b = Stats.of(case), Stats.of(bare)
     rows = [
@@ -419,12 +468,14 @@ def report(
             bare_timings.opened_to_form,
             TARGET_OPEN_RATIO,
         ),
+        *phase_rows("  (i) of which", case_timings.first_phases, bare_timings.first_phases),
         *timing_rows(
             "(ii) resume -> next form",
             case_timings.resume_to_form,
             bare_timings.resume_to_form,
             TARGET_RESUME_RATIO,
         ),
+        *phase_rows("  (ii) of which", case_timings.second_phases, bare_timings.second_phases),
         [
             f"serve child processes, {waiting.cases} waiting",
             str(waiting.children),

@@ -157,8 +157,6 @@ class Process(_Section):
     """Practice periods and counts; the statutory periods are in the calendar file."""
 
     max_home_visits: int = Field(ge=1, le=10)
-    periodic_review_days: int = Field(ge=1, le=365)
-    sweep_interval_minutes: int = Field(ge=1, le=1440)
     reminder_days_before_due: int = Field(ge=0, le=60)
     escalate_after_days_overdue: int = Field(ge=0, le=60)
     # Defaulted so a configuration written before the sweep repeated notices still loads.

@@ -45,7 +45,7 @@ def test_shipped_config_loads_with_version_team_and_contacts(config: CmeConfig) 
     }
     emails = [p.email for p in config.people] + [c.email for _, c in config.contacts]
     assert all(email.endswith("@example.gov.uk") for email in emails)
-    assert (config.process.max_home_visits, config.process.periodic_review_days) == (3, 28)
+    assert config.process.max_home_visits == 3
 
 
 def test_people_lists_officers_and_team_lead_when_asked_who_is_working(config: CmeConfig) -> None:
@@ -163,7 +163,6 @@ def test_sample_extracts_have_the_columns_the_referral_check_reads(config: CmeCo
         ('2 = ["SG1", "SG2"]', '2 = ["SG1", "SG 2"]', "dspl.areas.2.1"),
         ('2 = ["SG1", "SG2"]', '10 = ["SG1", "SG2"]', "dspl.areas.10.[key]"),
         ("max_home_visits = 3\n", "", "process.max_home_visits: Field required"),
-        ("periodic_review_days = 28", "periodic_review_days = 0", "process.periodic_review_days"),
         ("[contacts.police]", "[contacts.polis]", "contacts.police: Field required"),
     ],
 )
