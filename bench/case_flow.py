@@ -48,7 +48,7 @@ from prefect.settings import (
 
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from models.settings import PROJECT_ROOT, load_settings
-from tasks.database import migrate
+from tasks.migrations import migrate
 from tasks.runtime import runtime
 from tests.factories import make_referral
 from tests.mail import start_smtp
@@ -317,7 +317,7 @@ class Bench:
             run_ids = [f.result() for f in futures]
         opened = time.monotonic()
         progress(f"  {cases} cases opened in {opened - started:.1f}s; waiting for their forms")
-        # Measured: about 9 cases a minute on 2 cores (each starts a flow-run subprocess).
+        # Measured on 2 cores: 100 cases took 5.5 minutes, and over 11 in a busier run.
         deadline = opened + 120 + 15 * cases
         while True:
             peak_children = max(peak_children, len(serve.children(recursive=True)))

@@ -32,7 +32,8 @@ from models.deadlines import CalendarConfig, load_calendar_config
 from models.enums import CaseStatus, Sex, Stage
 from models.orm import Case, Child, StageRecord
 from models.settings import load_settings
-from tasks.database import make_engine, migrate
+from tasks.database import make_engine
+from tasks.migrations import migrate
 from tasks.sweep import plan_notices
 
 TARGET_SIZE = 10_000

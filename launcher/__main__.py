@@ -14,7 +14,7 @@ from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
 from models.settings import load_settings
-from tasks.database import migrate
+from tasks.migrations import migrate
 
 
 def main() -> int:

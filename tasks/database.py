@@ -9,15 +9,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
-
-from models.settings import PROJECT_ROOT
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -89,27 +84,3 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
-
-
-def alembic_config(url: str) -> Config:
-    """Build the Alembic configuration for ``url`` from ``alembic.ini`` at the project root."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    # Passed as an attribute, not an ini option, so a "%" in a password needs no escaping.
-    config.attributes["url"] = url
-    # The caller (the launcher, pytest) owns logging; the ini's fileConfig would reset it.
-    config.attributes["configure_logging"] = False
-    return config
-
-
-def migrate(url: str) -> None:
-    """Upgrade the case database at ``url`` to the latest schema (``alembic upgrade head``).
-
-    A SQLite file's folder is created if missing, so a first run on a new machine just works.
-
-    Args:
-        url: The case database URL.
-    """
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, create_engine, delete, make_url
 from sqlalchemy.orm import Session
 
 from models.orm import Base
-from tasks.database import make_engine, migrate
+from tasks.database import make_engine
+from tasks.migrations import migrate
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

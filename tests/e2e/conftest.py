@@ -22,7 +22,7 @@ from prefect.settings import (
 
 from launcher.stack import Stack
 from models.settings import PROJECT_ROOT, load_settings
-from tasks.database import migrate
+from tasks.migrations import migrate
 from tasks.runtime import runtime
 from tests.conftest import fresh_database
 from tests.e2e.driver import Driver

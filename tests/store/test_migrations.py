@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from models.orm import Base
-from tasks.database import alembic_config, migrate
+from tasks.migrations import alembic_config, migrate
 
 CASE_TABLES = {
     "case",
