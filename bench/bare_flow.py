@@ -13,11 +13,10 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
+from models.settings import load_settings
+
 FIRST_KEY = "bare-first-form"
 SECOND_KEY = "bare-second-form"
-
-# As launcher/serve.py's SERVE_LIMIT: the comparison must run under the same runner limit.
-SERVE_LIMIT = 8
 
 
 class Approval(RunInput):
@@ -46,7 +45,8 @@ def bare(tasks_before: int, tasks_after: int) -> bool:
 def main() -> None:
     deployment = bare.to_deployment(name="bare")
     assert isinstance(deployment, RunnerDeployment)  # to_deployment is sync when called sync
-    serve(deployment, limit=SERVE_LIMIT, pause_on_shutdown=False)
+    # The same runner limit as launcher/serve.py, so the comparison is like for like.
+    serve(deployment, limit=load_settings().serve_limit, pause_on_shutdown=False)
 
 
 if __name__ == "__main__":

@@ -489,7 +489,7 @@ def report(
             str(waiting.peak_children),
             "-",
             "",
-            "<= 8 (limit)",
+            f"<= {load_settings().serve_limit} (limit)",
             "",
         ],
         [

@@ -14,12 +14,7 @@ from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 
-from models.settings import PROJECT_ROOT
-
-# Flow runs held at once by this process. A case waiting for a person holds none (it is
-# suspended), so this bounds only the stages executing at the same moment.
-SERVE_LIMIT = 8
-
+from models.settings import PROJECT_ROOT, load_settings
 
 def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:
     """The deployments section of prefect.yaml."""
@@ -53,7 +48,9 @@ def main() -> None:
     deployments = [build_deployment(d) for d in load_declarations()]
     # pause_on_shutdown=False: a restart must not pause schedules (the escalation sweep) or stop
     # runs being created while this process is down; they are picked up when it is back.
-    serve(*deployments, limit=SERVE_LIMIT, pause_on_shutdown=False)
+    # The limit bounds only the stages executing at one moment: a waiting case holds no process.
+    # Each stage is a Python process; on 2 cores more than a few at once only queue for the CPU.
+    serve(*deployments, limit=load_settings().serve_limit, pause_on_shutdown=False)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         description="State folder: Prefect home, case database, results, letters.",
     )
     port: int = Field(default=4200, description="Port of the local Prefect server and UI.")
+    serve_limit: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Flow runs the serving process executes at once (a waiting case holds none).",
+    )
     database_url: str | None = Field(
         default=None,
         description="Case database URL; default: SQLite file cases.db in the state folder.",
