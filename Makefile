@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint venv clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m launcher
 
+## Debian's Chromium for the browser tests (never Playwright's own browser download).
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 ## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from prefect import flow
 
+from tasks.inbox import publish_open_cases
 from tasks.sweep import publish_sweep_report, read_clock, sweep_due_stages
 
 
@@ -23,4 +24,6 @@ def escalation_sweep(now: datetime | None = None) -> dict[str, int]:
     at = now if now is not None else read_clock()
     report = sweep_due_stages(at)
     publish_sweep_report(report, at)
+    # Old cases stay findable: the runs list only shows the past 7 days by default.
+    publish_open_cases()
     return report.counts()

@@ -16,6 +16,7 @@ from prefect.flows import load_flow_from_entrypoint
 
 from models.settings import PROJECT_ROOT, load_settings
 
+
 def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:
     """The deployments section of prefect.yaml."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -49,7 +50,6 @@ def main() -> None:
     # pause_on_shutdown=False: a restart must not pause schedules (the escalation sweep) or stop
     # runs being created while this process is down; they are picked up when it is back.
     # The limit bounds only the stages executing at one moment: a waiting case holds no process.
-    # Each stage is a Python process; on 2 cores more than a few at once only queue for the CPU.
     serve(*deployments, limit=load_settings().serve_limit, pause_on_shutdown=False)
 
 

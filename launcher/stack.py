@@ -25,11 +25,19 @@ import psutil
 from models.settings import PROJECT_ROOT, Settings
 
 # How often the serving process looks for new and resumed runs. Prefect's default (10 s) makes an
-# officer wait up to 10 s for the next form after pressing Resume; 2 s is a few cheap queries.
-RUNNER_POLL_SECONDS = 2
+# officer wait up to 10 s for the next form after pressing Resume; 1 s costs one cheap query.
+RUNNER_POLL_SECONDS = 1
 
 # How long a shutdown waits for running stages to finish before it stops the serving process.
 DRAIN_SECONDS = 60.0
+
+
+def _ui_choice() -> str:
+    """The Prefect UI officers get: CME_UI, "v1" (the default) or "v2"."""
+    choice = os.environ.get("CME_UI", "v1").strip().lower()
+    if choice not in ("v1", "v2"):
+        raise ValueError(f"CME_UI: {choice!r} is not a Prefect UI; use v1 or v2")
+    return choice
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -44,6 +52,9 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_API_PORT": str(settings.port),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        # Officers use the V1 UI: its suspended-run page shows a Resume button, where V2 hides
+        # Resume in a menu (docs/officer-guide.md). CME_UI=v2 opts in to the newer UI.
+        "PREFECT_SERVER_UI_V2_ENABLED": "true" if _ui_choice() == "v2" else "false",
         # Results hold no personal data and stay in the product's state folder, as JSON.
         "PREFECT_LOCAL_STORAGE_PATH": str(settings.results_dir),
         "PREFECT_RESULTS_DEFAULT_SERIALIZER": "json",

@@ -141,27 +141,27 @@ class HomeVisitRecord(_Closable):
         description="Who the officer spoke to (e.g. mother, neighbour); empty if nobody.",
     )
     finding: HomeVisitFinding = Field(title="Finding", description="What the visit established.")
-    school_name: str | None = Field(
-        default=None, max_length=200, title="School", description="On roll elsewhere: which school."
+    school_name: str = Field(
+        default="", max_length=200, title="School", description="On roll elsewhere: which school."
     )
-    other_local_authority: str | None = Field(
-        default=None,
+    other_local_authority: str = Field(
+        default="",
         max_length=200,
         title="Other local authority",
         description="Moved to another LA: which authority.",
     )
-    other_local_authority_email: str | None = Field(
-        default=None,
+    other_local_authority_email: str = Field(
+        default="",
         max_length=200,
         title="Other LA's CME contact email",
         description="Moved to another LA: where to send the notice.",
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
     )
-    new_address: str | None = Field(
-        default=None, max_length=500, title="New address", description="Moved: the new address."
+    new_address: str = Field(
+        default="", max_length=500, title="New address", description="Moved: the new address."
     )
-    country: str | None = Field(
-        default=None, max_length=100, title="Country", description="Moved abroad: which country."
+    country: str = Field(
+        default="", max_length=100, title="Country", description="Moved abroad: which country."
     )
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
 
@@ -314,8 +314,8 @@ class S437Response(_Closable):
     """The parent's answer to the s437(1) notice, and whether an SAO is expedient (s437(3))."""
 
     answer: ParentAnswer = Field(title="Parent's answer", description="What the parent showed.")
-    school_name: str | None = Field(
-        default=None, max_length=200, title="School", description="Registered: which school."
+    school_name: str = Field(
+        default="", max_length=200, title="School", description="Registered: which school."
     )
     expedient_that_child_attend_school: bool = Field(
         default=False,

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     )
     port: int = Field(default=4200, description="Port of the local Prefect server and UI.")
     serve_limit: int = Field(
-        default=4,
+        default=8,
         ge=1,
         le=64,
         description="Flow runs the serving process executes at once (a waiting case holds none).",

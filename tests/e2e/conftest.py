@@ -88,7 +88,8 @@ def stack(
 
 
 def _keep_logs(log_dir: Path) -> None:
-    target = PROJECT_ROOT / "test-artifacts" / "logs"
+    # One folder per product copy (e2e, browser), so the last one torn down overwrites nothing.
+    target = PROJECT_ROOT / "test-artifacts" / "logs" / log_dir.parent.name
     target.mkdir(parents=True, exist_ok=True)
     for log in log_dir.glob("*.log"):
         (target / log.name).write_bytes(log.read_bytes())

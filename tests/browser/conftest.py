@@ -1,0 +1,68 @@
+"""Browser tests: the product started as `make run` starts it, used through Debian's Chromium.
+
+The stack, SMTP inbox and API driver are the end-to-end fixtures (tests/e2e/conftest.py); this
+folder gets its own session instance of them, so cases back-dated here never meet the e2e tests.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.browser.pages import CHROMIUM, FAILURE_SCREENSHOTS, VIEWPORT, Steps, launch_chromium
+from tests.e2e.conftest import driver, e2e_database_url, inbox, stack
+
+__all__ = ["driver", "e2e_database_url", "inbox", "stack"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Remember each phase's outcome on the test, so `steps` knows whether to keep screenshots.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+# Per module, not per session: while Playwright's sync API is open its event loop runs in this
+# thread, and Prefect's sync helpers would then return coroutines to the tests that follow.
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (Debian's chromium package)")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Page]:
+    # en-GB: the UI's date boxes read dd/mm/yyyy, as an officer here sees them.
+    context = chromium.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(20_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def steps(request: pytest.FixtureRequest, page: Page) -> Iterator[Steps]:
+    """A screenshot per step, kept under test-artifacts/browser/<test>/ when the test fails."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    folder = FAILURE_SCREENSHOTS / name
+    shutil.rmtree(folder, ignore_errors=True)
+    recorder = Steps(page=page, folder=folder)
+    yield recorder
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:
+        recorder.shoot("at failure")
+    elif call is not None and call.passed:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,183 @@
+"""Forms that read well: the referral and every decision form, as the browser renders them.
+
+Each field appears in the model's order with its title and a description; enums are selects,
+dates are date pickers, an optional value is a switch that opens the same picker, and no field is
+a raw JSON editor. Cases are driven to each decision form through the API; only the Resume dialog
+is opened in the browser.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import pytest
+from playwright.sync_api import Locator, Page
+from pydantic import BaseModel
+
+from launcher.stack import Stack
+from models import forms
+from models.referral import Referral
+from tasks.runtime import runtime
+from tests.browser.pages import (
+    JSON_EDITORS,
+    expected_fields,
+    expected_kind,
+    give_optional,
+    off_loop,
+    open_resume_dialog,
+    open_run_form,
+    read_form,
+)
+from tests.e2e.driver import Driver
+from tests.e2e.test_journeys import OFFICER, enquiries, located, not_satisfied, s437_notice, visit
+from tests.factories import make_referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+Answer = dict[str, Any] | None  # None: stop here, the case waits on this form
+
+
+def assert_reads_well(form: Locator, model: type[BaseModel], depth: int = 0) -> None:
+    """Labels in the model's order, a description on each, the right picker, no JSON editor."""
+    name_ = model.__name__
+    rendered = read_form(form, depth)
+    expected = expected_fields(model)
+    assert [f.label for f in rendered] == [label for _, label, _ in expected], name_
+    for index, (shown, (name, label, info)) in enumerate(zip(rendered, expected, strict=True)):
+        assert shown.description, f"{name_}.{name}: no description shown"
+        want = expected_kind(info.annotation)
+        if shown.kind == "optional" and not info.is_required():
+            # An optional value starts as a None switch; switched to its type it is the picker.
+            switch = give_optional(form, label.removesuffix(" (Optional)"), None)
+            assert switch is not None
+            shown = read_form(form, depth)[index]
+        assert shown.kind == want, f"{name_}.{name}: renders as {shown.kind}, not {want}"
+    assert form.locator(JSON_EDITORS).count() == 0, f"{name_}: a JSON editor is shown"
+
+
+def test_the_referral_form_reads_well(page: Page, stack: Stack) -> None:
+    form = open_run_form(page, stack.settings.ui_url)
+    assert_reads_well(form, Referral)
+
+
+def _decision_forms() -> set[type[forms.DecisionForm]]:
+    """Every concrete decision form the flow can ask (the private bases are not asked)."""
+    return {
+        cls
+        for name, cls in inspect.getmembers(forms, inspect.isclass)
+        if issubclass(cls, forms.DecisionForm)
+        and cls is not forms.DecisionForm
+        and not name.startswith("_")
+    }
+
+
+@dataclass
+class Walk:
+    """One case and the forms it is taken through: (suspend key, form, answer)."""
+
+    run_id: UUID
+    path: list[tuple[str, type[forms.DecisionForm], Answer]] = field(default_factory=list)
+
+
+def _paths(driver: Driver) -> list[Walk]:
+    moved = visit(
+        "moved_to_other_la",
+        seen="neighbour",
+        other_local_authority="Luton Borough Council",
+        other_local_authority_email="cme@luton.example.gov.uk",
+        new_address="2 Sample Road, Luton LU1 1AA",
+    )
+    whereabouts = {
+        "officer": OFFICER,
+        "police_referral_on": "2026-11-24",
+        "childrens_social_care_referral_on": "2026-11-24",
+        "s2s_search_on": "2026-11-25",
+        "s2s_result": "no_trace",
+    }
+    s438 = {
+        "officer": OFFICER,
+        "decision": "serve_notice",
+        "service_method": "by_hand",
+        "served_on": "2026-12-14",
+        "served_on_parent": "Sam Testparent",
+        "proposed_school": "Example Primary School",
+    }
+    order = {
+        "officer": OFFICER,
+        "decision": "serve_order",
+        "parent_choice": "proposed_school",
+        "named_school": "Example Primary School",
+        "service_method": "by_hand",
+        "served_on": "2027-01-05",
+    }
+    eso = {
+        "officer": OFFICER,
+        "eso_considered": True,
+        "decision": "prosecute",
+        "decided_on": "2027-01-28",
+        "reasons": "An ESO was considered; the family has refused all engagement.",
+    }
+    not_complied = {"officer": OFFICER, "compliance": "not_complied", "checked_on": "2027-01-26"}
+    first = ("referral-check-reasonable-enquiries", forms.ReasonableEnquiries, enquiries())
+    return [
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                ("home-visit-visit-1", forms.HomeVisitRecord, moved),
+                ("home-visit-la-acknowledgement", forms.LaAcknowledgement, None),
+            ],
+        ),
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                *[
+                    (f"home-visit-visit-{n}", forms.HomeVisitRecord, visit("no_contact"))
+                    for n in (1, 2, 3)
+                ],
+                ("home-visit-whereabouts-unknown", forms.WhereaboutsUnknown, whereabouts),
+                ("periodic-review-review-1", forms.PeriodicReview, None),
+            ],
+        ),
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                ("home-visit-visit-1", forms.HomeVisitRecord, located()),
+                ("education-enquiry-s437-notice", forms.S437NoticeService, s437_notice()),
+                ("education-enquiry-s437-response", forms.S437Response, not_satisfied()),
+                ("sao-notice-s438-notice", forms.S438NoticeOfIntention, s438),
+                ("sao-notice-sao-service", forms.SaoService, order),
+                ("sao-notice-sao-compliance", forms.SaoCompliance, not_complied),
+                ("prosecution-referral-eso-consideration", forms.EsoConsideration, eso),
+                ("prosecution-referral-prosecution-outcome", forms.ProsecutionOutcome, None),
+            ],
+        ),
+    ]
+
+
+def test_every_decision_form_reads_well_in_the_resume_dialog(
+    page: Page, stack: Stack, driver: Driver
+) -> None:
+    people = runtime().people
+    checked: set[type[forms.DecisionForm]] = set()
+    walks = _paths(driver)
+    # Round robin over the cases: one case's resume runs while the next one's form is checked.
+    while any(walk.path for walk in walks):
+        for walk in walks:
+            if not walk.path:
+                continue
+            key, model, answer = walk.path.pop(0)
+            driver.wait_for_form(walk.run_id, key)
+            if model not in checked:
+                page.goto(f"{stack.settings.ui_url}/runs/flow-run/{walk.run_id}")
+                dialog = open_resume_dialog(page)
+                assert_reads_well(dialog, forms.with_people(model, people))
+                checked.add(model)
+            if answer is not None:
+                off_loop(driver.resume, walk.run_id, key, answer)
+    assert checked == _decision_forms()
