@@ -32,14 +32,6 @@ RUNNER_POLL_SECONDS = 1
 DRAIN_SECONDS = 60.0
 
 
-def _ui_choice() -> str:
-    """The Prefect UI officers get: CME_UI, "v1" (the default) or "v2"."""
-    choice = os.environ.get("CME_UI", "v1").strip().lower()
-    if choice not in ("v1", "v2"):
-        raise ValueError(f"CME_UI: {choice!r} is not a Prefect UI; use v1 or v2")
-    return choice
-
-
 def prefect_environment(settings: Settings) -> dict[str, str]:
     """The Prefect settings shared by the server, the serving process and any client."""
     home = settings.state_dir
@@ -54,7 +46,7 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         # Officers use the V1 UI: its suspended-run page shows a Resume button, where V2 hides
         # Resume in a menu (docs/officer-guide.md). CME_UI=v2 opts in to the newer UI.
-        "PREFECT_SERVER_UI_V2_ENABLED": "true" if _ui_choice() == "v2" else "false",
+        "PREFECT_SERVER_UI_V2_ENABLED": "true" if settings.ui == "v2" else "false",
         # Results hold no personal data and stay in the product's state folder, as JSON.
         "PREFECT_LOCAL_STORAGE_PATH": str(settings.results_dir),
         "PREFECT_RESULTS_DEFAULT_SERIALIZER": "json",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from prefect.input import RunInput
 from pydantic import Field, create_model, model_validator
@@ -51,12 +51,20 @@ def _given(text: str | None) -> bool:
     return bool(text and text.strip())
 
 
-class _Closable(DecisionForm):
-    closure_outcome: ClosureOutcome | None = Field(
+def _closure_outcome() -> Any:
+    return Field(
         default=None,
         title="Closure outcome",
         description="Only when closing the case: why it closes (cme-domain 2.1).",
     )
+
+
+class _Closable(DecisionForm):
+    """A form that can close the case. Each declares `closure_outcome` as its last field: the
+    rare choice goes at the end of the form, where a parent class's field cannot be put."""
+
+    if TYPE_CHECKING:
+        closure_outcome: ClosureOutcome | None
 
     def _check_closure(self, closing: bool) -> None:
         if closing:
@@ -105,6 +113,7 @@ class ReasonableEnquiries(_Closable):
         default="", max_length=5000, title="Findings", description="What the enquiries found."
     )
     decision: ReferralCheckDecision = Field(title="Decision", description="What happens next.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
     def _closing_needs_outcome(self) -> Self:
@@ -164,6 +173,7 @@ class HomeVisitRecord(_Closable):
         default="", max_length=100, title="Country", description="Moved abroad: which country."
     )
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
     def _finding_details(self) -> Self:
@@ -248,6 +258,7 @@ class PeriodicReview(_Closable):
     )
     outcome: ReviewOutcome = Field(title="Outcome", description="What the review found.")
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
     def _closing_needs_outcome(self) -> Self:
@@ -300,6 +311,7 @@ class S437NoticeService(_Service):
         title="Period (days)",
         description="Days to satisfy the council, beginning with the day served: not less than 15.",
     )
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
 class ParentAnswer(LabelledEnum):
@@ -323,6 +335,7 @@ class S437Response(_Closable):
         description="s437(3): required to proceed to a School Attendance Order.",
     )
     notes: str = Field(default="", max_length=5000, title="Notes", description="Reasons.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
     def _answer_details(self) -> Self:
@@ -361,6 +374,7 @@ class S438NoticeOfIntention(_Service):
         title="Alternative schools",
         description="Suitable alternatives the parent may choose instead, if any.",
     )
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
 class ParentChoice(LabelledEnum):
@@ -386,6 +400,7 @@ class SaoService(_Closable):
     )
     service_method: ServiceMethod = Field(title="Service method", description="How served.")
     served_on: date = Field(title="Sent or delivered on", description="Date posted or delivered.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
     def _closing_needs_outcome(self) -> Self:

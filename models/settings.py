@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         le=64,
         description="Flow runs the serving process executes at once (a waiting case holds none).",
     )
+    ui: Literal["v1", "v2"] = Field(
+        default="v1",
+        description="Prefect UI for officers: v1 shows a Resume button on a waiting case.",
+    )
     database_url: str | None = Field(
         default=None,
         description="Case database URL; default: SQLite file cases.db in the state folder.",
