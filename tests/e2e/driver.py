@@ -11,6 +11,7 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
 
 from launcher.stack import Stack
@@ -53,14 +54,32 @@ class Driver:
             assert state is not None
             if state.type in FINAL:
                 raise AssertionError(f"run ended {state.type.value} ({state.message}) before {key}")
-            if state.type is StateType.PAUSED and state.state_details.pause_key == key:
+            # Prefect saves the form (schema, description) just after the run turns Suspended;
+            # the form is ready, for the UI as for us, once its description is there.
+            if (
+                state.type is StateType.PAUSED
+                and state.state_details.pause_key == key
+                and self._input(run_id, f"suspended-{key}-description") is not None
+            ):
                 return run
             time.sleep(0.3)
         raise AssertionError(f"run never suspended on {key}; last state {run.state}")
 
-    def form_description(self, run_id: UUID, key: str) -> str:
+    def _input(self, run_id: UUID, key: str) -> str | None:
         with get_client(sync_client=True) as client:
-            return str(client.read_flow_run_input(run_id, f"suspended-{key}-description"))
+            try:
+                return str(client.read_flow_run_input(run_id, key))
+            except ObjectNotFound:
+                return None
+            except PrefectHTTPStatusError as error:
+                if error.response.status_code == 404:
+                    return None
+                raise
+
+    def form_description(self, run_id: UUID, key: str) -> str:
+        description = self._input(run_id, f"suspended-{key}-description")
+        assert description is not None, f"no description saved for the form {key}"
+        return description
 
     def resume(self, run_id: UUID, key: str, values: dict[str, Any]) -> None:
         """Wait for the form, then submit it."""
