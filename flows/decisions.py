@@ -22,6 +22,7 @@ from models.enums import Stage
 from models.forms import DecisionForm, with_people
 from tasks.recording import has_answer, record_decision, recorded_decision
 from tasks.runtime import runtime
+from tasks.screening import escalate_from_decision
 from tasks.summary import describe_decision, publish_case_summary
 
 F = TypeVar("F", bound=DecisionForm)
@@ -72,6 +73,10 @@ def decide(
                 "%s: answer to %s not accepted: %s", case.reference, key, error
             )
             continue
+        if answer.safeguarding_indicators:
+            # Before the decision is recorded: a replay then escalates again, and the claimed
+            # notification key makes that a no-op instead of a lost escalation.
+            escalate_from_decision(case, answer.safeguarding_indicators, key)
         record_decision(case, stage, key, str(answer.officer), answer.model_dump(mode="json"))
         return answer
     raise AssertionError("unreachable")

@@ -19,7 +19,7 @@ from prefect.input import RunInput
 from pydantic import Field, create_model, model_validator
 
 from models.calendar import ServiceMethod
-from models.enums import ClosureOutcome, LabelledEnum
+from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 
 OFFICER_FIELD_DESCRIPTION = "You: the person recording this decision (from the configured team)."
 
@@ -35,6 +35,11 @@ class DecisionForm(RunInput):
     """Common to every decision: who decides, and a way to close the case at any stage."""
 
     officer: str = Field(title="Officer", description=OFFICER_FIELD_DESCRIPTION)
+    safeguarding_indicators: list[SafeguardingIndicator] = Field(
+        default_factory=list,
+        title="New safeguarding concerns",
+        description="Tick any that arose at this step: each escalates to MASH and the team lead.",
+    )
 
     def closes_case(self) -> ClosureOutcome | None:
         """The closure outcome this decision ends the case with, if any."""

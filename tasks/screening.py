@@ -18,31 +18,26 @@ from tasks.notify import notify
 from tasks.runtime import runtime, utcnow
 
 
-@task(name="safeguarding-screen", cache_policy=STABLE_CACHE, persist_result=True)
-def screen_safeguarding(case: CaseHandle, referral: Referral) -> list[SafeguardingIndicator]:
-    """Safeguarding takes precedence over CME procedure (cme-domain 2.2): record it, tell MASH
-    and the team lead at once, and let the case go on."""
-    indicators = sorted(set(referral.safeguarding_indicators))
-    if not indicators:
-        return []
+def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: str) -> None:
+    """Record a safeguarding escalation and tell MASH, the team lead and the officer, once per
+    origin (the referral, or the decision that raised it): safeguarding procedures take precedence
+    over CME procedures (cme-domain 2.2), and the case goes on."""
     rt = runtime()
+    natural_key = f"{case.reference}:{origin}:safeguarding:1"
     with session_scope(rt.engine) as session:
-        already = case_store.get_notification(
-            session=session, natural_key=f"{case.reference}:referral_check:safeguarding:1"
-        )
-        if already is None:
+        if case_store.get_notification(session=session, natural_key=natural_key) is None:
             case_store.append_event(
                 session=session,
                 case_id=case.case_id,
                 kind="safeguarding_escalation",
                 actor="cme-automation",
                 occurred_at=utcnow(),
-                payload={"indicators": [i.value for i in indicators]},
+                payload={"origin": origin, "indicators": [i.value for i in indicators]},
             )
     contacts = rt.config.contacts
     notify(
         case=case,
-        natural_key=f"{case.reference}:referral_check:safeguarding:1",
+        natural_key=natural_key,
         kind="safeguarding_escalation",
         recipients=[
             contacts.mash.email,
@@ -52,7 +47,23 @@ def screen_safeguarding(case: CaseHandle, referral: Referral) -> list[Safeguardi
         template="safeguarding_escalation",
         context={"indicators": [i.label for i in indicators]},
     )
+
+
+@task(name="safeguarding-screen", cache_policy=STABLE_CACHE, persist_result=True)
+def screen_safeguarding(case: CaseHandle, referral: Referral) -> list[SafeguardingIndicator]:
+    """The referral's safeguarding screen: any indicator escalates at once."""
+    indicators = sorted(set(referral.safeguarding_indicators))
+    if indicators:
+        escalate(case, indicators, "referral_check")
     return indicators
+
+
+@task(name="safeguarding-escalation", cache_policy=STABLE_CACHE, persist_result=True)
+def escalate_from_decision(
+    case: CaseHandle, indicators: list[SafeguardingIndicator], decision_key: str
+) -> None:
+    """A safeguarding concern an officer raised at any stage escalates at once, once."""
+    escalate(case, sorted(set(indicators)), decision_key)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

@@ -227,7 +227,12 @@ def test_no_contact_leads_to_whereabouts_unknown_and_periodic_review(driver: Dri
 def test_s437_notice_then_suitable_education_shown_closes_the_case(driver: Driver) -> None:
     run_id = driver.open_case(make_referral())
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(run_id, "home-visit-visit-1", located())
+    # A concern that arises at a visit escalates at once, as one at referral would.
+    driver.resume(
+        run_id,
+        "home-visit-visit-1",
+        located(safeguarding_indicators=["exploitation_or_trafficking"]),
+    )
     driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
     driver.wait_for_form(run_id, "education-enquiry-s437-response")
     case = driver.case(run_id)
@@ -236,13 +241,21 @@ def test_s437_notice_then_suitable_education_shown_closes_the_case(driver: Drive
     assert stage.due_on == date(2026, 12, 7)
     assert "2026-12-07" in driver.form_description(run_id, "education-enquiry-s437-response")
 
+    (escalation,) = driver.inbox.wait_for(case.reference)
+    assert "Safeguarding" in str(escalation["Subject"])
+    assert "mash@example.gov.uk" in escalation["X-Envelope-To"]
+    assert "exploitation" in body_of(escalation).lower()
+
     driver.resume(
         run_id,
         "education-enquiry-s437-response",
         {"officer": OFFICER, "answer": "suitable_education_shown", "notes": "Portfolio seen."},
     )
     driver.wait_until_final(run_id)
-    assert driver.case(run_id).closure_outcome is ClosureOutcome.ELECTIVE_HOME_EDUCATION
+    case = driver.case(run_id)
+    assert case.closure_outcome is ClosureOutcome.ELECTIVE_HOME_EDUCATION
+    assert driver.events(case).count("safeguarding_escalation") == 1
+    assert len(driver.inbox.about(case.reference)) == 1  # replays escalated nothing twice
 
 
 def test_school_attendance_order_served_and_complied_with_closes_the_case(
