@@ -28,6 +28,7 @@ from models.calendar import (
     add_working_days,
     calendar_days_beginning_with,
 )
+from models.dfe_return import CensusDays
 
 
 class DeadlineStep(StrEnum):
@@ -117,6 +118,8 @@ class CalendarConfig(BaseModel):
     school_calendar: SchoolCalendar
     service_rules: Mapping[ServiceMethod, ServiceRule]
     deadlines: DeadlineTable
+    # DfE's EHE and CME collection census days (the `dfe-cme-return` deployment's default date).
+    dfe_census: CensusDays = CensusDays()
 
 
 def due_date(
@@ -154,6 +157,7 @@ class _CalendarFile(_Frozen):
     school_calendar: _SchoolCalendarFile
     service: dict[ServiceMethod, ServiceRule] = Field(default_factory=dict)
     deadlines: DeadlineTable
+    dfe_census: CensusDays = Field(default_factory=CensusDays)
 
 
 def load_calendar_config(path: Path) -> CalendarConfig:
@@ -175,4 +179,5 @@ def load_calendar_config(path: Path) -> CalendarConfig:
         ),
         service_rules={**DEFAULT_SERVICE_RULES, **parsed.service},
         deadlines=parsed.deadlines,
+        dfe_census=parsed.dfe_census,
     )
