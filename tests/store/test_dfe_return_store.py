@@ -118,9 +118,7 @@ def test_the_return_files_hold_every_count_and_a_rewrite_replaces_them_whole(
     assert len(census_rows) == 24  # every category, zeros included
     previous_rows = _csv(files.previous_year)
     assert {
-        (r["breakdown"], r["category"]): int(r["count"])
-        for r in previous_rows
-        if r["count"] != "0"
+        (r["breakdown"], r["category"]): int(r["count"]) for r in previous_rows if r["count"] != "0"
     } == EXPECTED_PREVIOUS_YEAR
     text = files.summary.read_text(encoding="utf-8")
     assert "Children missing education on census day: **8**" in text
