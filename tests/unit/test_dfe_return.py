@@ -288,3 +288,10 @@ def test_the_shipped_calendar_lists_the_2022_23_census_days_from_the_reference()
         date(2023, 1, 19),
         date(2023, 5, 18),
     ]
+
+
+def test_the_visit_findings_mapped_to_reasons_are_findings_the_home_visit_form_records() -> None:
+    from models.dfe_return import REASON_BY_VISIT_FINDING
+    from models.forms import HomeVisitFinding
+
+    assert set(REASON_BY_VISIT_FINDING) <= {f.value for f in HomeVisitFinding}
