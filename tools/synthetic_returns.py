@@ -324,7 +324,7 @@ def _generate(
             bad_kinds[fault] += 1
             continue
         if what == "near" and good_children:
-            near = _near_duplicate(maker, good_children)
+            near = _near_duplicate(maker, good_children, on)
             if near is not None:
                 variant_kind, variant = near
                 written.append(maker.row(variant, on))
@@ -357,14 +357,15 @@ def _generate(
 
 
 def _near_duplicate(
-    maker: _Maker, children: list[tuple[int, ChildIdentity]]
+    maker: _Maker, children: list[tuple[int, ChildIdentity]], on: date
 ) -> tuple[str, ChildIdentity] | None:
-    """A variant of one earlier child that the matcher finds as it and as no other child."""
+    """A variant of one earlier child that the matcher finds as it and as no other child (and
+    still of compulsory school age on `on`, so the row stays good)."""
     for _ in range(20):
         kind = maker.random.choice(NEAR_KINDS)
         position, original = maker.random.choice(children)
         variant = maker.variant(kind, original)
-        if variant is None:
+        if variant is None or not is_of_compulsory_school_age(variant.date_of_birth, on=on):
             continue
         owners = {maker.owner[match.key] for match in maker.seen.matches(variant)}
         if owners == {position}:
