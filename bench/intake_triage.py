@@ -65,13 +65,13 @@ def say(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--open-cases", type=int, default=2_000)
     parser.add_argument("--roll", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     sys.stderr.write(
         f"generating (untimed): {args.rows:,} rows, {args.open_cases:,} open cases, "
