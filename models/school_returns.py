@@ -202,14 +202,7 @@ class _ReturnRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    REQUIRED_TEXT: ClassVar[tuple[str, ...]] = (
-        "pupil_forenames",
-        "pupil_surname",
-        "address",
-        "school_name",
-    )
-    OPTIONAL_TEXT: ClassVar[tuple[str, ...]] = ()
-    EVENT_FIELD: ClassVar[str] = ""
+    EVENT_FIELD: ClassVar[str] = ""  # the date the age is checked on (deletion or admission)
 
     pupil_forenames: str = Field(max_length=200, description="Legal forename(s).")
     pupil_surname: str = Field(max_length=200, description="Legal surname.")
