@@ -9,7 +9,7 @@ from launcher.serve import build_deployment, load_declarations
 
 def _schedules(name: str) -> list[object]:
     [declaration] = [d for d in load_declarations() if d["name"] == name]
-    return [schedule.schedule for schedule in build_deployment(declaration).schedules]
+    return [schedule.schedule for schedule in build_deployment(declaration).schedules or []]
 
 
 def test_the_caseload_report_runs_on_monday_at_seven_uk_time() -> None:
