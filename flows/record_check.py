@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.verify_case_record import check_case_record, email_broken_record, publish_record_check
+from tasks.record_check import check_case_record, email_broken_record, publish_record_check
 
 
 @flow(name="verify-case-record", description="Check the hash chain of the case record.")
