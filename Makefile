@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run test lint venv clean browser-deps
+.PHONY: run test lint venv clean browser-deps verify-record
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ browser-deps:
 ## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Check the hash chain of every case's record (REFERENCE=CME-2026-00001 for one); exit 1 if broken.
+verify-record: $(STAMP)
+	$(BIN)/python -m tasks.verify_case_record $(if $(REFERENCE),--reference $(REFERENCE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

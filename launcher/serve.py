@@ -13,6 +13,7 @@ import yaml
 from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
+from prefect.schedules import Cron, Interval, Schedule
 
 from models.settings import PROJECT_ROOT, load_settings
 
@@ -28,7 +29,7 @@ def build_deployment(declaration: dict[str, Any]) -> RunnerDeployment:
     """Turn one prefect.yaml deployment into a deployment this process serves."""
     flow: Flow[..., Any] = load_flow_from_entrypoint(declaration["entrypoint"])
     schedules = [
-        {key: value for key, value in schedule.items() if key != "active"}
+        _schedule(schedule)
         for schedule in declaration.get("schedules") or []
         if schedule.get("active", True)
     ]
@@ -38,11 +39,19 @@ def build_deployment(declaration: dict[str, Any]) -> RunnerDeployment:
         tags=declaration.get("tags") or [],
         parameters=declaration.get("parameters") or {},
         version=declaration.get("version"),
-        cron=[s["cron"] for s in schedules if "cron" in s] or None,
-        interval=[s["interval"] for s in schedules if "interval" in s] or None,
+        schedules=schedules or None,
     )
     assert isinstance(deployment, RunnerDeployment)  # to_deployment is sync when called sync
     return deployment
+
+
+def _schedule(declaration: dict[str, Any]) -> Schedule:
+    # A cron schedule keeps its timezone ("Monday 07:00 Europe/London" stays 07:00 in summer).
+    if "cron" in declaration:
+        return Cron(declaration["cron"], timezone=declaration.get("timezone"))
+    if "interval" in declaration:
+        return Interval(declaration["interval"], timezone=declaration.get("timezone"))
+    raise ValueError(f"schedules: {declaration!r} has neither a cron nor an interval")
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ NAMING_CONVENTION = {
 }
 
 ENUM_LENGTH = 64
+# A SHA-256 in hex.
+HASH_LENGTH = 64
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -207,16 +209,26 @@ class Decision(Base):
 
 
 class CaseEvent(Base):
-    """One line of a case's append-only history; never updated, never deleted."""
+    """One line of a case's append-only history; never updated, never deleted.
+
+    Each event is numbered within its case and carries the hash of the event before it and its
+    own (models/case_record.py), so an edit or a removal shows as a broken link. The database
+    refuses UPDATE and DELETE on this table (triggers of migration 0002), as does the ORM below.
+    """
 
     __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # 1, 2, 3, ... within the case; unique, so two appends at once cannot fork the chain.
+    sequence: Mapped[int]
     occurred_at: Mapped[datetime]
     actor: Mapped[str]
     kind: Mapped[str]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    previous_hash: Mapped[str | None] = mapped_column(sa.String(HASH_LENGTH))
+    hash: Mapped[str] = mapped_column(sa.String(HASH_LENGTH))
 
 
 class Notification(Base):

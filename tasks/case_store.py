@@ -9,6 +9,7 @@ unique constraint inside a SAVEPOINT, after which the winner's row is read back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.case_record import canonical_json, event_hash
 from models.enums import CaseStatus, ClosureOutcome, Stage
 from models.orm import (
     Case,
@@ -479,11 +481,43 @@ def append_event(
         payload: The details, as JSON-compatible values.
 
     Returns:
-        The new event.
+        The new event, numbered and chained to the case's previous event.
     """
     _require_aware(occurred_at=occurred_at)
+    # Stored as its canonical JSON reads back, so what is hashed is exactly what is kept.
+    stored_payload: dict[str, Any] = json.loads(canonical_json(payload))
+    # The case row lock serialises appends to one case on PostgreSQL (SQLite serialises every
+    # writer), so two appends at once cannot both take the same next number and fork the chain;
+    # the unique (case_id, sequence) constraint is the backstop.
+    reference = session.execute(
+        select(Case.reference).where(Case.id == case_id).with_for_update()
+    ).scalar_one_or_none()
+    if reference is None:
+        raise CaseNotFoundError(f"case_id: no case with id {case_id}")
+    last = session.execute(
+        select(CaseEvent.sequence, CaseEvent.hash)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.sequence.desc())
+        .limit(1)
+    ).one_or_none()
+    sequence, previous_hash = (1, None) if last is None else (last.sequence + 1, last.hash)
     event = CaseEvent(
-        case_id=case_id, kind=kind, actor=actor, occurred_at=occurred_at, payload=payload
+        case_id=case_id,
+        sequence=sequence,
+        kind=kind,
+        actor=actor,
+        occurred_at=occurred_at,
+        payload=stored_payload,
+        previous_hash=previous_hash,
+        hash=event_hash(
+            reference=reference,
+            sequence=sequence,
+            occurred_at=occurred_at,
+            actor=actor,
+            kind=kind,
+            payload=stored_payload,
+            previous_hash=previous_hash,
+        ),
     )
     session.add(event)
     session.flush()
@@ -502,7 +536,7 @@ def list_events(*, session: Session, case_id: int) -> list[CaseEvent]:
     """
     return list(
         session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.sequence)
         )
     )
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, make_url
+from sqlalchemy import Connection, Engine, create_engine, delete, make_url
 from sqlalchemy.orm import Session
 
 from models.orm import Base
@@ -72,6 +72,30 @@ def case_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
 
 
+@contextmanager
+def append_only_suspended(connection: Connection) -> Iterator[None]:
+    """Lift the case_event table's append-only triggers inside the caller's transaction.
+
+    For tests only: emptying the tables between tests, and tampering with the record to prove the
+    chain check finds it. PostgreSQL disables the table's triggers (table owner); SQLite cannot,
+    so its triggers are dropped and re-created from their stored SQL. Both are transactional:
+    if the block fails, the rollback restores the triggers.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE case_event DISABLE TRIGGER USER")
+        yield
+        connection.exec_driver_sql("ALTER TABLE case_event ENABLE TRIGGER USER")
+        return
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_event'"
+    ).all()
+    for name, _ in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        connection.exec_driver_sql(sql)
+
+
 @pytest.fixture
 def engine(case_database_url: str) -> Iterator[Engine]:
     """An engine on the case database; every table is emptied after the test."""
@@ -79,7 +103,7 @@ def engine(case_database_url: str) -> Iterator[Engine]:
     try:
         yield engine
     finally:
-        with engine.begin() as connection:
+        with engine.begin() as connection, append_only_suspended(connection):
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(delete(table))
         engine.dispose()

@@ -42,6 +42,8 @@ def test_foreign_keys_are_enforced_when_an_event_names_no_case(engine: Engine) -
         session.add(
             CaseEvent(
                 case_id=999_999,
+                sequence=1,
+                hash="0" * 64,
                 occurred_at=datetime(2026, 11, 2, tzinfo=UTC),
                 actor="system",
                 kind="note",

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from models.orm import Base
+from models.orm import Base, CaseEvent
+from tasks.database import make_engine
 from tasks.migrations import alembic_config, migrate
+from tasks.verify_case_record import check_records
 
 CASE_TABLES = {
     "case",
@@ -64,3 +72,127 @@ def test_migrated_schema_matches_the_orm_models(case_database_url: str) -> None:
         engine.dispose()
 
     assert differences == []
+
+
+def _insert_at_0001(url: str) -> None:
+    """Two cases with events as revision 0001 stored them: no sequence, no hash."""
+    engine = create_engine(url)
+    timestamp = sa.DateTime(timezone=True)
+    child = sa.table(
+        "child",
+        *(sa.column(c) for c in ("id", "forenames", "surname")),
+        sa.column("aliases", sa.JSON()),
+        sa.column("date_of_birth", sa.Date()),
+        sa.column("sex"),
+        sa.column("address"),
+        sa.column("postcode"),
+    )
+    case = sa.table(
+        "case",
+        *(sa.column(c) for c in ("id", "reference", "status", "officer_id")),
+        sa.column("opened_at", timestamp),
+        sa.column("config_version"),
+        sa.column("process_version"),
+        sa.column("child_id"),
+    )
+    event = sa.table(
+        "case_event",
+        sa.column("id"),
+        sa.column("case_id"),
+        sa.column("occurred_at", timestamp),
+        sa.column("actor"),
+        sa.column("kind"),
+        sa.column("payload", sa.JSON()),
+    )
+    opened = datetime(2026, 11, 2, 9, 15, 30, 123456, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                child.insert(),
+                [
+                    {
+                        "id": n,
+                        "forenames": "A",
+                        "surname": "B",
+                        "aliases": [],
+                        "date_of_birth": date(2015, 3, 14),
+                        "sex": "not_known",
+                        "address": "1 Street",
+                        "postcode": "AL1 3ER",
+                    }
+                    for n in (1, 2)
+                ],
+            )
+            connection.execute(
+                case.insert(),
+                [
+                    {
+                        "id": n,
+                        "reference": f"CME-2026-0000{n}",
+                        "status": "open",
+                        "officer_id": "cme-officer-dspl-1-5",
+                        "opened_at": opened,
+                        "config_version": "2026.1",
+                        "process_version": 1,
+                        "child_id": n,
+                    }
+                    for n in (1, 2)
+                ],
+            )
+            # Interleaved ids: each case's events are numbered in id order within the case.
+            connection.execute(
+                event.insert(),
+                [
+                    {
+                        "id": id_,
+                        "case_id": case_id,
+                        "occurred_at": opened + timedelta(minutes=id_),
+                        "actor": "system",
+                        "kind": f"k{id_}",
+                        "payload": {"z": id_, "a": [1, "é"]},
+                    }
+                    for id_, case_id in ((1, 1), (2, 2), (3, 1), (4, 1), (5, 2))
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_database_with_events_numbers_and_chains_them_so_it_verifies(
+    empty_database_url: str,
+) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0001")
+    _insert_at_0001(empty_database_url)
+
+    migrate(empty_database_url)
+
+    engine = make_engine(empty_database_url)
+    try:
+        with Session(engine) as session:
+            check = check_records(session=session)
+            numbered = session.execute(
+                sa.select(CaseEvent.id, CaseEvent.sequence).order_by(CaseEvent.id)
+            ).all()
+        assert (check.cases, check.events, check.broken) == (2, 5, [])
+        assert [tuple(row) for row in numbered] == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 2)]
+        with pytest.raises(DBAPIError, match="case_event is append-only"), engine.begin() as c:
+            c.exec_driver_sql("UPDATE case_event SET kind = 'rewritten'")
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_the_record_chain_drops_its_triggers_and_columns(
+    empty_database_url: str,
+) -> None:
+    migrate(empty_database_url)
+
+    command.downgrade(alembic_config(empty_database_url), "0001")
+
+    engine = create_engine(empty_database_url)
+    try:
+        columns = {column["name"] for column in inspect(engine).get_columns("case_event")}
+        assert not {"sequence", "previous_hash", "hash"} & columns
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM case_event")  # no trigger refuses it
+    finally:
+        engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from models.case_record import event_hash
 from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
 from models.orm import (
     AppendOnlyError,
@@ -90,10 +91,21 @@ def _write_one_of_everything(engine: Engine) -> int:
                 ),
                 CaseEvent(
                     case_id=case.id,
+                    sequence=1,
                     occurred_at=OPENED_AT,
                     actor="system",
                     kind="case_opened",
                     payload={"reference": "CME-2026-00042"},
+                    previous_hash=None,
+                    hash=event_hash(
+                        reference="CME-2026-00042",
+                        sequence=1,
+                        occurred_at=OPENED_AT,
+                        actor="system",
+                        kind="case_opened",
+                        payload={"reference": "CME-2026-00042"},
+                        previous_hash=None,
+                    ),
                 ),
                 Notification(
                     case_id=case.id,

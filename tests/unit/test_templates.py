@@ -6,14 +6,20 @@ The contexts below are what tasks/handoffs.py and tasks/screening.py pass to `no
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from jinja2 import Environment, UndefinedError, meta
 
+from models.case_record import BrokenLink, Problem
+from models.caseload import CaseRow, StageRow, caseload_figures
+from models.enums import CaseStatus, Stage
 from models.settings import PROJECT_ROOT
 from tasks.notify import render_email
 from tasks.templating import render
+from tasks.verify_case_record import RecordCheck
 
 TEMPLATES = PROJECT_ROOT / "templates"
 REFERENCE = "CME-2026-00042"
@@ -63,8 +69,56 @@ EMAIL_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
     },
 }
+_REPORT_NOW = datetime(2026, 11, 30, 7, tzinfo=UTC)
+_CASELOAD = caseload_figures(
+    cases=[
+        CaseRow(
+            reference=REFERENCE,
+            flow_run_id=uuid.UUID(int=42),
+            officer_id="cme-officer-dspl-1-5",
+            dspl_area=1,
+            status=CaseStatus.OPEN,
+            current_stage=Stage.HOME_VISIT,
+            opened_at=datetime(2026, 11, 2, tzinfo=UTC),
+            closed_at=None,
+            closure_outcome=None,
+        )
+    ],
+    stages=[
+        StageRow(
+            reference=REFERENCE,
+            stage=Stage.HOME_VISIT,
+            started_at=datetime(2026, 11, 2, tzinfo=UTC),
+            due_on=date(2026, 11, 20),
+            completed_at=None,
+            clock_paused_at=None,
+        )
+    ],
+    now=_REPORT_NOW,
+    today=_REPORT_NOW.date(),
+    period_start=_REPORT_NOW - timedelta(days=7),
+)
+EMAIL_CONTEXTS["caseload_digest"] = {
+    "recipient_name": "CME Team Lead",
+    "period": "2026-11-23 to 2026-11-30",
+    "figures": _CASELOAD,
+    "names": {},
+    "links": {REFERENCE: RUN_LINK},
+    "overdue_by_officer": _CASELOAD.overdue_by_officer(),
+    "days": lambda value: "" if value is None else f"{value:.1f}",
+    "artifacts_link": "http://127.0.0.1:4200/artifacts",
+}
+EMAIL_CONTEXTS["record_broken"] = {
+    "recipient_name": "CME Team Lead",
+    "check": RecordCheck(
+        cases=1,
+        events=5,
+        broken=[BrokenLink(REFERENCE, 3, Problem.HASH_MISMATCH, "stored 0a, content 0b")],
+    ),
+    "ui_url": "http://127.0.0.1:4200",
+}
 # A digest lists many cases: its body names each reference, its subject none of them.
-DIGESTS = {"due_digest"}
+DIGESTS = {"due_digest", "caseload_digest", "record_broken"}
 
 EMAIL_TEMPLATES = sorted(
     path.name.removesuffix(".txt.j2") for path in TEMPLATES.glob("emails/*.txt.j2")

@@ -1,0 +1,276 @@
+"""The team lead's caseload report: read the case database, publish table artifacts, email a digest.
+
+The figures are worked out in models/caseload.py; this module reads the rows (open cases, and
+cases closed in the period, with their stages: no child data), publishes one keyed table artifact
+per breakdown (`caseload-by-officer`, ...; each case row links to the case's flow run), and emails
+the team lead one digest per period, claimed under a natural key so a re-run sends it once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models.caseload import CaseloadFigures, CaseRow, Durations, StageRow, caseload_figures
+from models.enums import CaseStatus
+from models.orm import Case, StageRecord
+from tasks.database import session_scope
+from tasks.runtime import Runtime, runtime
+from tasks.sweep import local_day
+from tasks.team_lead_mail import email_team_lead_once
+from tasks.templating import render
+
+KEYS = {
+    "officer": "caseload-by-officer",
+    "area": "caseload-by-area",
+    "stage": "caseload-by-stage",
+    "overdue": "caseload-overdue-stages",
+    "time": "caseload-time-in-stage",
+    "closures": "caseload-closures",
+}
+
+
+def read_caseload(
+    *, session: Session, period_start: datetime
+) -> tuple[list[CaseRow], list[StageRow]]:
+    """Every open case and every case closed since ``period_start``, with their stages.
+
+    Args:
+        session: The caller's session.
+        period_start: The start of the report's period (aware).
+
+    Returns:
+        The case rows (in id order) and their stage rows (in id order).
+    """
+    in_report = or_(Case.status != CaseStatus.CLOSED, Case.closed_at >= period_start)
+    cases = [
+        CaseRow(
+            reference=row.reference,
+            flow_run_id=row.flow_run_id,
+            officer_id=row.officer_id,
+            dspl_area=row.dspl_area,
+            status=row.status,
+            current_stage=row.current_stage,
+            opened_at=row.opened_at,
+            closed_at=row.closed_at,
+            closure_outcome=row.closure_outcome,
+        )
+        for row in session.execute(
+            select(
+                Case.reference,
+                Case.flow_run_id,
+                Case.officer_id,
+                Case.dspl_area,
+                Case.status,
+                Case.current_stage,
+                Case.opened_at,
+                Case.closed_at,
+                Case.closure_outcome,
+            )
+            .where(in_report)
+            .order_by(Case.id)
+        )
+    ]
+    stages = [
+        StageRow(
+            reference=row.reference,
+            stage=row.name,
+            started_at=row.started_at,
+            due_on=row.due_on,
+            completed_at=row.completed_at,
+            clock_paused_at=row.clock_paused_at,
+        )
+        for row in session.execute(
+            select(
+                Case.reference,
+                StageRecord.name,
+                StageRecord.started_at,
+                StageRecord.due_on,
+                StageRecord.completed_at,
+                StageRecord.clock_paused_at,
+            )
+            .join(Case, Case.id == StageRecord.case_id)
+            .where(in_report)
+            .order_by(StageRecord.id)
+        )
+    ]
+    return cases, stages
+
+
+def figures_as_at(*, rt: Runtime, now: datetime, period_days: int) -> CaseloadFigures:
+    """The report's figures for the ``period_days`` days before ``now`` (aware)."""
+    if period_days < 1:
+        raise ValueError(f"period_days: {period_days} is not a period; use 1 or more days")
+    period_start = now - timedelta(days=period_days)
+    with session_scope(rt.engine) as session:
+        cases, stages = read_caseload(session=session, period_start=period_start)
+    return caseload_figures(
+        cases=cases, stages=stages, now=now, today=local_day(now), period_start=period_start
+    )
+
+
+def case_link(reference: str, flow_run_id: UUID | None, ui_url: str) -> str:
+    """A Markdown link to the case's flow run (the UI renders Markdown in table cells)."""
+    if flow_run_id is None:
+        return reference
+    return f"[{reference}]({ui_url}/runs/flow-run/{flow_run_id})"
+
+
+def _days(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _duration_cells(prefix: str, durations: Durations, links: dict[str, str]) -> dict[str, Any]:
+    longest = durations.longest_reference
+    return {
+        f"{prefix}: stages": durations.count,
+        f"{prefix}: median days": _days(durations.median_days),
+        f"{prefix}: longest days": _days(durations.longest_days),
+        f"{prefix}: longest case": links[longest] if longest else "",
+    }
+
+
+def report_tables(
+    figures: CaseloadFigures, *, ui_url: str, names: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of each table artifact, by artifact key."""
+    links = {
+        reference: case_link(reference, flow_run_id, ui_url)
+        for reference, flow_run_id in figures.flow_runs.items()
+    }
+    overdue_by_officer = figures.overdue_by_officer()
+    return {
+        KEYS["officer"]: [
+            {
+                "officer": names.get(officer, officer),
+                "open cases": count,
+                "overdue stages": overdue_by_officer.get(officer, 0),
+            }
+            for officer, count in figures.by_officer.items()
+        ],
+        KEYS["area"]: [
+            {"DSPL area": "out of county or unknown" if area is None else area, "open cases": n}
+            for area, n in figures.by_area.items()
+        ],
+        KEYS["stage"]: [
+            {"stage": stage.label if stage else "not started", "open cases": n}
+            for stage, n in figures.by_stage.items()
+        ],
+        KEYS["overdue"]: [
+            {
+                "case": links[item.reference],
+                "stage": item.stage.label,
+                "officer": names.get(item.officer_id, item.officer_id),
+                "due on": item.due_on.isoformat(),
+                "days overdue": item.days_overdue,
+            }
+            for item in figures.overdue
+        ],
+        KEYS["time"]: [
+            {
+                "stage": times.stage.label,
+                **_duration_cells("open", times.open, links),
+                **_duration_cells("completed in period", times.completed_in_period, links),
+            }
+            for times in figures.time_in_stage
+        ],
+        KEYS["closures"]: [
+            {"closure outcome": outcome.label, "cases closed": n}
+            for outcome, n in figures.closures.items()
+        ],
+    }
+
+
+def period_label(figures: CaseloadFigures) -> str:
+    """e.g. "2026-11-23 to 2026-11-30" (days in England)."""
+    return f"{local_day(figures.period_start).isoformat()} to {figures.today.isoformat()}"
+
+
+def digest_key(figures: CaseloadFigures) -> str:
+    """One digest per period: a re-run for the same days sends nothing more."""
+    return f"caseload-digest:{local_day(figures.period_start).isoformat()}:{figures.today}"
+
+
+def render_digest(
+    figures: CaseloadFigures, *, ui_url: str, names: dict[str, str], recipient_name: str
+) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of the team lead's digest."""
+    context: dict[str, Any] = {
+        "recipient_name": recipient_name,
+        "period": period_label(figures),
+        "figures": figures,
+        "names": names,
+        "links": {
+            reference: f"{ui_url}/runs/flow-run/{flow_run_id}" if flow_run_id else None
+            for reference, flow_run_id in figures.flow_runs.items()
+        },
+        "overdue_by_officer": figures.overdue_by_officer(),
+        "days": _days,
+        "artifacts_link": f"{ui_url}/artifacts",
+    }
+    text = render("emails/caseload_digest.txt.j2", **context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ValueError("emails/caseload_digest.txt.j2 must start with a 'Subject: ' line")
+    html = render("emails/caseload_digest.html.j2", **context)
+    return first.removeprefix("Subject: ").strip(), body.lstrip("\n"), html
+
+
+def _names(rt: Runtime) -> dict[str, str]:
+    return {person.id: person.display_name for person in rt.config.people}
+
+
+@task(name="compute-caseload", cache_policy=NO_CACHE, persist_result=False)
+def compute_caseload(now: datetime, period_days: int) -> CaseloadFigures:
+    """Read the case database and work out the report's figures."""
+    return figures_as_at(rt=runtime(), now=now, period_days=period_days)
+
+
+@task(name="publish-caseload", cache_policy=NO_CACHE, persist_result=False)
+def publish_caseload(figures: CaseloadFigures) -> dict[str, int]:
+    """One keyed table artifact per breakdown; returns the rows published per key."""
+    rt = runtime()
+    period = period_label(figures)
+    descriptions = {
+        KEYS["officer"]: f"Open cases and overdue stages by officer ({figures.open_cases} open)",
+        KEYS["area"]: "Open cases by DSPL area",
+        KEYS["stage"]: "Open cases by current stage",
+        KEYS["overdue"]: f"Stages past their due date as at {figures.today} (running clocks)",
+        KEYS["time"]: f"Days in stage: open stages now, and stages completed {period}",
+        KEYS["closures"]: f"Cases closed {period}, by outcome ({figures.closed_in_period})",
+    }
+    published: dict[str, int] = {}
+    for key, rows in report_tables(figures, ui_url=rt.settings.ui_url, names=_names(rt)).items():
+        create_table_artifact(key=key, table=rows, description=f"{descriptions[key]}. {period}")
+        published[key] = len(rows)
+    return published
+
+
+def send_digest(*, rt: Runtime, figures: CaseloadFigures) -> bool:
+    """Email the team lead the digest, once per period; True if this call sent it."""
+    lead = rt.config.team_lead
+    subject, body, html = render_digest(
+        figures, ui_url=rt.settings.ui_url, names=_names(rt), recipient_name=lead.display_name
+    )
+    return email_team_lead_once(
+        rt=rt,
+        natural_key=digest_key(figures),
+        kind="caseload_digest",
+        subject=subject,
+        body=body,
+        html=html,
+    )
+
+
+@task(name="email-caseload-digest", cache_policy=NO_CACHE, persist_result=False, retries=3,
+      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+def email_caseload_digest(figures: CaseloadFigures) -> bool:
+    """Email the team lead the digest, once per period; True if this call sent it."""
+    return send_digest(rt=runtime(), figures=figures)

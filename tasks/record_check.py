@@ -1,0 +1,75 @@
+"""The `verify-case-record` deployment's tasks: check the case record, publish the result as a
+Markdown artifact, and email the team lead once about any break."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from tasks.database import session_scope
+from tasks.runtime import runtime, utcnow
+from tasks.team_lead_mail import email_team_lead_once
+from tasks.templating import render
+from tasks.verify_case_record import RecordCheck, check_records
+
+ARTIFACT_KEY = "case-record-check"
+
+
+def render_check(check: RecordCheck, *, reference: str | None, at: datetime) -> str:
+    """The check as Markdown, for the artifact the team lead reads in the Prefect UI."""
+    return render(
+        "reports/record_check.md.j2",
+        scope=f"case {reference}" if reference else "every case",
+        at=at.isoformat(timespec="seconds"),
+        check=check,
+    )
+
+
+def broken_key(check: RecordCheck) -> str:
+    """The natural key of the email about these broken links: the same breaks are told once."""
+    described = "\n".join(sorted(link.describe() for link in check.broken))
+    return "case-record-broken:" + hashlib.sha256(described.encode("utf-8")).hexdigest()[:16]
+
+
+@task(name="check-case-record", cache_policy=NO_CACHE, persist_result=False)
+def check_case_record(reference: str | None) -> RecordCheck:
+    """Check the hash chains of the case record (every case, or one)."""
+    with session_scope(runtime().engine) as session:
+        return check_records(session=session, reference=reference)
+
+
+@task(name="publish-record-check", cache_policy=NO_CACHE, persist_result=False)
+def publish_record_check(check: RecordCheck, reference: str | None) -> None:
+    """The result as the `case-record-check` Markdown artifact."""
+    create_markdown_artifact(
+        key=ARTIFACT_KEY,
+        markdown=render_check(check, reference=reference, at=utcnow()),
+        description="Hash-chain check of the append-only case record",
+    )
+
+
+@task(name="email-broken-record", cache_policy=NO_CACHE, persist_result=False, retries=3,
+      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+def email_broken_record(check: RecordCheck) -> bool:
+    """Email the team lead the broken links, once per set of breaks; True if this call sent it."""
+    rt = runtime()
+    text = render(
+        "emails/record_broken.txt.j2",
+        recipient_name=rt.config.team_lead.display_name,
+        check=check,
+        ui_url=rt.settings.ui_url,
+    )
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ValueError("emails/record_broken.txt.j2 must start with a 'Subject: ' line")
+    return email_team_lead_once(
+        rt=rt,
+        natural_key=broken_key(check),
+        kind="record_broken",
+        subject=first.removeprefix("Subject: ").strip(),
+        body=body.lstrip("\n"),
+    )
