@@ -17,6 +17,7 @@ CASE_TABLES = {
     "child",
     "decision",
     "notification",
+    "public_submission",
     "referral",
     "stage",
 }
