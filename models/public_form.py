@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -55,7 +55,9 @@ SAFEGUARDING_CHOICES: dict[str, str] = {
     SafeguardingIndicator.WHEREABOUTS_UNKNOWN_SAFETY_CONCERN.value: (
         "Nobody knows where the child is and you are worried for their safety"
     ),
-    SafeguardingIndicator.KNOWN_TO_SOCIAL_CARE.value: "The child is known to children's social care",
+    SafeguardingIndicator.KNOWN_TO_SOCIAL_CARE.value: (
+        "The child is known to children's social care"
+    ),
     SafeguardingIndicator.FGM_FORCED_MARRIAGE_HONOUR_ABUSE.value: (
         "Female genital mutilation, forced marriage or so-called honour-based abuse"
     ),
@@ -236,6 +238,11 @@ def new_receipt() -> str:
     return f"CME-R-{chars[:4]}-{chars[4:]}"
 
 
+def retry_delay(attempts: int, *, maximum: float) -> timedelta:
+    """How long the drainer waits after a failed delivery: 1, 2, 4, 8 ... s, at most `maximum`."""
+    return timedelta(seconds=min(maximum, 2.0 ** max(0, attempts - 1)))
+
+
 def clean_page_answers(page: Page, form: Mapping[str, Sequence[str]]) -> Answers:
     """The answers of one page from a submitted form: text trimmed, unknown names ignored."""
     answers: Answers = {}
@@ -288,7 +295,9 @@ def parse_date_of_birth(answers: Mapping[str, str | list[str]]) -> date | str:
         return "Date of birth must be a real date"
 
 
-def check_page(page: Page, answers: Mapping[str, str | list[str]], *, today: date) -> list[FieldError]:
+def check_page(
+    page: Page, answers: Mapping[str, str | list[str]], *, today: date
+) -> list[FieldError]:
     """Every error on one page: its own checks first, then the referral's rules for its fields."""
     errors = _own_errors(page, answers)
     if errors:

@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     )
     public_form_https: bool = Field(
         default=False,
-        description="Served over HTTPS (behind a proxy): Secure cookies and Strict-Transport-Security.",
+        description="Served over HTTPS (behind a proxy): Secure cookies and HSTS.",
     )
     public_form_rate_per_minute: int = Field(
         default=30, ge=1, description="Form submissions (POSTs) one client may make per minute."
@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     )
     public_form_max_request_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body the public form accepts."
+    )
+    public_form_drain_seconds: float = Field(
+        default=2.0, gt=0, description="How often the drainer looks for submissions to deliver."
+    )
+    public_form_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between two delivery attempts."
     )
     public_form_trusted_proxies: str = Field(
         default="",

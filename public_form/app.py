@@ -11,8 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
-from jinja2 import select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from sqlalchemy import Engine
 from starlette.staticfiles import StaticFiles
 

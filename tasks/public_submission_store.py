@@ -14,6 +14,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from models.orm import PublicSubmission, SubmissionStatus
+from models.public_form import retry_delay
 
 
 def add_submission(
@@ -73,13 +74,13 @@ def mark_delivered(
 
 
 def record_failed_attempt(
-    *, session: Session, receipt: str, error: str, next_attempt_at: datetime
-) -> int:
-    """Count a failed delivery and when to try again; returns the attempts so far."""
+    *, session: Session, receipt: str, error: str, failed_at: datetime, max_backoff: float
+) -> datetime:
+    """Count a failed delivery and schedule the next (exponential backoff); returns when."""
     submission = session.get(PublicSubmission, receipt)
     if submission is None:
         raise LookupError(f"public_submission {receipt}: not found")
     submission.attempts += 1
     submission.last_error = error[:2000]
-    submission.next_attempt_at = next_attempt_at
-    return submission.attempts
+    submission.next_attempt_at = failed_at + retry_delay(submission.attempts, maximum=max_backoff)
+    return submission.next_attempt_at
