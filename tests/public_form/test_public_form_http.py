@@ -237,8 +237,8 @@ def test_production_refuses_a_placeholder_form_secret() -> None:
     with pytest.raises(ValueError, match="CME_PUBLIC_FORM_SECRET"):
         Settings(
             environment="production",
-            smtp_password="a-real-password",  # type: ignore[arg-type]
+            smtp_password="a-real-password",
             smtp_tls="ssl",
             database_url="postgresql+psycopg://cme@db/cme",
-            public_form_secret="changethis",  # type: ignore[arg-type]
+            public_form_secret="changethis",
         )
