@@ -36,11 +36,15 @@ Deliver = Callable[..., UUID]  # open_referral(*, receipt, referral) -> flow run
 
 
 def drain_once(
-    engine: Engine, deliver: Deliver, *, now: datetime, max_backoff: float
+    engine: Engine, deliver: Deliver, *, clock: Callable[[], datetime], max_backoff: float
 ) -> tuple[int, int]:
-    """One pass over the due submissions; returns (delivered, failed)."""
+    """One pass over the due submissions; returns (delivered, failed).
+
+    The clock is read at the start and after each failure: a failed attempt can itself take
+    seconds (the Prefect client retries), and the backoff counts from when it gave up.
+    """
     with session_scope(engine) as session:
-        pending = list_due_submissions(session=session, now=now)
+        pending = list_due_submissions(session=session, now=clock())
         due = [(submission.receipt, dict(submission.referral)) for submission in pending]
     delivered = failed = 0
     for receipt, referral in due:
@@ -53,7 +57,7 @@ def drain_once(
                     session=session,
                     receipt=receipt,
                     error=f"{type(error).__name__}: {error}",
-                    failed_at=now,
+                    failed_at=clock(),
                     max_backoff=max_backoff,
                 )
             log.warning(
@@ -63,7 +67,7 @@ def drain_once(
             continue
         with session_scope(engine) as session:
             mark_delivered(
-                session=session, receipt=receipt, flow_run_id=flow_run_id, delivered_at=utcnow()
+                session=session, receipt=receipt, flow_run_id=flow_run_id, delivered_at=clock()
             )
         delivered += 1
         log.info("submission %s delivered as flow run %s", receipt, flow_run_id)
@@ -89,7 +93,7 @@ def main() -> int:
             drain_once(
                 engine,
                 open_referral,
-                now=utcnow(),
+                clock=utcnow,
                 max_backoff=settings.public_form_retry_max_seconds,
             )
         except Exception:  # the case database itself is unreachable: log, wait, go on

@@ -50,8 +50,8 @@ def test_a_pending_submission_is_delivered_once_and_marked_with_its_run(engine: 
     prefect = Prefect()
     receipt = _store(engine)
 
-    assert drain_once(engine, prefect, now=NOW, max_backoff=60) == (1, 0)
-    assert drain_once(engine, prefect, now=NOW, max_backoff=60) == (0, 0)
+    assert drain_once(engine, prefect, clock=lambda: NOW, max_backoff=60) == (1, 0)
+    assert drain_once(engine, prefect, clock=lambda: NOW, max_backoff=60) == (0, 0)
 
     delivered = _get(engine, receipt)
     assert delivered.status is SubmissionStatus.DELIVERED
@@ -67,7 +67,7 @@ def test_while_prefect_is_down_a_submission_is_kept_and_retried_with_backoff(
     prefect.up = False
     receipt = _store(engine)
 
-    assert drain_once(engine, prefect, now=NOW, max_backoff=60) == (0, 1)
+    assert drain_once(engine, prefect, clock=lambda: NOW, max_backoff=60) == (0, 1)
     failed = _get(engine, receipt)
     assert failed.status is SubmissionStatus.PENDING
     assert failed.attempts == 1
@@ -75,13 +75,16 @@ def test_while_prefect_is_down_a_submission_is_kept_and_retried_with_backoff(
     assert failed.next_attempt_at == NOW + timedelta(seconds=1)
 
     # Not due yet: not tried. Due: tried again, and the wait doubles.
-    assert drain_once(engine, prefect, now=NOW, max_backoff=60) == (0, 0)
+    assert drain_once(engine, prefect, clock=lambda: NOW, max_backoff=60) == (0, 0)
     later = NOW + timedelta(seconds=1)
-    assert drain_once(engine, prefect, now=later, max_backoff=60) == (0, 1)
+    assert drain_once(engine, prefect, clock=lambda: later, max_backoff=60) == (0, 1)
     assert _get(engine, receipt).next_attempt_at == later + timedelta(seconds=2)
 
     prefect.up = True
-    assert drain_once(engine, prefect, now=NOW + timedelta(hours=1), max_backoff=60) == (1, 0)
+    assert drain_once(engine, prefect, clock=lambda: NOW + timedelta(hours=1), max_backoff=60) == (
+        1,
+        0,
+    )
     assert _get(engine, receipt).status is SubmissionStatus.DELIVERED
     assert _get(engine, receipt).last_error is None
 
@@ -95,7 +98,7 @@ def test_one_failing_submission_does_not_hold_up_the_others(engine: Engine) -> N
                 raise ValueError("rejected")
             return super().__call__(receipt=receipt, referral=referral)
 
-    assert drain_once(engine, FailsFirst(), now=NOW, max_backoff=60) == (1, 1)
+    assert drain_once(engine, FailsFirst(), clock=lambda: NOW, max_backoff=60) == (1, 1)
     assert _get(engine, second).status is SubmissionStatus.DELIVERED
 
 
