@@ -14,17 +14,13 @@ def choice_items(
     choices: Mapping[str, str],
     selected: Any,
     *,
-    conditional: Mapping[str, str] | None = None,
     selected_key: str = "checked",
 ) -> list[dict[str, Any]]:
-    """Radio or select items; `conditional` maps a value to HTML revealed when it is chosen."""
-    items: list[dict[str, Any]] = []
-    for value, text in choices.items():
-        item: dict[str, Any] = {"value": value, "text": text, selected_key: selected == value}
-        if conditional and value in conditional:
-            item["conditional"] = {"html": conditional[value]}
-        items.append(item)
-    return items
+    """Radio (checked) or select (selected) items."""
+    return [
+        {"value": value, "text": text, selected_key: selected == value}
+        for value, text in choices.items()
+    ]
 
 
 def safeguarding_items(choices: Mapping[str, str], selected: Any) -> list[dict[str, Any]]:
