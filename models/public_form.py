@@ -168,7 +168,6 @@ PAGES: tuple[Page, ...] = (
 
 PAGE_BY_SLUG: dict[str, Page] = {page.slug: page for page in PAGES}
 PAGE_OF_FIELD: dict[str, Page] = {f.name: page for page in PAGES for f in page.fields}
-FORM_FIELDS: frozenset[str] = frozenset(PAGE_OF_FIELD) - {"dob"} | set(DATE_PARTS)
 
 # Referral field -> the form field it is answered in.
 _FORM_FIELD_OF: dict[str, str] = {

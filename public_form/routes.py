@@ -110,19 +110,27 @@ def forms(request: Request) -> FormService:
     return service
 
 
+def _rate_limited(request: Request) -> Response | None:
+    """A 429 page if this client has used up its requests, else None (and one is counted)."""
+    service = forms(request)
+    wait = service.limiter.allow(client_address(request, service.trusted_proxies))
+    if wait <= 0:
+        return None
+    response = service.problem(
+        request,
+        429,
+        "You have sent too many forms",
+        "Wait a minute, then try again. Your answers have been kept.",
+    )
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
+
+
 async def _guard_post(request: Request) -> tuple[dict[str, list[str]], Draft, str] | Response:
     """Rate limit, size limit and CSRF for a POST: the form, draft and session, or a refusal."""
     service = forms(request)
-    wait = service.limiter.allow(client_address(request, service.trusted_proxies))
-    if wait > 0:
-        response = service.problem(
-            request,
-            429,
-            "You have sent too many forms",
-            "Wait a minute, then try again. Your answers have been kept.",
-        )
-        response.headers["Retry-After"] = str(max(1, round(wait)))
-        return response
+    if refused := _rate_limited(request):
+        return refused
     try:
         form = await read_form(request, service.settings.public_form_max_request_bytes)
     except RequestTooLarge:
@@ -151,7 +159,7 @@ def _bot_filled_honeypot(form: dict[str, list[str]]) -> bool:
     return any(value.strip() for value in form.get(HONEYPOT, []))
 
 
-def _pretend_received(request: Request, draft: Draft) -> Response:
+def _pretend_received(draft: Draft) -> Response:
     """A bot gets the same answer as a person, and nothing is stored."""
     log.info("honeypot filled: submission discarded")
     draft.answers.clear()
@@ -215,7 +223,7 @@ async def submit(request: Request) -> Response:
         return guarded
     form, draft, session_id = guarded
     if _bot_filled_honeypot(form):
-        return _pretend_received(request, draft)
+        return _pretend_received(draft)
     service = forms(request)
     now = utcnow()
     try:
@@ -256,6 +264,10 @@ async def show_page(request: Request, slug: str) -> Response:
     draft = service.drafts.get(session_id)
     new_session = draft is None or session_id is None
     if draft is None or session_id is None:
+        # A new session costs the client a request too, so no one can crowd out other
+        # people's answers by opening sessions.
+        if refused := _rate_limited(request):
+            return refused
         session_id = service.drafts.new()
         draft = service.drafts.get(session_id)
         assert draft is not None
@@ -281,7 +293,7 @@ async def answer_page(request: Request, slug: str) -> Response:
         return guarded
     form, draft, session_id = guarded
     if _bot_filled_honeypot(form):
-        return _pretend_received(request, draft)
+        return _pretend_received(draft)
     answers = clean_page_answers(page, form)
     merged = {**draft.answers, **answers}
     errors = check_page(page, merged, today=utcnow().date())

@@ -242,3 +242,14 @@ def test_production_refuses_a_placeholder_form_secret() -> None:
             database_url="postgresql+psycopg://cme@db/cme",
             public_form_secret="changethis",
         )
+
+
+def test_opening_new_sessions_counts_against_the_rate_limit(engine: Engine) -> None:
+    app = create_app(_settings(), engine=engine, limiter=RateLimiter(per_minute=1, burst=2))
+    with TestClient(app) as client:
+        codes = []
+        for _ in range(3):
+            client.cookies.clear()
+            codes.append(client.get("/referral/child").status_code)
+
+    assert codes == [200, 200, 429]
