@@ -92,3 +92,17 @@ def test_a_referral_sent_while_prefect_is_down_is_kept_and_delivered_after(
     run_id = public_form.wait_until_delivered(receipt)
     driver.wait_for_form(run_id, FIRST_FORM)
     assert public_form.case_referral(run_id)[2] == "Outageform"
+
+
+def test_the_public_web_process_holds_no_prefect_settings_or_credentials(
+    public_form: PublicForm,
+) -> None:
+    web = public_form.stack.processes["public-form"]
+    drainer = public_form.stack.processes["public-form-drainer"]
+
+    def names(pid: int) -> set[str]:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return {entry.split(b"=", 1)[0].decode() for entry in handle.read().split(b"\0")}
+
+    assert not {name for name in names(web.pid) if name.startswith("PREFECT_")}
+    assert "PREFECT_API_URL" in names(drainer.pid)

@@ -253,3 +253,19 @@ def test_opening_new_sessions_counts_against_the_rate_limit(engine: Engine) -> N
             codes.append(client.get("/referral/child").status_code)
 
     assert codes == [200, 200, 429]
+
+
+def test_the_web_app_does_not_even_import_prefect() -> None:
+    """Least privilege in code as in configuration: only the drainer talks to Prefect."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, public_form.app, public_form.routes; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert loaded == "[]"
