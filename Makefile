@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run test lint venv clean browser-deps verify-record
+.PHONY: run test lint venv clean browser-deps verify-record public-form-assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## Start the product: migrate, Prefect server on 127.0.0.1:$(CME_PORT), deployments served.
-run: $(STAMP)
+## GOV.UK Frontend's compiled assets (and axe-core for the tests) from npm, pinned by the lock file.
+PUBLIC_FORM_ASSETS = public_form/node_modules/.installed
+$(PUBLIC_FORM_ASSETS): public_form/package.json public_form/package-lock.json
+	cd public_form && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PUBLIC_FORM_ASSETS)
+
+public-form-assets: $(PUBLIC_FORM_ASSETS)
+
+## Start the product: migrate, Prefect server on 127.0.0.1:$(CME_PORT), deployments served,
+## the public referral form on 127.0.0.1:$(CME_PUBLIC_FORM_PORT) and its drainer.
+run: $(STAMP) $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m launcher
 
 ## Debian's Chromium for the browser tests (never Playwright's own browser download).
@@ -26,7 +35,7 @@ browser-deps:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 ## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Check the hash chain of every case's record (REFERENCE=CME-2026-00001 for one); exit 1 if broken.
@@ -39,4 +48,4 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 clean:
-	rm -rf $(VENV) .cme
+	rm -rf $(VENV) .cme public_form/node_modules

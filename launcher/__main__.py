@@ -1,4 +1,5 @@
-"""`make run`: migrate the case database, start the Prefect server, serve the deployments.
+"""`make run`: migrate the case database, start the Prefect server, serve the deployments, and
+start the public referral form and the drainer that delivers its submissions.
 
 Runs in the foreground; Ctrl-C (or SIGTERM) stops everything it started.
 """
@@ -36,9 +37,12 @@ def main() -> int:
         stack.start_serving()
         stack.wait_for_deployments([d["name"] for d in load_declarations()])
         apply_automations(settings.api_url)
+        stack.start_drainer()
+        stack.start_public_form()
         sys.stdout.write(
             f"\nCME case automation is running.\n"
             f"  Prefect UI:     {settings.ui_url}\n"
+            f"  Public form:    {settings.public_form_url}\n"
             f"  State folder:   {settings.state_dir}\n"
             f"  Logs:           {settings.state_dir / 'logs'}\n"
             f"Press Ctrl-C to stop.\n"

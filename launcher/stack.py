@@ -1,4 +1,5 @@
-"""Start and stop the embedded product: a local Prefect server and the serving process.
+"""Start and stop the embedded product: a local Prefect server, the serving process, and the
+public referral form with its drainer.
 
 `make run` and the end-to-end tests both use this, so what the tests drive is what an officer gets.
 Every child process is started in its own session (process group), so Ctrl-C reaches us first and
@@ -84,14 +85,16 @@ class Stack:
         env["CME_PORT"] = str(self.settings.port)
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
         self._logs.append(log)
         process = subprocess.Popen(
             args,
             cwd=PROJECT_ROOT,
-            env=self.env,
+            env=self.env if env is None else env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -118,6 +121,39 @@ class Stack:
                 return
             time.sleep(0.5)
         raise TimeoutError(f"Prefect server not healthy after {timeout:.0f} s")
+
+    def start_public_form(self, timeout: float = 60.0) -> None:
+        """Start the public referral form (uvicorn) and wait until it answers.
+
+        It gets no Prefect settings or credentials: it only writes submissions to the case
+        database, and the drainer, which does hold them, delivers those to Prefect.
+        """
+        settings = self.settings
+        args = [
+            sys.executable, "-m", "uvicorn", "public_form.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(settings.public_form_port),
+            # X-Forwarded-For is read by the app itself, from CME_PUBLIC_FORM_TRUSTED_PROXIES only.
+            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
+        ]  # fmt: skip
+        env = {k: v for k, v in self.env.items() if not k.startswith("PREFECT_")}
+        process = self._spawn("public-form", args, env=env)
+        url = f"{settings.public_form_url}/health"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"public form exited with {process.returncode}; see logs")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"public form not answering after {timeout:.0f} s")
+
+    def start_drainer(self) -> None:
+        """Deliver the public form's stored submissions to the cme-case deployment."""
+        self._spawn("public-form-drainer", [sys.executable, "-m", "public_form.drainer"])
 
     def start_serving(self) -> None:
         """Serve every deployment declared in prefect.yaml."""
@@ -189,7 +225,7 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
 
     def stop_all(self) -> None:
-        for name in ("serve", "prefect-server"):
+        for name in ("public-form", "public-form-drainer", "serve", "prefect-server"):
             self.stop(name)
         for log in self._logs:
             log.close()

@@ -258,3 +258,33 @@ class AppendOnlyError(RuntimeError):
 @event.listens_for(CaseEvent, "before_delete")
 def _refuse_event_changes(mapper: Mapper[CaseEvent], connection: Any, target: CaseEvent) -> None:
     raise AppendOnlyError(f"case_event {target.id} is append-only: record a new event instead")
+
+
+class SubmissionStatus(StrEnum):
+    """Where a public form submission is on its way into the case flow."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+
+
+class PublicSubmission(Base):
+    """A referral made on the public form: kept as received until it is a cme-case run.
+
+    The public web app only ever inserts these rows; the drainer delivers them to Prefect and
+    marks them delivered. The receipt number is the key, so inserting needs no sequence and no
+    RETURNING: a database role with INSERT alone can write it.
+    """
+
+    __tablename__ = "public_submission"
+
+    receipt: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    received_at: Mapped[datetime]
+    referral: Mapped[dict[str, Any]]
+    status: Mapped[SubmissionStatus] = mapped_column(
+        _string_enum(SubmissionStatus), default=SubmissionStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    flow_run_id: Mapped[uuid.UUID | None]
+    delivered_at: Mapped[datetime | None]

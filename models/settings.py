@@ -66,6 +66,49 @@ class Settings(BaseSettings):
     smtp_sender: str = Field(
         default="cme-automation@localhost", description="From address on every email."
     )
+    public_form_port: int = Field(
+        default=4280, description="Port of the public referral form (on 127.0.0.1)."
+    )
+    public_form_secret: SecretStr = Field(
+        default=SecretStr("changethis"),
+        description="Signs the public form's CSRF tokens; a long random value in production.",
+    )
+    public_form_database_url: str | None = Field(
+        default=None,
+        description=(
+            "Case database URL the public form writes submissions with (a role that can only "
+            "INSERT into public_submission); default: database_url."
+        ),
+    )
+    public_form_council: str = Field(
+        default="Hertfordshire County Council", description="Council named in the form's header."
+    )
+    public_form_https: bool = Field(
+        default=False,
+        description="Served over HTTPS (behind a proxy): Secure cookies and HSTS.",
+    )
+    public_form_rate_per_minute: int = Field(
+        default=30, ge=1, description="Form submissions (POSTs) one client may make per minute."
+    )
+    public_form_rate_burst: int = Field(
+        default=10, ge=1, description="Submissions one client may make at once before the limit."
+    )
+    public_form_max_request_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body the public form accepts."
+    )
+    public_form_drain_seconds: float = Field(
+        default=2.0, gt=0, description="How often the drainer looks for submissions to deliver."
+    )
+    public_form_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between two delivery attempts."
+    )
+    public_form_trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted; "
+            "empty: the peer address is the client."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
@@ -80,6 +123,12 @@ class Settings(BaseSettings):
             raise ValueError("CME_SMTP_TLS: 'none' is refused when CME_ENVIRONMENT=production")
         if self.database_url is None:
             raise ValueError("CME_DATABASE_URL: production needs an explicit case database URL")
+        form_secret = self.public_form_secret.get_secret_value()
+        if form_secret.lower() in _PLACEHOLDERS or len(form_secret) < 32:
+            raise ValueError(
+                "CME_PUBLIC_FORM_SECRET: a random secret of at least 32 characters is required "
+                "when CME_ENVIRONMENT=production"
+            )
         return self
 
     @property
@@ -99,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def ui_url(self) -> str:
         return self.prefect_ui_url or f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_form_url(self) -> str:
+        return f"http://127.0.0.1:{self.public_form_port}"
+
+    @property
+    def public_form_case_database_url(self) -> str:
+        return self.public_form_database_url or self.case_database_url
 
     @property
     def results_dir(self) -> Path:

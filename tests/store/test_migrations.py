@@ -25,6 +25,7 @@ CASE_TABLES = {
     "child",
     "decision",
     "notification",
+    "public_submission",
     "referral",
     "stage",
 }

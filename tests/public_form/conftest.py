@@ -1,0 +1,72 @@
+"""The product as `make run` starts it, with the public form and its drainer, for the tests that
+use it through HTTP or a browser. Its own session copy of the end-to-end fixtures."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy.orm import Session
+
+from launcher.stack import Stack
+from models.enums import ReferrerType
+from models.orm import PublicSubmission, SubmissionStatus
+from tasks import case_store
+from tasks.runtime import runtime
+from tests.e2e.conftest import driver, e2e_database_url, free_port, inbox, stack
+
+__all__ = ["driver", "e2e_database_url", "inbox", "stack"]
+
+
+class PublicForm:
+    """The running public form: its address, and what its outbox holds."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.url = stack.settings.public_form_url
+
+    def submission(self, receipt: str) -> PublicSubmission:
+        with Session(runtime().engine) as session:
+            submission = session.get(PublicSubmission, receipt)
+            assert submission is not None, f"{receipt} was not stored"
+            session.expunge(submission)
+            return submission
+
+    def case_referral(self, run_id: UUID) -> tuple[ReferrerType, dict[str, Any], str]:
+        """How the case opened by this run records its referral: type, payload, child's surname."""
+        with Session(runtime().engine) as session:
+            case = case_store.get_case_by_flow_run(session=session, flow_run_id=run_id)
+            assert case is not None, f"no case for flow run {run_id}"
+            (referral,) = case.referrals
+            return referral.referrer_type, dict(referral.payload), case.child.surname
+
+    def wait_until_delivered(self, receipt: str, timeout: float = 90) -> UUID:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            submission = self.submission(receipt)
+            if submission.status is SubmissionStatus.DELIVERED:
+                assert submission.flow_run_id is not None
+                return submission.flow_run_id
+            time.sleep(0.3)
+        raise AssertionError(f"{receipt} not delivered: {self.submission(receipt).last_error}")
+
+
+@pytest.fixture(scope="session")
+def public_form(stack: Stack) -> Iterator[PublicForm]:
+    os.environ.update(
+        {
+            "CME_PUBLIC_FORM_DRAIN_SECONDS": "0.5",
+            "CME_PUBLIC_FORM_RETRY_MAX_SECONDS": "2",
+            # The browser tests post many pages from one address.
+            "CME_PUBLIC_FORM_RATE_PER_MINUTE": "600",
+            "CME_PUBLIC_FORM_RATE_BURST": "200",
+        }
+    )
+    stack.settings = stack.settings.model_copy(update={"public_form_port": free_port()})
+    stack.start_drainer()
+    stack.start_public_form()
+    yield PublicForm(stack)
