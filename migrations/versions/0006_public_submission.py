@@ -1,7 +1,7 @@
 """Public referral form: submissions kept as received until delivered to the case flow.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28
 
 Self-contained: the column types are spelled out here, not imported from models.orm.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
