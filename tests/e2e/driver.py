@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,15 @@ from models.referral import Referral
 from tasks import case_store
 from tasks.database import session_scope
 from tasks.runtime import runtime
+from tests.factories import make_referral
 from tests.mail import Inbox
+
+DEFAULT_CHILD_BORN = make_referral().child_date_of_birth
+# Days after the 12th have no day-month transposition, so no two of these children even look alike.
+_DISTINCT_BIRTHS = iter(
+    [date(year, month, day) for year in (2013, 2014, 2016) for month in range(1, 13)
+     for day in range(13, 29)]
+)  # fmt: skip
 
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
@@ -30,8 +39,15 @@ class Driver:
     stack: Stack
     inbox: Inbox
 
-    def open_case(self, referral: Referral) -> UUID:
-        """Run the cme-case deployment with this referral, as the UI's Run form does."""
+    def open_case(self, referral: Referral, *, same_child: bool = False) -> UUID:
+        """Run the cme-case deployment with this referral, as the UI's Run form does.
+
+        Many tests refer tests/factories' default child, and a referral about a child with an
+        open case joins that case (issue 5); so each such referral is made a child of its own (a
+        date of birth no other test uses), unless ``same_child`` asks for the factory's child.
+        """
+        if not same_child and referral.child_date_of_birth == DEFAULT_CHILD_BORN:
+            referral = referral.model_copy(update={"child_date_of_birth": next(_DISTINCT_BIRTHS)})
         run = run_deployment(
             "cme-case/cme-case",
             parameters={"referral": referral.model_dump(mode="json")},
