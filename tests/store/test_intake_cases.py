@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models.enums import ClosureOutcome, ReferrerType, Stage
 from models.matching import MatchThresholds
 from models.referral import Referral
-from tasks import case_store, closure_store, referral_store
+from tasks import case_store, closure_store, new_pupil_store, referral_store
 from tasks.database import session_scope
 from tests.factories import make_referral
 
@@ -185,3 +185,53 @@ def test_a_closed_case_cannot_be_asked_to_close(session: Session) -> None:
             session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
             reason="r", requested_by="x", details={}, requested_at=AT,
         )  # fmt: skip
+
+
+def _record(session: Session, return_id: int, key: str, outcome: str, line: int = 2) -> Any:
+    return new_pupil_store.record_row(
+        session=session, return_id=return_id, row_number=line, natural_key=key,
+        school_urn="999002", outcome=outcome, case_reference="CME-2026-00001", score=0.8,
+        reasons=["surname similar"], payload={"pupil_surname": "Testchild"}, recorded_at=AT,
+    )  # fmt: skip
+
+
+def test_a_return_is_recorded_once_by_its_sha_and_a_pupil_once_by_its_key(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        first = new_pupil_store.claim_return(
+            session=session, sha256="ab" * 32, file_name="a.csv", received_at=AT
+        )
+        again = new_pupil_store.claim_return(
+            session=session, sha256="ab" * 32, file_name="renamed.csv", received_at=AT
+        )
+        assert again.id == first.id and again.file_name == "a.csv"
+        assert first.reference == "NP-2026-00001"
+        row, recorded = _record(session, first.id, "k1", new_pupil_store.REVIEW)
+        same, recorded_again = _record(session, first.id, "k1", new_pupil_store.NO_MATCH, 5)
+        assert (recorded, recorded_again) == (True, False)
+        assert same.id == row.id and same.outcome == new_pupil_store.REVIEW
+        new_pupil_store.complete_return(
+            session=session, return_id=first.id, rows_read=3, rows_quarantined=1,
+            problem=None, completed_at=AT,
+        )  # fmt: skip
+        return_id = first.id
+
+    with session_scope(engine) as session:
+        stored = new_pupil_store.get_return(session=session, sha256="ab" * 32)
+        assert stored is not None and stored.completed_at == AT
+        assert (stored.rows_read, stored.rows_quarantined) == (3, 1)
+        assert [r.natural_key for r in new_pupil_store.list_rows(
+            session=session, return_id=return_id)] == ["k1"]  # fmt: skip
+
+
+def test_the_review_list_holds_near_matches_until_reviewed(session: Session) -> None:
+    entry = new_pupil_store.claim_return(
+        session=session, sha256="cd" * 32, file_name="b.csv", received_at=AT
+    )
+    near, _ = _record(session, entry.id, "near", new_pupil_store.REVIEW)
+    _record(session, entry.id, "closing", new_pupil_store.CLOSURE_REQUESTED, 3)
+    _record(session, entry.id, "unknown", new_pupil_store.NO_MATCH, 4)
+
+    assert [r.id for r in new_pupil_store.list_open_reviews(session=session)] == [near.id]
+    near.reviewed_at = AT
+    session.flush()
+    assert new_pupil_store.list_open_reviews(session=session) == []

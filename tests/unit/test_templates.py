@@ -204,6 +204,7 @@ def _decision_context(*, error: str, due_on: str = "2026-11-17") -> dict[str, An
         "stage": "Home visit",
         "closure": "",
         "run_link": RUN_LINK,
+        "notes": [],
     }
 
 
@@ -274,3 +275,12 @@ def test_summary_render_raises_when_the_reference_is_missing(name: str) -> None:
 
     with pytest.raises(UndefinedError, match="reference"):
         render(name, **{"awaiting": "", **context})
+
+
+def test_case_summary_lists_further_referrals_and_possible_duplicates_when_there_are_any() -> None:
+    note = "2026-11-20: possible duplicate of CME-2026-00041 (score 0.86), for review"
+    with_notes = {**_decision_context(error=""), "awaiting": "", "notes": [note]}
+    without = {**_decision_context(error=""), "awaiting": ""}
+
+    assert f"- {note}" in render("summaries/case_summary.md.j2", **with_notes)
+    assert "Intake notes" not in render("summaries/case_summary.md.j2", **without)
