@@ -39,7 +39,7 @@ from models.forms import (
     SaoService,
     WhereaboutsUnknown,
 )
-from models.intake import Intake
+from models.intake import ReceivedReferral
 from models.referral import Referral
 from tasks.closures import carry_out_closure_request
 from tasks.further_referral import (
@@ -276,7 +276,7 @@ STAGES: dict[Stage, StageFunction] = {
 }
 
 
-def further_referral(intake: Intake, referral: Referral) -> str:
+def further_referral(intake: ReceivedReferral, referral: Referral) -> str:
     """The child's case is open: record the referral on it, screen it for safeguarding (an
     indicator still escalates at once) and tell the officer. No second case, no second run."""
     run_id = flow_run.get_id()

@@ -13,7 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 
-from models.intake import Intake
+from models.intake import ReceivedReferral
 from models.referral import Referral
 from tasks.caching import STABLE_CACHE
 from tasks.notify import notify
@@ -21,13 +21,13 @@ from tasks.runtime import runtime
 from tasks.screening import escalate
 
 
-def further_referral_origin(intake: Intake) -> str:
+def further_referral_origin(intake: ReceivedReferral) -> str:
     """What keys this referral's notifications: its record, unique per referral."""
     return f"further-referral-{intake.referral_id}"
 
 
 @task(name="screen-further-referral", cache_policy=STABLE_CACHE, persist_result=True)
-def screen_further_referral(intake: Intake, referral: Referral) -> list[str]:
+def screen_further_referral(intake: ReceivedReferral, referral: Referral) -> list[str]:
     """The same safeguarding screen as a first referral: any indicator escalates at once, once
     for this referral (the case's earlier escalations do not stand in for it)."""
     indicators = sorted(set(referral.safeguarding_indicators))
@@ -37,7 +37,7 @@ def screen_further_referral(intake: Intake, referral: Referral) -> list[str]:
 
 
 @task(name="tell-officer-of-further-referral", cache_policy=NO_CACHE, persist_result=False)
-def tell_officer(intake: Intake, referral: Referral, referral_run_id: UUID) -> None:
+def tell_officer(intake: ReceivedReferral, referral: Referral, referral_run_id: UUID) -> None:
     """Email the case's officer that a further referral was recorded on their case."""
     rt = runtime()
     case = intake.case
@@ -61,7 +61,7 @@ def tell_officer(intake: Intake, referral: Referral, referral_run_id: UUID) -> N
 
 
 @task(name="label-further-referral-run", cache_policy=STABLE_CACHE, persist_result=True)
-def label_further_referral_run(intake: Intake, referral_run_id: UUID) -> str:
+def label_further_referral_run(intake: ReceivedReferral, referral_run_id: UUID) -> str:
     """Name this run for the case it joined ("CME-2026-00042 further referral"); never the child."""
     case = intake.case
     name = f"{case.reference} further referral"

@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 
 from models.allocation import allocate
 from models.case import CaseHandle
-from models.intake import Intake
+from models.intake import ReceivedReferral
 from models.referral import Referral, validate_referral
 from tasks import referral_store
 from tasks.caching import STABLE_CACHE
@@ -20,7 +20,7 @@ from tasks.runtime import runtime, utcnow
 
 
 @task(name="receive-referral", cache_policy=STABLE_CACHE, persist_result=True)
-def receive_referral(referral: Referral) -> Intake:
+def receive_referral(referral: Referral) -> ReceivedReferral:
     """Open the case for this referral (EA 1996 s436A), or record it on the open case of the
     same child; a replay returns what the first call did."""
     rt = runtime()
@@ -44,7 +44,7 @@ def receive_referral(referral: Referral) -> Intake:
             actor="cme-automation",
         )
         case = receipt.case
-        return Intake(
+        return ReceivedReferral(
             case=CaseHandle(
                 case_id=case.id,
                 reference=case.reference,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -21,15 +20,11 @@ from models.referral import Referral
 from tasks import case_store
 from tasks.database import session_scope
 from tasks.runtime import runtime
-from tests.factories import make_referral
+from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
 
 DEFAULT_CHILD_BORN = make_referral().child_date_of_birth
-# Days after the 12th have no day-month transposition, so no two of these children even look alike.
-_DISTINCT_BIRTHS = iter(
-    [date(year, month, day) for year in (2013, 2014, 2016) for month in range(1, 13)
-     for day in range(13, 29)]
-)  # fmt: skip
+_DISTINCT_BIRTHS = distinct_births()
 
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
