@@ -204,7 +204,7 @@ def test_a_return_is_recorded_once_by_its_sha_and_a_pupil_once_by_its_key(engine
             session=session, sha256="ab" * 32, file_name="renamed.csv", received_at=AT
         )
         assert again.id == first.id and again.file_name == "a.csv"
-        assert first.reference == "NP-2026-00001"
+        assert first.reference == f"NP-2026-{first.id:05d}"
         row, recorded = _record(session, first.id, "k1", new_pupil_store.REVIEW)
         same, recorded_again = _record(session, first.id, "k1", new_pupil_store.NO_MATCH, 5)
         assert (recorded, recorded_again) == (True, False)
