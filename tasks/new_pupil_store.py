@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.orm import NewPupilReturn, NewPupilRow
+from models.enums import CaseStatus
+from models.orm import Case, NewPupilReturn, NewPupilRow
 
 REVIEW = "review"
 CLOSURE_REQUESTED = "closure_requested"
@@ -139,11 +140,19 @@ def list_rows(*, session: Session, return_id: int) -> list[NewPupilRow]:
 
 
 def list_open_reviews(*, session: Session) -> list[NewPupilRow]:
-    """Near matches no officer has dealt with yet, oldest first: the review list."""
+    """Near matches no officer has dealt with yet, oldest first: the review list.
+
+    A near match whose case has closed since (by the officer, or by a later return) drops off.
+    """
     return list(
         session.scalars(
             select(NewPupilRow)
-            .where(NewPupilRow.outcome == REVIEW, NewPupilRow.reviewed_at.is_(None))
+            .outerjoin(Case, Case.reference == NewPupilRow.case_reference)
+            .where(
+                NewPupilRow.outcome == REVIEW,
+                NewPupilRow.reviewed_at.is_(None),
+                or_(Case.id.is_(None), Case.status != CaseStatus.CLOSED),
+            )
             .order_by(NewPupilRow.recorded_at, NewPupilRow.id)
         )
     )

@@ -235,3 +235,22 @@ def test_the_review_list_holds_near_matches_until_reviewed(session: Session) -> 
     near.reviewed_at = AT
     session.flush()
     assert new_pupil_store.list_open_reviews(session=session) == []
+
+
+def test_a_near_match_leaves_the_review_list_when_its_case_closes(session: Session) -> None:
+    case = _receive(session, make_referral()).case
+    entry = new_pupil_store.claim_return(
+        session=session, sha256="ef" * 32, file_name="c.csv", received_at=AT
+    )
+    new_pupil_store.record_row(
+        session=session, return_id=entry.id, row_number=2, natural_key="near-open",
+        school_urn="999002", outcome=new_pupil_store.REVIEW, case_reference=case.reference,
+        score=0.8, reasons=[], payload={}, recorded_at=AT,
+    )  # fmt: skip
+    assert len(new_pupil_store.list_open_reviews(session=session)) == 1
+
+    case_store.close_case(
+        session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
+        closed_at=AT, actor="officer", reason=None,
+    )  # fmt: skip
+    assert new_pupil_store.list_open_reviews(session=session) == []
