@@ -24,10 +24,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
@@ -50,7 +50,7 @@ from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from models.settings import PROJECT_ROOT, load_settings
 from tasks.migrations import migrate
 from tasks.runtime import runtime
-from tests.factories import make_referral
+from tests.factories import distinct_births, make_referral
 from tests.mail import start_smtp
 
 CASE_DEPLOYMENT = "cme-case/cme-case"
@@ -169,6 +169,7 @@ class Bench:
     stack: Stack
     retries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _births: Iterator[date] = field(default_factory=distinct_births)
 
     def open(self, deployment: str, parameters: dict[str, Any]) -> UUID:
         """run_deployment as the UI's Run button does, retried on SQLite lock errors (503)."""
@@ -187,7 +188,11 @@ class Bench:
         raise AssertionError("unreachable")
 
     def open_case(self) -> UUID:
-        return self.open(CASE_DEPLOYMENT, {"referral": make_referral().model_dump(mode="json")})
+        # Each case a child of its own: a referral about a child with an open case joins it.
+        with self._lock:
+            born = next(self._births)
+        referral = make_referral(child_date_of_birth=born)
+        return self.open(CASE_DEPLOYMENT, {"referral": referral.model_dump(mode="json")})
 
     def open_bare(self, counts: TaskCounts) -> UUID:
         return self.open(

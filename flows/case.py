@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from itertools import count
+from uuid import UUID
 
 from prefect import flow
+from prefect.runtime import flow_run
 
 from flows.decisions import decide
 from models.case import CaseHandle, StageResult, closed, next_stage
+from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, ClosureOutcome, Stage
 from models.extracts import ExtractFinding
@@ -36,10 +39,17 @@ from models.forms import (
     SaoService,
     WhereaboutsUnknown,
 )
+from models.intake import ReceivedReferral
 from models.referral import Referral
+from tasks.closures import carry_out_closure_request
+from tasks.further_referral import (
+    label_further_referral_run,
+    screen_further_referral,
+    tell_officer,
+)
 from tasks.handoffs import hand_to_ehe_team, notify_other_authority, refer_to_legal_services
 from tasks.notices import record_notice_served
-from tasks.opening import label_flow_run, open_case
+from tasks.opening import label_flow_run, receive_referral
 from tasks.recording import (
     begin_stage,
     finish_stage,
@@ -266,13 +276,31 @@ STAGES: dict[Stage, StageFunction] = {
 }
 
 
+def further_referral(intake: ReceivedReferral, referral: Referral) -> str:
+    """The child's case is open: record the referral on it, screen it for safeguarding (an
+    indicator still escalates at once) and tell the officer. No second case, no second run."""
+    run_id = flow_run.get_id()
+    assert run_id is not None
+    label_further_referral_run(intake, UUID(run_id))
+    screen_further_referral(intake, referral)
+    tell_officer(intake, referral, UUID(run_id))
+    return intake.case.reference
+
+
 def run_stage(case: CaseHandle, stage: Stage, referral: Referral) -> Stage | None:
     """Run one stage, or return what the case database recorded for it; None when closed."""
     result = recorded_stage_result(case, stage)
     if result is None:
         due = begin_stage(case, stage)
-        result = STAGES[stage](case, referral, due)
-        finish_stage(case, stage, result, case.officer_id)
+        actor = case.officer_id
+        try:
+            result = STAGES[stage](case, referral, due)
+        except CaseClosedElsewhereError as elsewhere:
+            # A new-pupil return found the child on roll while the case waited: the stage ends
+            # with that closure, recorded by this run as any other.
+            carry_out_closure_request(case, stage, elsewhere.request)
+            result, actor = closed(elsewhere.request.outcome), elsewhere.request.requested_by
+        finish_stage(case, stage, result, actor)
         publish_case_summary(case)
     return result.next_stage
 
@@ -285,8 +313,14 @@ def run_stage(case: CaseHandle, stage: Stage, referral: Referral) -> Stage | Non
     log_prints=False,
 )
 def cme_case(referral: Referral) -> str:
-    """Open the case, then take it through the statutory stages until it closes."""
-    case = open_case(referral)
+    """Open the case, then take it through the statutory stages until it closes.
+
+    A referral about a child who already has an open case is recorded on that case instead.
+    """
+    intake = receive_referral(referral)
+    if intake.further_referral:
+        return further_referral(intake, referral)
+    case = intake.case
     label_flow_run(case)
     stage: Stage | None = Stage.REFERRAL_CHECK
     while stage is not None:

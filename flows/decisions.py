@@ -18,8 +18,10 @@ from prefect.flow_runs import suspend_flow_run
 from pydantic import ValidationError
 
 from models.case import CaseHandle
+from models.closure import CaseClosedElsewhereError
 from models.enums import Stage
 from models.forms import DecisionForm, with_people
+from tasks.closures import closure_request_for
 from tasks.recording import has_answer, record_decision, recorded_decision
 from tasks.runtime import runtime
 from tasks.screening import escalate_from_decision
@@ -59,6 +61,11 @@ def decide(
         pause_key = key if attempt == 0 else f"{key}-retry-{attempt}"
         description = ""
         if not has_answer(pause_key):  # on a replay the answer is there: no need to redescribe
+            # A closure requested from outside (a new-pupil return) is carried out here, before
+            # the officer is asked anything more; an answer already given is recorded first.
+            request = closure_request_for(case)
+            if request is not None:
+                raise CaseClosedElsewhereError(request)
             description = describe_decision(case, stage, ask, due_on, error)
             publish_case_summary(case, awaiting=f"{ask} (due {due_on or 'no date set'})")
         try:

@@ -187,6 +187,27 @@ class MatchingConfig(_Section):
         return MatchThresholds(certain=self.certain, near=self.near)
 
 
+class Intake(_Section):
+    """School returns: where schools' files arrive (relative paths: inside CME_HOME)."""
+
+    new_pupil_folder: Path = Field(
+        default=Path("intake/new-pupil-returns"),
+        description="Folder swept for new-pupil returns (reg 13(1)); relative to CME_HOME.",
+    )
+    max_file_mb: float = Field(
+        default=5, gt=0, le=100, description="A larger file is rejected whole, unread."
+    )
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    def new_pupil_folder_in(self, home: Path) -> Path:
+        """The new-pupil drop folder, a relative path resolved against the state folder."""
+        folder = self.new_pupil_folder
+        return folder if folder.is_absolute() else home / folder
+
+
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -205,6 +226,8 @@ class CmeConfig(_Section):
     process: Process
     # Defaulted so a configuration written before intake matching still loads.
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    # Defaulted so a configuration written before school returns were imported still loads.
+    intake: Intake = Field(default_factory=Intake)
 
     @field_validator("calendar_file")
     @classmethod

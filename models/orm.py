@@ -117,7 +117,8 @@ class Child(Base):
     forenames: Mapped[str]
     surname: Mapped[str]
     aliases: Mapped[list[str]] = mapped_column(default=list)
-    date_of_birth: Mapped[date]
+    # Intake looks a referred child up among open cases by date of birth (models/intake.py).
+    date_of_birth: Mapped[date] = mapped_column(index=True)
     sex: Mapped[Sex]
     upn: Mapped[str | None]
     address: Mapped[str]
@@ -157,9 +158,13 @@ class ReferralRecord(Base):
     """A referral exactly as it was received (reg 13(4) SI 2024/208 information)."""
 
     __tablename__ = "referral"
+    # One referral per cme-case run: a replayed run finds the referral it recorded.
+    __table_args__ = (Index("ix_referral_flow_run_id", "flow_run_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # The cme-case run the referral was submitted to: the case's own, or a further referral's.
+    flow_run_id: Mapped[uuid.UUID | None]
     received_on: Mapped[date]
     referrer_type: Mapped[ReferrerType]
     # The submitted form, unchanged: later corrections are events, never edits of this.
@@ -288,3 +293,67 @@ class PublicSubmission(Base):
     last_error: Mapped[str | None]
     flow_run_id: Mapped[uuid.UUID | None]
     delivered_at: Mapped[datetime | None]
+
+
+class ClosureRequestRecord(Base):
+    """A closure decided outside a case's run (a new-pupil return), for the run to carry out.
+
+    One per case: a case closes once. `applied_at` is set when the case's own run closed it.
+    """
+
+    __tablename__ = "closure_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    outcome: Mapped[ClosureOutcome]
+    reason: Mapped[str]
+    requested_by: Mapped[str]
+    # School, URN, admission date, the return it came from: no child data.
+    details: Mapped[dict[str, Any]]
+    requested_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
+    applied_stage: Mapped[Stage | None]
+
+
+class NewPupilReturn(Base):
+    """One new-pupil return file (reg 13(1)), known by its SHA-256: the same bytes import once."""
+
+    __tablename__ = "new_pupil_return"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(unique=True)
+    file_name: Mapped[str]
+    received_at: Mapped[datetime]
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_quarantined: Mapped[int] = mapped_column(default=0)
+    # Why the whole file was rejected (never a row's data).
+    problem: Mapped[str | None]
+    completed_at: Mapped[datetime | None]
+
+    @property
+    def reference(self) -> str:
+        """What emails and reports quote, e.g. "NP-2026-00007"."""
+        return f"NP-{self.received_at.year}-{self.id:05d}"
+
+
+class NewPupilRow(Base):
+    """One good row of a new-pupil return and what it did, recorded once by its natural key."""
+
+    __tablename__ = "new_pupil_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("new_pupil_return.id"), index=True)
+    row_number: Mapped[int]
+    # School URN, pupil identity and admission date: the same pupil in a re-sent file is known.
+    natural_key: Mapped[str] = mapped_column(unique=True)
+    school_urn: Mapped[str | None]
+    # "closure_requested", "review" (a near match) or "no_match".
+    outcome: Mapped[str] = mapped_column(index=True)
+    case_reference: Mapped[str | None]
+    score: Mapped[float | None] = mapped_column(sa.Float())
+    reasons: Mapped[list[str]]
+    # The row as read: the case database is where personal data lives.
+    payload: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+    # When an officer dealt with a near match (the review list shows those still open).
+    reviewed_at: Mapped[datetime | None]

@@ -104,6 +104,7 @@ def open_case(
         session.add(
             ReferralRecord(
                 case=case,
+                flow_run_id=flow_run_id,
                 received_on=referral.received_on,
                 referrer_type=referral.referrer_type,
                 payload=referral.model_dump(mode="json"),

@@ -1,4 +1,5 @@
-"""Opening a case: the case record, its allocation, and the flow run's name and tags."""
+"""Opening a case: the case record (or a further referral on an open one), its allocation, and
+the flow run's name and tags."""
 
 from __future__ import annotations
 
@@ -10,39 +11,50 @@ from prefect.runtime import flow_run
 
 from models.allocation import allocate
 from models.case import CaseHandle
+from models.intake import ReceivedReferral
 from models.referral import Referral, validate_referral
-from tasks import case_store
+from tasks import referral_store
 from tasks.caching import STABLE_CACHE
 from tasks.database import session_scope
 from tasks.runtime import runtime, utcnow
 
 
-@task(name="open-case", cache_policy=STABLE_CACHE, persist_result=True)
-def open_case(referral: Referral) -> CaseHandle:
-    """Create the case record for this flow run (EA 1996 s436A), or return the one it created."""
+@task(name="receive-referral", cache_policy=STABLE_CACHE, persist_result=True)
+def receive_referral(referral: Referral) -> ReceivedReferral:
+    """Open the case for this referral (EA 1996 s436A), or record it on the open case of the
+    same child; a replay returns what the first call did."""
     rt = runtime()
     now = utcnow()
     # The form cannot know today's date; a referral dated in the future is refused here.
     validate_referral(referral.model_dump(), today=now.date())
     run_id = flow_run.get_id()
+    if run_id is None:
+        raise RuntimeError("a referral is received by a cme-case flow run")
     allocation = allocate(postcode=referral.postcode, config=rt.config)
     with session_scope(rt.engine) as session:
-        case = case_store.open_case(
+        receipt = referral_store.receive_referral(
             session=session,
             referral=referral,
-            flow_run_id=None if run_id is None else UUID(run_id),
+            flow_run_id=UUID(run_id),
+            thresholds=rt.config.matching.thresholds,
             officer_id=allocation.officer_id,
             dspl_area=allocation.dspl_area,
             config_version=rt.config.version,
-            opened_at=now,
+            received_at=now,
             actor="cme-automation",
         )
-        return CaseHandle(
-            case_id=case.id,
-            reference=case.reference,
-            officer_id=case.officer_id,
-            dspl_area=case.dspl_area,
-            flow_run_id=case.flow_run_id,
+        case = receipt.case
+        return ReceivedReferral(
+            case=CaseHandle(
+                case_id=case.id,
+                reference=case.reference,
+                officer_id=case.officer_id,
+                dspl_area=case.dspl_area,
+                flow_run_id=case.flow_run_id,
+            ),
+            further_referral=receipt.further_referral,
+            referral_id=receipt.referral.id,
+            matches=receipt.matches,
         )
 
 

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from models.case import CaseHandle
 from models.enums import Stage
-from models.orm import Case
+from models.orm import Case, CaseEvent
 from tasks import case_store
 from tasks.database import session_scope
 from tasks.notify import run_link
@@ -43,6 +43,26 @@ def _summary_of(values: dict[str, object]) -> str:
 
 def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def intake_notes(events: list[CaseEvent]) -> list[str]:
+    """Further referrals, possible duplicates and closures asked from outside, one line each."""
+    notes = []
+    for event in events:
+        on, payload = event.occurred_at.date().isoformat(), event.payload
+        if event.kind == "further_referral_received":
+            notes.append(
+                f"{on}: further referral ({payload['referrer_type']}) recorded on this case, "
+                f"matched with score {payload['score']}"
+            )
+        elif event.kind == "possible_duplicate":
+            notes.append(
+                f"{on}: possible duplicate of {payload['other_reference']} (score "
+                f"{payload['score']}: {', '.join(payload['reasons'])}), for review"
+            )
+        elif event.kind == "closure_requested":
+            notes.append(f"{on}: closure requested: {payload['reason']}")
+    return notes
 
 
 def _context(case: CaseHandle) -> dict[str, object]:
@@ -76,6 +96,7 @@ def _context(case: CaseHandle) -> dict[str, object]:
             for d in case_store.list_decisions(session=session, case_id=case.case_id)
         ]
         return {
+            "notes": intake_notes(case_store.list_events(session=session, case_id=case.case_id)),
             "reference": case.reference,
             "status": record.status.label,
             "stage": record.current_stage.label if record.current_stage else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -38,3 +39,17 @@ def make_referral(**overrides: Any) -> Referral:
     }
     fields.update(overrides)
     return Referral.model_validate(fields)
+
+
+def distinct_births() -> Iterator[date]:
+    """Dates of birth for children who are each their own child (about 1,500 of them).
+
+    A referral about a child with an open case joins that case (issue 5), so tests and benchmarks
+    that open many cases of the default child give each one of these instead. Days after the 12th
+    have no day-month transposition, so no two of them even look alike to the matcher; all are of
+    compulsory school age on the default referral date.
+    """
+    for year in range(2012, 2020):
+        for month in range(1, 13):
+            for day in range(13, 29):
+                yield date(year, month, day)

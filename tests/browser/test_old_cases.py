@@ -3,7 +3,7 @@ one click away from its officer's open-cases page, which every escalation sweep 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -43,7 +43,12 @@ def test_a_case_opened_35_days_ago_is_one_click_from_its_officers_open_cases_pag
         deployment = client.read_deployment_by_name("cme-case/cme-case")
         run = client.create_flow_run_from_deployment(
             deployment.id,
-            parameters={"referral": make_referral().model_dump(mode="json")},
+            # A child of its own: a referral about a child with an open case joins that case.
+            parameters={
+                "referral": make_referral(child_date_of_birth=date(2012, 6, 30)).model_dump(
+                    mode="json"
+                )
+            },
             state=Scheduled(scheduled_time=opened),
         )
     driver.wait_for_form(run.id, FIRST_FORM)

@@ -73,7 +73,7 @@ def stack(
     try:
         stack.start_server()
         stack.start_serving()
-        stack.wait_for_deployments(["cme-case", "dfe-cme-return"])
+        stack.wait_for_deployments(["cme-case", "dfe-cme-return", "intake-new-pupil-returns"])
         with temporary_settings(
             updates={
                 PREFECT_API_URL: settings.api_url,

@@ -20,7 +20,11 @@ from models.referral import Referral
 from tasks import case_store
 from tasks.database import session_scope
 from tasks.runtime import runtime
+from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
+
+DEFAULT_CHILD_BORN = make_referral().child_date_of_birth
+_DISTINCT_BIRTHS = distinct_births()
 
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
@@ -30,8 +34,15 @@ class Driver:
     stack: Stack
     inbox: Inbox
 
-    def open_case(self, referral: Referral) -> UUID:
-        """Run the cme-case deployment with this referral, as the UI's Run form does."""
+    def open_case(self, referral: Referral, *, same_child: bool = False) -> UUID:
+        """Run the cme-case deployment with this referral, as the UI's Run form does.
+
+        Many tests refer tests/factories' default child, and a referral about a child with an
+        open case joins that case (issue 5); so each such referral is made a child of its own (a
+        date of birth no other test uses), unless ``same_child`` asks for the factory's child.
+        """
+        if not same_child and referral.child_date_of_birth == DEFAULT_CHILD_BORN:
+            referral = referral.model_copy(update={"child_date_of_birth": next(_DISTINCT_BIRTHS)})
         run = run_deployment(
             "cme-case/cme-case",
             parameters={"referral": referral.model_dump(mode="json")},

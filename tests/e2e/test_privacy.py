@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -19,17 +21,23 @@ pytestmark = pytest.mark.e2e
 
 SURNAME = "Quillfeather"
 ADDRESS = "17 Privacy Lane, St Albans"
+BORN = date(2015, 5, 30)
 
 
 def test_run_name_tags_logs_results_and_summary_carry_no_child_details(driver: Driver) -> None:
     run_id = driver.open_case(
-        make_referral(child_surname=SURNAME, address=ADDRESS, child_aliases=["Kit Quill"])
+        make_referral(
+            child_surname=SURNAME,
+            address=ADDRESS,
+            child_aliases=["Kit Quill"],
+            child_date_of_birth=BORN,
+        )
     )
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
     driver.wait_for_form(run_id, "home-visit-visit-1")
     case = driver.case(run_id)
     run = driver.read(run_id)
-    personal = [SURNAME, "Privacy Lane", "Kit Quill", "2015-03-14"]
+    personal = [SURNAME, "Privacy Lane", "Kit Quill", BORN.isoformat()]
 
     assert run.name == case.reference
     assert not [tag for tag in run.tags if any(p in tag for p in personal)]

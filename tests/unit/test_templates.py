@@ -53,6 +53,35 @@ EMAIL_CONTEXTS: dict[str, dict[str, Any]] = {
         "indicators": ["Immediate risk", "Known to social care"],
     },
     "run_failed": {"recipient_name": "CME Team Lead", "state": "Crashed"},
+    "further_referral": {
+        "officer_name": "CME Officer (DSPL 6-9)",
+        "received_on": "2026-11-20",
+        "referrer": "Anonymous",
+        "score": "0.95",
+        "reasons": ["date of birth equal", "alias equal"],
+        "indicators": ["Immediate risk"],
+        "referral_link": RUN_LINK,
+    },
+    "closed_found_on_roll": {
+        "officer_name": "CME Officer (DSPL 6-9)",
+        "outcome": "Found on roll",
+        "stage": "Referral check",
+        "reason": "New-pupil return NP-2026-00001 row 2 lists the child.",
+        "school_name": "Example Academy",
+        "school_urn": "999002",
+        "admission_date": "2026-11-20",
+    },
+    "new_pupil_near_match": {
+        "officer_name": "CME Officer (DSPL 6-9)",
+        "return_reference": "NP-2026-00001",
+        "file_name": "new-pupils.csv",
+        "row_number": 3,
+        "school_name": "Example Academy",
+        "school_urn": "999002",
+        "admission_date": "2026-11-20",
+        "score": "0.84",
+        "reasons": ["date of birth equal", "surname similar"],
+    },
     "due_digest": {
         "recipient_name": "CME Team Lead",
         "today": "2026-11-12",
@@ -229,6 +258,7 @@ def _decision_context(*, error: str, due_on: str = "2026-11-17") -> dict[str, An
         "stage": "Home visit",
         "closure": "",
         "run_link": RUN_LINK,
+        "notes": [],
     }
 
 
@@ -299,3 +329,12 @@ def test_summary_render_raises_when_the_reference_is_missing(name: str) -> None:
 
     with pytest.raises(UndefinedError, match="reference"):
         render(name, **{"awaiting": "", **context})
+
+
+def test_case_summary_lists_further_referrals_and_possible_duplicates_when_there_are_any() -> None:
+    note = "2026-11-20: possible duplicate of CME-2026-00041 (score 0.86), for review"
+    with_notes = {**_decision_context(error=""), "awaiting": "", "notes": [note]}
+    without = {**_decision_context(error=""), "awaiting": ""}
+
+    assert f"- {note}" in render("summaries/case_summary.md.j2", **with_notes)
+    assert "Intake notes" not in render("summaries/case_summary.md.j2", **without)

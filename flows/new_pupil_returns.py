@@ -1,0 +1,49 @@
+"""New-pupil returns (reg 13(1) SI 2024/208): schools tell the LA within five days of entering a
+pupil on the admission register. A pupil who is a child with an open CME case is not missing
+education: that case closes as found on roll at the school, through its own run.
+
+Run by the `intake-new-pupil-returns` deployment: every 5 minutes over the drop folder
+(`[intake] new_pupil_folder`), or for one file (`path`). Each file is imported once (SHA-256) and
+each pupil once (natural key); bad rows are quarantined in a report beside the file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from prefect import flow
+
+from tasks.closures import wake
+from tasks.new_pupil_returns import (
+    ask_officer_to_review,
+    import_new_pupil_return,
+    new_pupil_files,
+    publish_import,
+    publish_review_list,
+)
+from tasks.sweep import read_clock
+
+
+@flow(
+    name="intake-new-pupil-returns",
+    description="Import schools' new-pupil returns; close the open cases of pupils found on roll.",
+    log_prints=False,
+)
+def intake_new_pupil_returns(
+    path: str | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Import ``path`` (default: every file in the drop folder) as at ``now``; returns counts."""
+    at = now if now is not None else read_clock()
+    files = [path] if path is not None else new_pupil_files()
+    totals: Counter[str] = Counter()
+    for file in files:
+        outcome = import_new_pupil_return(file, at)
+        for case in outcome.to_wake:
+            totals["case_runs_woken"] += int(wake(case.flow_run_id))
+        for row_id in outcome.reviews:
+            ask_officer_to_review(row_id)
+        publish_import(outcome)
+        totals.update(outcome.counts())
+    totals["open_reviews"] = publish_review_list()
+    return dict(totals)
