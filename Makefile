@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run test lint venv clean browser-deps
+.PHONY: run deploy worker test lint venv clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ venv: $(STAMP)
 ## Start the product: migrate, Prefect server on 127.0.0.1:$(CME_PORT), deployments served.
 run: $(STAMP)
 	$(BIN)/python -m launcher
+
+## Production (docs/deployment.md): register prefect.yaml's deployments on the cme-process work
+## pool of the server at CME_PREFECT_API_URL, once per release ...
+deploy: $(STAMP)
+	$(BIN)/python -m launcher.worker deploy
+
+## ... and start a process worker on it, on every machine that runs stages.
+worker: $(STAMP)
+	$(BIN)/python -m launcher.worker start
 
 ## Debian's Chromium for the browser tests (never Playwright's own browser download).
 browser-deps:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -16,6 +20,8 @@ from tests.e2e.test_journeys import enquiries
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
 
 SURNAME = "Quillfeather"
 ADDRESS = "17 Privacy Lane, St Albans"
@@ -56,3 +62,64 @@ def test_run_name_tags_logs_results_and_summary_carry_no_child_details(driver: D
 
 def case_artifact_key(reference: str) -> str:
     return f"case-{reference.lower()}"
+
+
+# Every test child's identifying details, as the end-to-end tests give them (tests/factories.py,
+# the journeys' overrides, this module's own): forenames and surnames as words, dates of birth in
+# ISO, UK numeric and long forms, and address lines. Initials and an age are allowed in summaries.
+CHILD_DETAILS = [
+    r"\bAlex Sample\b", r"\bAlex Example\b", r"\bAda\b", r"\bTestchild\b", r"\bKit Quill\b",
+    rf"\b{SURNAME}\b", r"\bTestparent\b",
+    r"2015-03-14", r"14/03/2015", r"14 March 2015", r"2014-03-09", r"09/03/2014", r"9 March 2014",
+    r"1 Example Street", r"Privacy Lane", r"2 Sample Road",
+]  # fmt: skip
+PERSONAL = re.compile("|".join(CHILD_DETAILS))
+PAGE = 200
+
+
+def _pages(read: Callable[[int], Sequence[T]]) -> Iterator[T]:
+    offset = 0
+    while True:
+        page = read(offset)
+        yield from page
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+def _leaks(where: str, text: str) -> list[str]:
+    return [f"{where}: {match}" for match in PERSONAL.findall(text)]
+
+
+@pytest.mark.last
+def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
+    driver: Driver,
+) -> None:
+    """Runs after the other end-to-end tests (tests/e2e/conftest.py), over all they left behind."""
+    leaks: list[str] = []
+    with get_client(sync_client=True) as client:
+        runs = list(_pages(lambda o: client.read_flow_runs(limit=PAGE, offset=o)))
+        assert len(runs) >= 5, "too few runs to scan: this test would prove nothing"
+        for run in runs:
+            leaks += _leaks(f"run {run.id} name", run.name)
+            leaks += _leaks(f"run {run.id} tags", " ".join(run.tags))
+            for form in client.filter_flow_run_input(run.id, "suspended", 1000, set()):
+                if form.key.endswith("-description"):  # what the officer reads above a form
+                    leaks += _leaks(f"run {run.id} form {form.key}", form.value)
+        for task_run in _pages(lambda o: client.read_task_runs(limit=PAGE, offset=o)):
+            leaks += _leaks(f"task run {task_run.id} name", task_run.name)
+            leaks += _leaks(f"task run {task_run.id} tags", " ".join(task_run.tags))
+        logs = list(_pages(lambda o: client.read_logs(limit=PAGE, offset=o)))
+        assert logs, "no logs to scan: this test would prove nothing"
+        for log in logs:
+            leaks += _leaks(f"log of run {log.flow_run_id}", log.message)
+        artifacts = list(_pages(lambda o: client.read_artifacts(limit=PAGE, offset=o)))
+        assert any(str(a.key).startswith("case-") for a in artifacts), "no case summaries"
+        for artifact in artifacts:
+            text = f"{artifact.key} {artifact.description} {artifact.data}"
+            leaks += _leaks(f"artifact {artifact.key} of run {artifact.flow_run_id}", text)
+    results = [p for p in driver.stack.settings.results_dir.rglob("*") if p.is_file()]
+    assert results, "no persisted results: this test would prove nothing"
+    for path in results:
+        leaks += _leaks(f"result {path.name}", path.read_text(errors="ignore"))
+    assert leaks == []
