@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run deploy worker test lint venv clean browser-deps
+.PHONY: run server deploy worker test lint venv clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,17 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m launcher
 
-## Production (docs/deployment.md): register prefect.yaml's deployments on the cme-process work
-## pool of the server at CME_PREFECT_API_URL, once per release ...
-deploy: $(STAMP)
-	$(BIN)/python -m launcher.worker deploy
+## Production (docs/deployment.md): the Prefect server (PostgreSQL, auth string) ...
+server: $(STAMP)
+	$(BIN)/python -m launcher.production server
 
-## ... and start a process worker on it, on every machine that runs stages.
+## ... once per release: migrate, register prefect.yaml's deployments on the cme-process pool ...
+deploy: $(STAMP)
+	$(BIN)/python -m launcher.production deploy
+
+## ... and a process worker on that pool, on every machine that runs stages.
 worker: $(STAMP)
-	$(BIN)/python -m launcher.worker start
+	$(BIN)/python -m launcher.production worker
 
 ## Debian's Chromium for the browser tests (never Playwright's own browser download).
 browser-deps:

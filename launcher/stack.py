@@ -3,9 +3,9 @@
 `make run` and the end-to-end tests both use this, so what the tests drive is what an officer gets.
 Flows run either in the serving process (the embedded default, `launcher.serve`) or, as in
 production, in process workers polling the `cme-process` work pool after `prefect deploy --all`
-registered prefect.yaml's deployments on it (`launcher.worker`). Every child process is started in
-its own session (process group), so Ctrl-C reaches us first and we stop them in order: the serving
-process or workers (once the stages they run have finished), then the server.
+registered prefect.yaml's deployments on it (`launcher.production`). Every child process is
+started in its own session (process group), so Ctrl-C reaches us first and we stop them in order:
+the serving process or workers (once the stages they run have finished), then the server.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 import psutil
+from pydantic import SecretStr
 
 from models.settings import PROJECT_ROOT, Settings
 
@@ -61,6 +62,9 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_RUNNER_POLL_FREQUENCY": str(RUNNER_POLL_SECONDS),
         "PREFECT_WORKER_QUERY_SECONDS": str(RUNNER_POLL_SECONDS),
         "PREFECT_LOGGING_LOG_PRINTS": "false",
+        # A lost worker leaves its runs Running; their silence is what marks them Crashed
+        # (launcher/automations.py).
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(settings.run_heartbeat_seconds),
         # Prefect's own clean-up (docs/deployment.md, Retention). The case database is never
         # touched by it: it is the record the council's retention schedule applies to.
         "PREFECT_SERVER_EVENTS_RETENTION_PERIOD": f"P{settings.prefect_event_retention_days}D",
@@ -80,6 +84,19 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         secret = settings.prefect_auth_string.get_secret_value()
         env["PREFECT_SERVER_API_AUTH_STRING"] = secret  # the server requires it
         env["PREFECT_API_AUTH_STRING"] = secret  # every client sends it
+    return env
+
+
+def cme_environment(settings: Settings) -> dict[str, str]:
+    """The settings as CME_* variables, so every process started from them reads the same."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"CME_{name.upper()}"] = str(value)
+    env["CME_HOME"] = str(settings.state_dir)
     return env
 
 
@@ -113,10 +130,11 @@ class Stack:
 
     @property
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        # This stack's settings, not whatever CME_* variables the calling process has.
+        settings_variables = {f"CME_{name.upper()}" for name in Settings.model_fields}
+        env = {k: v for k, v in os.environ.items() if k not in settings_variables}
+        env.update(cme_environment(self.settings))
         env.update(prefect_environment(self.settings))
-        env["CME_HOME"] = str(self.settings.state_dir)
-        env["CME_PORT"] = str(self.settings.port)
         return env
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -172,7 +190,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with (self.log_dir / "deploy.log").open("ab") as log:
             subprocess.run(
-                [sys.executable, "-m", "launcher.worker", "deploy"],
+                [sys.executable, "-m", "launcher.production", "deploy"],
                 cwd=PROJECT_ROOT,
                 env=self.env,
                 stdout=log,
@@ -184,7 +202,7 @@ class Stack:
     def start_worker(self, number: int = 1) -> str:
         """Start one process worker on the work pool; returns its process name (worker-N)."""
         name = f"worker-{number}"
-        self._spawn(name, [sys.executable, "-m", "launcher.worker", "start", "--name", name])
+        self._spawn(name, [sys.executable, "-m", "launcher.production", "worker", "--name", name])
         return name
 
     @property

@@ -76,6 +76,25 @@ class Settings(BaseSettings):
         le=64,
         description="Flow runs one worker executes at once (production, `make worker`).",
     )
+    run_heartbeat_seconds: int = Field(
+        default=30,
+        ge=30,
+        description="How often a running case run tells the server it is alive (minimum 30).",
+    )
+    run_stalled_after_seconds: int = Field(
+        default=120,
+        ge=45,
+        description=(
+            "A running case run silent this long (its machine or process lost) is marked Crashed, "
+            "the team lead is emailed and the run is started again from its records."
+        ),
+    )
+    crash_retries: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="Times a crashed case run is started again by itself; then the team lead acts.",
+    )
     prefect_run_retention_days: int | None = Field(
         default=None,
         ge=1,
