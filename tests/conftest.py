@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, delete, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from models.orm import Base
 from tasks.database import make_engine
@@ -69,7 +70,8 @@ def fresh_postgres_database_on(admin_url_text: str, prefix: str = "cme_test") ->
     """As `fresh_postgres_database`, on the server of the admin URL ``admin_url_text``."""
     admin_url = make_url(admin_url_text)
     name = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No pool: a connection per statement, so a server restart in between (test_faults) is harmless.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -43,6 +43,7 @@ from tests.mail import Inbox
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.faults,
     pytest.mark.skipif(postgres_bin() is None, reason="needs PostgreSQL's server binaries"),
 ]
 
