@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import os
 import platform
 import shutil
@@ -133,8 +134,10 @@ def open_runs(deployment: str, parameters: Callable[[int], dict[str, Any]], coun
         assert isinstance(run, FlowRun)
         return run.id
 
+    # Prefect's settings (the API URL) live in context variables, which threads do not inherit.
+    context = contextvars.copy_context()
     with ThreadPoolExecutor(OPEN_CONCURRENCY) as pool:
-        list(pool.map(create, range(count)))
+        list(pool.map(lambda i: context.copy().run(create, i), range(count)))
     return time.monotonic()
 
 
