@@ -7,7 +7,7 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run test lint venv clean browser-deps verify-record public-form-assets
+.PHONY: run server deploy worker test lint venv clean browser-deps verify-record public-form-assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ public-form-assets: $(PUBLIC_FORM_ASSETS)
 ## the public referral form on 127.0.0.1:$(CME_PUBLIC_FORM_PORT) and its drainer.
 run: $(STAMP) $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m launcher
+
+## Production (docs/deployment.md): the Prefect server (PostgreSQL, auth string) ...
+server: $(STAMP)
+	$(BIN)/python -m launcher.production server
+
+## ... once per release: migrate, register prefect.yaml's deployments on the cme-process pool ...
+deploy: $(STAMP)
+	$(BIN)/python -m launcher.production deploy
+
+## ... and a process worker on that pool, on every machine that runs stages.
+worker: $(STAMP)
+	$(BIN)/python -m launcher.production worker
 
 ## Debian's Chromium for the browser tests (never Playwright's own browser download).
 browser-deps:

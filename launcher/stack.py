@@ -1,13 +1,17 @@
-"""Start and stop the embedded product: a local Prefect server, the serving process, and the
-public referral form with its drainer.
+"""Start and stop the product: a Prefect server, what runs its flows, and the public referral
+form with its drainer.
 
 `make run` and the end-to-end tests both use this, so what the tests drive is what an officer gets.
-Every child process is started in its own session (process group), so Ctrl-C reaches us first and
-we stop them in order: the serving process (and the flow runs it holds), then the server.
+Flows run either in the serving process (the embedded default, `launcher.serve`) or, as in
+production, in process workers polling the `cme-process` work pool after `prefect deploy --all`
+registered prefect.yaml's deployments on it (`launcher.production`). Every child process is
+started in its own session (process group), so Ctrl-C reaches us first and we stop them in order:
+the serving process or workers (once the stages they run have finished), then the server.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -19,9 +23,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import psutil
+from pydantic import SecretStr
 
 from models.settings import PROJECT_ROOT, Settings
 
@@ -31,6 +36,10 @@ RUNNER_POLL_SECONDS = 1
 
 # How long a shutdown waits for running stages to finish before it stops the serving process.
 DRAIN_SECONDS = 60.0
+
+Runner = Literal["serve", "worker"]
+
+DAY = 86400  # seconds
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -52,15 +61,56 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_LOCAL_STORAGE_PATH": str(settings.results_dir),
         "PREFECT_RESULTS_DEFAULT_SERIALIZER": "json",
         "PREFECT_RUNNER_POLL_FREQUENCY": str(RUNNER_POLL_SECONDS),
+        "PREFECT_WORKER_QUERY_SECONDS": str(RUNNER_POLL_SECONDS),
         "PREFECT_LOGGING_LOG_PRINTS": "false",
+        # A lost worker leaves its runs Running; their silence is what marks them Crashed
+        # (launcher/automations.py).
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(settings.run_heartbeat_seconds),
+        # Prefect's own clean-up (docs/deployment.md, Retention). The case database is never
+        # touched by it: it is the record the council's retention schedule applies to.
+        "PREFECT_SERVER_EVENTS_RETENTION_PERIOD": f"P{settings.prefect_event_retention_days}D",
+        # Where a worker on another machine finds the project (prefect.yaml's pull step).
+        "CME_PROJECT_DIR": str(PROJECT_ROOT),
     }
-    prefect_db = os.environ.get("CME_PREFECT_DATABASE_URL")
-    if prefect_db:
-        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_db
+    if settings.prefect_run_retention_days is not None:
+        env["PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"] = "events,flow_runs"
+        env["PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD"] = str(
+            settings.prefect_run_retention_days * DAY
+        )
+    else:
+        env["PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"] = "events"
+    if settings.prefect_database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = settings.prefect_database_url
+    if settings.prefect_auth_string is not None:
+        secret = settings.prefect_auth_string.get_secret_value()
+        env["PREFECT_SERVER_API_AUTH_STRING"] = secret  # the server requires it
+        env["PREFECT_API_AUTH_STRING"] = secret  # every client sends it
     return env
 
 
+def cme_environment(settings: Settings) -> dict[str, str]:
+    """The settings as CME_* variables, so every process started from them reads the same."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"CME_{name.upper()}"] = str(value)
+    env["CME_HOME"] = str(settings.state_dir)
+    return env
+
+
+def auth_headers(settings: Settings) -> dict[str, str]:
+    """The Authorization header for a plain HTTP call to the API, if the server requires one."""
+    if settings.prefect_auth_string is None:
+        return {}
+    token = base64.b64encode(settings.prefect_auth_string.get_secret_value().encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 def _healthy(api_url: str) -> bool:
+    # /api/health answers without the auth string.
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return bool(response.status == 200)
@@ -70,19 +120,22 @@ def _healthy(api_url: str) -> bool:
 
 @dataclass
 class Stack:
-    """The running product: the Prefect server and the serving process."""
+    """The running product: the Prefect server and the serving process or the workers."""
 
     settings: Settings
     log_dir: Path
+    runner: Runner = "serve"
+    workers: int = 1
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        # This stack's settings, not whatever CME_* variables the calling process has.
+        settings_variables = {f"CME_{name.upper()}" for name in Settings.model_fields}
+        env = {k: v for k, v in os.environ.items() if k not in settings_variables}
+        env.update(cme_environment(self.settings))
         env.update(prefect_environment(self.settings))
-        env["CME_HOME"] = str(self.settings.state_dir)
-        env["CME_PORT"] = str(self.settings.port)
         return env
 
     def _spawn(
@@ -159,13 +212,48 @@ class Stack:
         """Serve every deployment declared in prefect.yaml."""
         self._spawn("serve", [sys.executable, "-m", "launcher.serve"])
 
+    def start_runners(self) -> None:
+        """Start what runs the flows: the serving process, or deploy and start the workers."""
+        if self.runner == "serve":
+            self.start_serving()
+            return
+        self.deploy()
+        for number in range(1, self.workers + 1):
+            self.start_worker(number)
+
+    def deploy(self, timeout: float = 180.0) -> None:
+        """Create the work pool if missing and register prefect.yaml's deployments on it."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / "deploy.log").open("ab") as log:
+            subprocess.run(
+                [sys.executable, "-m", "launcher.production", "deploy"],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=True,
+            )
+
+    def start_worker(self, number: int = 1) -> str:
+        """Start one process worker on the work pool; returns its process name (worker-N)."""
+        name = f"worker-{number}"
+        self._spawn(name, [sys.executable, "-m", "launcher.production", "worker", "--name", name])
+        return name
+
+    @property
+    def runner_names(self) -> list[str]:
+        """The processes that run flows: `serve`, or `worker-1`, `worker-2`, ..."""
+        return [n for n in self.processes if n == "serve" or n.startswith("worker-")]
+
     def wait_for_deployments(self, names: list[str], timeout: float = 90.0) -> None:
-        """Wait until the serving process has registered these deployments (by name)."""
+        """Wait until these deployments are registered (by name) and something runs them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            serve = self.processes.get("serve")
-            if serve is not None and serve.poll() is not None:
-                raise RuntimeError(f"serving process exited; see {self.log_dir / 'serve.log'}")
+            for runner in self.runner_names:
+                process = self.processes[runner]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{runner} exited; see {self.log_dir / f'{runner}.log'}")
             if self._count_deployments(names) == len(names):
                 return
             time.sleep(0.5)
@@ -176,7 +264,7 @@ class Stack:
         request = urllib.request.Request(
             f"{self.settings.api_url}/deployments/count",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **auth_headers(self.settings)},
             method="POST",
         )
         try:
@@ -206,12 +294,54 @@ class Stack:
             time.sleep(0.2)
         return False
 
+    def drain_runners(self, timeout: float = DRAIN_SECONDS) -> bool:
+        """Wait until no flow run executes in the serving process or any worker."""
+        deadline = time.monotonic() + timeout
+        return all(
+            self.drain(name, max(0.0, deadline - time.monotonic())) for name in self.runner_names
+        )
+
+    def stop_runners(self) -> None:
+        """Stop the serving process or every worker, each once no stage runs in it."""
+        for name in self.runner_names:
+            self.stop(name)
+
+    def runner_children(self) -> list[psutil.Process]:
+        """Every process under the serving process or the workers: the flow runs executing."""
+        children: list[psutil.Process] = []
+        for name in self.runner_names:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                children += psutil.Process(self.processes[name].pid).children(recursive=True)
+        return children
+
+    def kill(self, name: str) -> None:
+        """Kill -9 one process and every process under it at once, as a machine failure would.
+
+        A worker starts each flow run in a session of its own, so its process group alone is not
+        enough: the flow-run processes are found as its descendants first.
+        """
+        process = self.processes.pop(name)
+        try:
+            victims = [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+        except psutil.NoSuchProcess:
+            victims = []
+        for victim in victims:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                victim.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
     def stop(self, name: str, timeout: float = 20.0) -> None:
-        """Stop one process and everything it started (its process group), once it is idle."""
+        """Stop one process and everything it started, once it is idle."""
         self.drain(name)
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
+        try:
+            children = psutil.Process(process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=timeout)
@@ -220,12 +350,16 @@ class Stack:
             process.wait(timeout=timeout)
         except ProcessLookupError:
             pass
-        # Flow-run subprocesses the runner started live in the same group; make sure none is left.
+        # Flow-run subprocesses the serving process started live in the same group, a worker's in
+        # sessions of their own; make sure none is left.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
 
     def stop_all(self) -> None:
-        for name in ("public-form", "public-form-drainer", "serve", "prefect-server"):
+        for name in ("public-form", "public-form-drainer", *self.runner_names, "prefect-server"):
             self.stop(name)
         for log in self._logs:
             log.close()

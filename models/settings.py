@@ -49,6 +49,63 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = Field(
         default=None, description="Prefect API URL; default: the local server on `port`."
     )
+    prefect_database_url: str | None = Field(
+        default=None,
+        description=(
+            "Prefect server's own database, e.g. postgresql+asyncpg://prefect@db/prefect; "
+            "default: SQLite in the state folder."
+        ),
+    )
+    prefect_auth_string: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The Prefect server's basic-auth string (user:password): the server requires it and "
+            "every client the product starts sends it. Required in production."
+        ),
+    )
+    results_path: Path | None = Field(
+        default=None,
+        description=(
+            "Where task results are stored (JSON): a folder every worker can read, e.g. an NFS "
+            "mount; default: results/ in the state folder."
+        ),
+    )
+    worker_limit: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Flow runs one worker executes at once (production, `make worker`).",
+    )
+    run_heartbeat_seconds: int = Field(
+        default=30,
+        ge=30,
+        description="How often a running case run tells the server it is alive (minimum 30).",
+    )
+    run_stalled_after_seconds: int = Field(
+        default=120,
+        ge=45,
+        description=(
+            "A running case run silent this long (its machine or process lost) is marked Crashed, "
+            "the team lead is emailed and the run is started again from its records."
+        ),
+    )
+    crash_retries: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="Times a crashed case run is started again by itself; then the team lead acts.",
+    )
+    prefect_run_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days after it ended that Prefect's clean-up deletes a finished flow run with its logs "
+            "and artifacts; default: never. Waiting cases and the case database are never touched."
+        ),
+    )
+    prefect_event_retention_days: int = Field(
+        default=7, ge=1, description="Days Prefect keeps its events (the flow-run event feed)."
+    )
     prefect_ui_url: str | None = Field(
         default=None, description="Prefect UI URL used in links; default: the local server."
     )
@@ -129,6 +186,13 @@ class Settings(BaseSettings):
                 "CME_PUBLIC_FORM_SECRET: a random secret of at least 32 characters is required "
                 "when CME_ENVIRONMENT=production"
             )
+        auth = self.prefect_auth_string.get_secret_value() if self.prefect_auth_string else ""
+        user, _, auth_password = auth.partition(":")
+        if not user or auth_password.lower() in _PLACEHOLDERS:
+            raise ValueError(
+                "CME_PREFECT_AUTH_STRING: a real user:password is required when "
+                "CME_ENVIRONMENT=production"
+            )
         return self
 
     @property
@@ -159,6 +223,8 @@ class Settings(BaseSettings):
 
     @property
     def results_dir(self) -> Path:
+        if self.results_path is not None:
+            return self.results_path.resolve()
         return self.state_dir / "results"
 
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, delete, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from models.orm import Base
 from tasks.database import make_engine
@@ -49,9 +50,28 @@ def fresh_database(directory: Path) -> Iterator[str]:
     if case_database_backend() == "sqlite":
         yield f"sqlite:///{directory / 'cases.db'}"
         return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database(prefix: str = "cme_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database on CME_TEST_POSTGRES_URL; yield its psycopg URL; drop it.
+
+    The admin URL may name any server: the fault tests pass their own throwaway one.
+    """
     admin_url = make_url(os.environ.get("CME_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL))
-    name = f"cme_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with fresh_postgres_database_on(admin_url.render_as_string(hide_password=False), prefix) as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database_on(admin_url_text: str, prefix: str = "cme_test") -> Iterator[str]:
+    """As `fresh_postgres_database`, on the server of the admin URL ``admin_url_text``."""
+    admin_url = make_url(admin_url_text)
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    # No pool: a connection per statement, so a server restart in between (test_faults) is harmless.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

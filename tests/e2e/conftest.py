@@ -1,32 +1,48 @@
 """The product, started the way `make run` starts it, for tests that drive it as officers do.
 
-One Prefect server (SQLite, or PostgreSQL with CME_TEST_PREFECT_DATABASE=postgresql), the serving
-process, the case database of the session (SQLite or PostgreSQL) and a real SMTP server on
-loopback. Logs of every process are kept in test-artifacts/ when a test fails.
+One Prefect server, what runs the flows, the case database of the session (CME_TEST_DATABASE) and
+a real SMTP server on loopback. Logs of every process are kept in test-artifacts/logs/.
+
+- CME_TEST_PREFECT_DATABASE: `sqlite` (default) or `postgresql`, the Prefect server's own database
+  (a fresh one on CME_TEST_POSTGRES_URL's server, dropped at the end).
+- CME_TEST_RUNNER: `serve` (default, as `make run`) or `worker`, as production: the deployments
+  registered on the `cme-process` work pool by `prefect deploy --all` and CME_TEST_WORKERS process
+  workers (default 2) running them.
+- CME_TEST_PREFECT_AUTH: `on` sets the server's auth string, which every client must then send.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
     PREFECT_LOCAL_STORAGE_PATH,
     PREFECT_RESULTS_DEFAULT_SERIALIZER,
     temporary_settings,
 )
+from sqlalchemy import make_url
 
-from launcher.stack import Stack
-from models.settings import PROJECT_ROOT, load_settings
+from launcher.stack import Runner, Stack
+from models.settings import PROJECT_ROOT, Settings, load_settings
 from tasks.migrations import migrate
 from tasks.runtime import runtime
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, fresh_postgres_database
 from tests.e2e.driver import Driver
 from tests.mail import Inbox, start_smtp
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `last` run after all others: they check what the others left behind."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
 def free_port() -> int:
@@ -54,6 +70,46 @@ def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def _choice(variable: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(variable, default)
+    if value not in allowed:
+        raise pytest.UsageError(f"{variable}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def runner_under_test() -> Runner:
+    """What runs the flows in the end-to-end tests: CME_TEST_RUNNER, `serve` or `worker`."""
+    runner = _choice("CME_TEST_RUNNER", "serve", ("serve", "worker"))
+    return "worker" if runner == "worker" else "serve"
+
+
+@contextmanager
+def prefect_database() -> Iterator[str | None]:
+    """The Prefect server's database URL for CME_TEST_PREFECT_DATABASE (None: SQLite)."""
+    if _choice("CME_TEST_PREFECT_DATABASE", "sqlite", ("sqlite", "postgresql")) == "sqlite":
+        yield None
+        return
+    with fresh_postgres_database("cme_prefect_test") as url:
+        yield as_asyncpg(url)
+
+
+def as_asyncpg(url: str) -> str:
+    """The same PostgreSQL database through asyncpg, the driver the Prefect server uses."""
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def client_settings(settings: Settings) -> dict[Any, Any]:
+    """The Prefect settings a client in the test process needs to reach this stack."""
+    updates: dict[Any, Any] = {
+        PREFECT_API_URL: settings.api_url,
+        PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
+        PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
+    }
+    if settings.prefect_auth_string is not None:
+        updates[PREFECT_API_AUTH_STRING] = settings.prefect_auth_string.get_secret_value()
+    return updates
+
+
 @pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str, inbox: Inbox
@@ -67,24 +123,28 @@ def stack(
             "CME_ENVIRONMENT": "test",
         }
     )
-    runtime.cache_clear()
-    settings = load_settings()
-    stack = Stack(settings=settings, log_dir=home / "logs")
-    try:
-        stack.start_server()
-        stack.start_serving()
-        stack.wait_for_deployments(["cme-case", "dfe-cme-return", "intake-new-pupil-returns"])
-        with temporary_settings(
-            updates={
-                PREFECT_API_URL: settings.api_url,
-                PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
-                PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
-            }
-        ):
-            yield stack
-    finally:
-        stack.stop_all()
-        _keep_logs(home / "logs")
+    if _choice("CME_TEST_PREFECT_AUTH", "off", ("on", "off")) == "on":
+        os.environ["CME_PREFECT_AUTH_STRING"] = f"cme-test:{secrets.token_urlsafe(16)}"
+    with prefect_database() as prefect_database_url:
+        if prefect_database_url is not None:
+            os.environ["CME_PREFECT_DATABASE_URL"] = prefect_database_url
+        runtime.cache_clear()
+        settings = load_settings()
+        stack = Stack(
+            settings=settings,
+            log_dir=home / "logs",
+            runner=runner_under_test(),
+            workers=int(os.environ.get("CME_TEST_WORKERS", "2")),
+        )
+        try:
+            stack.start_server()
+            stack.start_runners()
+            stack.wait_for_deployments(["cme-case", "dfe-cme-return", "intake-new-pupil-returns"])
+            with temporary_settings(updates=client_settings(settings)):
+                yield stack
+        finally:
+            stack.stop_all()
+            _keep_logs(home / "logs")
 
 
 def _keep_logs(log_dir: Path) -> None:

@@ -13,6 +13,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
+from sqlalchemy import Engine
 
 from launcher.stack import Stack
 from models.orm import Case, StageRecord
@@ -33,6 +34,11 @@ FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CAN
 class Driver:
     stack: Stack
     inbox: Inbox
+    case_database: Engine | None = None  # default: the session's (tasks.runtime)
+
+    @property
+    def engine(self) -> Engine:
+        return self.case_database if self.case_database is not None else runtime().engine
 
     def open_case(self, referral: Referral, *, same_child: bool = False) -> UUID:
         """Run the cme-case deployment with this referral, as the UI's Run form does.
@@ -107,25 +113,25 @@ class Driver:
         raise AssertionError(f"run {run_id} did not finish; last state {self.read(run_id).state}")
 
     def case(self, run_id: UUID) -> Case:
-        with session_scope(runtime().engine) as session:
+        with session_scope(self.engine) as session:
             case = case_store.get_case_by_flow_run(session=session, flow_run_id=run_id)
             assert case is not None, f"no case for flow run {run_id}"
             session.expunge(case)
             return case
 
     def decisions(self, case: Case) -> dict[str, dict[str, Any]]:
-        with session_scope(runtime().engine) as session:
+        with session_scope(self.engine) as session:
             return {
                 d.key: dict(d.values)
                 for d in case_store.list_decisions(session=session, case_id=case.id)
             }
 
     def events(self, case: Case) -> list[str]:
-        with session_scope(runtime().engine) as session:
+        with session_scope(self.engine) as session:
             return [e.kind for e in case_store.list_events(session=session, case_id=case.id)]
 
     def stages(self, case: Case) -> list[StageRecord]:
-        with session_scope(runtime().engine) as session:
+        with session_scope(self.engine) as session:
             record = case_store.get_case(session=session, reference=case.reference)
             assert record is not None
             stages = sorted(record.stages, key=lambda s: s.started_at)

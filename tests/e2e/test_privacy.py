@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from typing import TypeVar
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -12,12 +15,18 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from sqlalchemy import select
 
+from models.orm import Child
+from tasks.database import session_scope
+from tasks.runtime import runtime
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import enquiries
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
 
 SURNAME = "Quillfeather"
 ADDRESS = "17 Privacy Lane, St Albans"
@@ -64,3 +73,96 @@ def test_run_name_tags_logs_results_and_summary_carry_no_child_details(driver: D
 
 def case_artifact_key(reference: str) -> str:
     return f"case-{reference.lower()}"
+
+
+# Every test child's identifying details: the hand-written ones the end-to-end tests give
+# (tests/factories.py, the journeys' overrides, this module's own), and every child the case
+# database holds after the journeys (generated school returns, distinct dates of birth): full names
+# and aliases, dates of birth in ISO, UK numeric and long forms, and first address lines. Initials
+# and an age are allowed in summaries.
+CHILD_DETAILS = [
+    r"\bAlex Sample\b", r"\bAlex Example\b", r"\bAda\b", r"\bTestchild\b", r"\bKit Quill\b",
+    rf"\b{SURNAME}\b", r"\bTestparent\b",
+    r"2015-03-14", r"14/03/2015", r"14 March 2015", r"2014-03-09", r"09/03/2014", r"9 March 2014",
+    r"1 Example Street", r"Privacy Lane", r"2 Sample Road",
+]  # fmt: skip
+
+
+def recorded_child_details() -> list[str]:
+    """Patterns for every child in the product's case database."""
+    with session_scope(runtime().engine) as session:
+        children = session.scalars(select(Child)).all()
+        patterns: set[str] = set()
+        for child in children:
+            for name in [f"{child.forenames} {child.surname}", *child.aliases]:
+                patterns.add(rf"\b{re.escape(name)}\b")
+            born = child.date_of_birth
+            for form in (born.isoformat(), born.strftime("%d/%m/%Y"), f"{born.day} {born:%B %Y}"):
+                patterns.add(re.escape(form))
+            first_line = child.address.split(",")[0].strip()
+            if len(first_line) >= 8:
+                patterns.add(re.escape(first_line))
+    return sorted(patterns)
+
+
+PAGE = 200
+
+
+def _pages(read: Callable[[int], Sequence[T]]) -> Iterator[T]:
+    offset = 0
+    while True:
+        page = read(offset)
+        yield from page
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+def _leaks(personal: re.Pattern[str], where: str, text: str) -> list[str]:
+    return [f"{where}: {match}" for match in personal.findall(text)]
+
+
+@pytest.mark.last
+def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
+    driver: Driver,
+) -> None:
+    """Runs after the other end-to-end tests (tests/e2e/conftest.py), over all they left behind.
+
+    Not scanned, by design: the cme-case run's parameters (the referral form itself) and the
+    officers' answers (run inputs); both are case data in the Prefect database (docs/deployment.md).
+    """
+    recorded = recorded_child_details()
+    assert len(recorded) > 20, "the journeys left no children to look for"
+    personal = re.compile("|".join([*CHILD_DETAILS, *recorded]))
+    child = make_referral()
+    for detail in (child.child_surname, child.child_date_of_birth.strftime("%d/%m/%Y")):
+        assert personal.search(f"x {detail} x"), f"the scan would miss {detail}"
+    leaks: list[str] = []
+    with get_client(sync_client=True) as client:
+        runs = list(_pages(lambda o: client.read_flow_runs(limit=PAGE, offset=o)))
+        assert any(run.name.startswith("CME-") for run in runs), "no case runs to scan"
+        for run in runs:
+            leaks += _leaks(personal, f"run {run.id} name", run.name)
+            leaks += _leaks(personal, f"run {run.id} tags", " ".join(run.tags))
+            for form in client.filter_flow_run_input(run.id, "suspended", 1000, set()):
+                if form.key.endswith("-description"):  # what the officer reads above a form
+                    leaks += _leaks(personal, f"run {run.id} form {form.key}", form.value)
+        for task_run in _pages(lambda o: client.read_task_runs(limit=PAGE, offset=o)):
+            leaks += _leaks(personal, f"task run {task_run.id} name", task_run.name)
+            leaks += _leaks(personal, f"task run {task_run.id} tags", " ".join(task_run.tags))
+        logs = list(_pages(lambda o: client.read_logs(limit=PAGE, offset=o)))
+        assert logs, "no logs to scan: this test would prove nothing"
+        for log in logs:
+            leaks += _leaks(personal, f"log of run {log.flow_run_id}", log.message)
+        artifacts = list(_pages(lambda o: client.read_artifacts(limit=PAGE, offset=o)))
+        assert any(str(a.key).startswith("case-") for a in artifacts), "no case summaries"
+        for artifact in artifacts:
+            text = f"{artifact.key} {artifact.description} {artifact.data}"
+            leaks += _leaks(
+                personal, f"artifact {artifact.key} of run {artifact.flow_run_id}", text
+            )
+    results = [p for p in driver.stack.settings.results_dir.rglob("*") if p.is_file()]
+    assert results, "no persisted results: this test would prove nothing"
+    for path in results:
+        leaks += _leaks(personal, f"result {path.name}", path.read_text(errors="ignore"))
+    assert leaks == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import psutil
 import pytest
 from prefect.client.schemas.objects import StateType
 from prefect.exceptions import NotPausedError
@@ -66,16 +65,16 @@ def test_the_same_resume_submitted_twice_is_refused_the_second_time(driver: Driv
     assert driver.read(run_id).state_name == "Suspended"
 
 
-def test_a_case_waiting_across_a_restart_of_the_serving_process_completes(
+def test_a_case_waiting_across_a_restart_of_the_serving_process_or_workers_completes(
     driver: Driver,
 ) -> None:
     run_id = driver.open_case(make_referral())
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
     driver.wait_for_form(run_id, "home-visit-visit-1")
 
-    driver.stack.stop("serve")
+    driver.stack.stop_runners()
     assert driver.read(run_id).state_name == "Suspended"  # nothing held it, nothing cancelled it
-    driver.stack.start_serving()
+    driver.stack.start_runners()
     driver.stack.wait_for_deployments(["cme-case"])
 
     driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed"))
@@ -91,16 +90,15 @@ def test_a_waiting_case_holds_no_process(driver: Driver) -> None:
     run_id = driver.open_case(make_referral())
     driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
     # The flow-run subprocess exits once the run is suspended.
-    assert driver.stack.drain("serve", timeout=30)
-    serve = psutil.Process(driver.stack.processes["serve"].pid)
-    assert serve.children(recursive=True) == []
+    assert driver.stack.drain_runners(timeout=30)
+    assert driver.stack.runner_children() == []
     assert driver.read(run_id).state_name == "Suspended"
 
 
 def test_a_case_waiting_across_a_restart_of_the_prefect_server_completes(driver: Driver) -> None:
     run_id = driver.open_case(make_referral())
     driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
-    assert driver.stack.drain("serve", timeout=30)
+    assert driver.stack.drain_runners(timeout=30)
 
     driver.stack.stop("prefect-server")
     driver.stack.start_server()

@@ -1,0 +1,394 @@
+"""The production benchmark: the product as a county runs it, PostgreSQL for both databases and
+process workers on the `cme-process` work pool, beside bare Prefect deployment runs on the same
+server and workers.
+
+Prints one table: N waiting cases held (server memory, time to list them, processes held), cases
+opened per second with two workers beside bare runs, officer resume -> next form ready beside bare,
+and the escalation sweep over 10,000 open stages. It reports and never asserts: a missed target
+is a finding, so the exit code is 0 (non-zero only when it could not run; its logs are then kept).
+
+    .venv/bin/python -m bench.production                     # the full sizes: hours on 2 cores
+    .venv/bin/python -m bench.production --waiting 200 --bare 100 --resumes 5   # a quick look
+
+Uses fresh databases on CME_BENCH_POSTGRES_URL (default: postgres@127.0.0.1:5432), dropped at the
+end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import contextvars
+import os
+import platform
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psutil
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.deployments import run_deployment
+from prefect.deployments.runner import RunnerDeployment
+from prefect.flow_runs import resume_flow_run
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_LOCAL_STORAGE_PATH,
+    PREFECT_RESULTS_DEFAULT_SERIALIZER,
+    temporary_settings,
+)
+from sqlalchemy import create_engine, make_url
+
+from bench.case_flow import enquiries
+from bench.sweep import TODAY as SWEEP_TODAY
+from bench.sweep import fill
+from launcher.production import work_pool_name
+from launcher.stack import Stack
+from models.config import load_config
+from models.deadlines import load_calendar_config
+from models.settings import PROJECT_ROOT, Settings
+from tasks.database import make_engine, session_scope
+from tasks.migrations import migrate
+from tasks.sweep import local_day, plan_notices
+from tests.factories import make_referral
+from tests.mail import start_smtp
+
+CASE = "cme-case/cme-case"
+BARE = "bare/bare"
+CASE_FIRST, CASE_SECOND = "referral-check-reasonable-enquiries", "home-visit-visit-1"
+BARE_FIRST, BARE_SECOND = "bare-first-form", "bare-second-form"  # bench/bare_flow.py
+# The task runs of a cme-case run before its first form, and on the pass to its second form
+# (bench/README.md, "The bare comparison flow").
+BARE_TASKS_BEFORE, BARE_TASKS_AFTER = 6, 5
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+OPEN_CONCURRENCY = 8
+TARGET_OPEN_PER_SECOND = 5.0
+TARGET_RESUME_RATIO = 1.2
+TARGET_SWEEP_SECONDS = 1.0
+TARGET_LIST_SECONDS = 5.0
+PAGE = 200
+
+
+def progress(line: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {line}\n")
+    sys.stderr.flush()
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    admin_url = make_url(os.environ.get("CME_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def deploy_bare() -> None:
+    """The bare comparison flow, on the same work pool and workers as the product."""
+    from bench.bare_flow import bare
+
+    os.chdir(PROJECT_ROOT)  # the entrypoint is recorded relative to here
+    deployment = bare.to_deployment(name="bare", job_variables={"working_dir": str(PROJECT_ROOT)})
+    assert isinstance(deployment, RunnerDeployment)  # to_deployment is sync when called sync
+    deployment.apply(work_pool_name=work_pool_name())
+
+
+def open_runs(deployment: str, parameters: Callable[[int], dict[str, Any]], count: int) -> float:
+    """Create `count` runs, OPEN_CONCURRENCY at a time; returns when the last was created."""
+
+    def create(index: int) -> UUID:
+        run = run_deployment(deployment, parameters=parameters(index), timeout=0)
+        assert isinstance(run, FlowRun)
+        return run.id
+
+    # Prefect's settings (the API URL) live in context variables, which threads do not inherit.
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(OPEN_CONCURRENCY) as pool:
+        list(pool.map(lambda i: context.copy().run(create, i), range(count)))
+    return time.monotonic()
+
+
+def count_paused(deployment_id: UUID) -> int:
+    with get_client(sync_client=True) as client:
+        return client.count_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+        )
+
+
+def deployment_id(name: str) -> UUID:
+    with get_client(sync_client=True) as client:
+        return client.read_deployment_by_name(name).id
+
+
+def opened_per_second(
+    deployment: str, parameters: Callable[[int], dict[str, Any]], n: int
+) -> float:
+    """Open n runs and wait until all n wait on their first form; runs per second, end to end."""
+    ident = deployment_id(deployment)
+    before = count_paused(ident)
+    start = time.monotonic()
+    open_runs(deployment, parameters, n)
+    last_report = start
+    while (waiting := count_paused(ident) - before) < n:
+        if time.monotonic() - last_report > 30:
+            progress(f"  {deployment}: {waiting}/{n} on their first form")
+            last_report = time.monotonic()
+        time.sleep(0.5)
+    return n / (time.monotonic() - start)
+
+
+def wait_for_form(run_id: UUID, key: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run_id).state
+            paused = state is not None and state.type is StateType.PAUSED
+            if paused and state is not None and state.state_details.pause_key == key:
+                return
+            time.sleep(0.05)
+    raise TimeoutError(f"run {run_id} never reached {key}")
+
+
+def resume_seconds(deployment: str, parameters: dict[str, Any], first: str, second: str,
+                   answer: dict[str, Any]) -> float:  # fmt: skip
+    run = run_deployment(deployment, parameters=parameters, timeout=0)
+    assert isinstance(run, FlowRun)
+    wait_for_form(run.id, first)
+    time.sleep(1.0)  # the form's inputs are written just after the run turns Suspended
+    start = time.monotonic()
+    resume_flow_run(run.id, run_input=answer)
+    wait_for_form(run.id, second)
+    return time.monotonic() - start
+
+
+def list_waiting_seconds() -> tuple[int, float]:
+    """Every waiting run, page by page, as an inbox would list them."""
+    start = time.monotonic()
+    listed = 0
+    with get_client(sync_client=True) as client:
+        while True:
+            page = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                ),
+                limit=PAGE,
+                offset=listed,
+            )
+            listed += len(page)
+            if len(page) < PAGE:
+                return listed, time.monotonic() - start
+
+
+def rss_mb(process: psutil.Process) -> float:
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += child.memory_info().rss
+    return float(total) / 2**20
+
+
+def sweep_seconds(stages: int) -> float:
+    """plan_notices over `stages` open stages in a PostgreSQL case database (bench/sweep.py)."""
+    with postgres_database("cme_bench_sweep") as url:
+        migrate(url)
+        engine = make_engine(url)
+        try:
+            fill(engine, start=0, count=stages, spread_days=(-30, 60))
+            config = load_config(Settings().config_path)
+            calendar = load_calendar_config(config.calendar_path)
+            today = local_day(datetime.combine(SWEEP_TODAY, clock_time(9), UTC))
+            timings = []
+            for _ in range(3):
+                start = time.monotonic()
+                with session_scope(engine) as session:
+                    plan_notices(
+                        session=session,
+                        today=today,
+                        config=config,
+                        bank_holidays=calendar.bank_holidays,
+                    )
+                timings.append(time.monotonic() - start)
+            return statistics.median(timings)
+        finally:
+            engine.dispose()
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--waiting", type=int, default=10_000, help="cases opened and held")
+    parser.add_argument("--bare", type=int, default=1_000, help="bare runs opened beside them")
+    parser.add_argument("--resumes", type=int, default=10, help="resume timings of each flow")
+    parser.add_argument("--stages", type=int, default=10_000, help="open stages for the sweep")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="cme-bench-production-"))
+    ok = False
+    rows: list[list[str]] = [["figure", "value", "target", "verdict"]]
+    try:
+        with ExitStack() as stack_of:
+            case_url = stack_of.enter_context(postgres_database("cme_bench_cases"))
+            prefect_url = stack_of.enter_context(postgres_database("cme_bench_prefect"))
+            migrate(case_url)
+            controller, _inbox = start_smtp(free_port())
+            stack_of.callback(controller.stop)
+            settings = Settings(
+                home=folder,
+                port=free_port(),
+                environment="test",
+                database_url=case_url,
+                prefect_database_url=make_url(prefect_url)
+                .set(drivername="postgresql+asyncpg")
+                .render_as_string(hide_password=False),
+                prefect_api_url=None,
+                prefect_ui_url=None,
+                prefect_auth_string=None,
+                smtp_host="127.0.0.1",
+                smtp_port=controller.port,
+            )
+            stack = Stack(
+                settings=settings, log_dir=folder / "logs", runner="worker", workers=args.workers
+            )
+            stack_of.callback(stack.stop_all)
+            progress(f"starting: Prefect server on PostgreSQL, {args.workers} process workers")
+            stack.start_server()
+            stack.start_runners()
+            stack.wait_for_deployments(["cme-case"])
+            stack_of.enter_context(
+                temporary_settings(
+                    updates={
+                        PREFECT_API_URL: settings.api_url,
+                        PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
+                        PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
+                    }
+                )
+            )
+            deploy_bare()
+            stack.wait_for_deployments(["cme-case", "bare"])
+            case_parameters = make_referral().model_dump(mode="json")
+            bare_parameters = {"tasks_before": BARE_TASKS_BEFORE, "tasks_after": BARE_TASKS_AFTER}
+
+            progress(f"resume -> next form: {args.resumes} of each, alternating")
+            case_resumes: list[float] = []
+            bare_resumes: list[float] = []
+            for _ in range(args.resumes):
+                case_resumes.append(
+                    resume_seconds(
+                        CASE, {"referral": case_parameters}, CASE_FIRST, CASE_SECOND, enquiries()
+                    )
+                )
+                bare_resumes.append(
+                    resume_seconds(
+                        BARE, bare_parameters, BARE_FIRST, BARE_SECOND, {"approve": True}
+                    )
+                )
+            case_median, bare_median = (
+                statistics.median(case_resumes),
+                statistics.median(bare_resumes),
+            )
+
+            progress(f"opening {args.bare} bare runs, then {args.waiting} cases")
+            bare_rate = opened_per_second(BARE, lambda _: bare_parameters, args.bare)
+            progress(f"  bare: {bare_rate:.2f}/s")
+            case_rate = opened_per_second(
+                CASE, lambda _: {"referral": case_parameters}, args.waiting
+            )
+            progress(f"  cme-case: {case_rate:.2f}/s")
+
+            stack.drain_runners(timeout=120)
+            held = len(stack.runner_children())
+            server_rss = rss_mb(psutil.Process(stack.processes["prefect-server"].pid))
+            listed, list_seconds = list_waiting_seconds()
+            progress(f"sweep over {args.stages} open stages")
+            sweep = sweep_seconds(args.stages)
+
+            waiting_total = args.waiting + args.resumes  # resumed ones wait on their second form
+            rows += [
+                [f"cases waiting (+ {args.bare + args.resumes} bare)", f"{waiting_total}",
+                 "10000", verdict(waiting_total >= 10_000)],
+                ["processes held by waiting runs", f"{held}", "0", verdict(held == 0)],
+                ["Prefect server RSS, all waiting", f"{server_rss:.0f} MB", "-", "-"],
+                [f"list every waiting run ({listed}, pages of {PAGE})", f"{list_seconds:.2f} s",
+                 f"<= {TARGET_LIST_SECONDS:.0f} s", verdict(list_seconds <= TARGET_LIST_SECONDS)],
+                [f"cases opened -> first form, {args.workers} workers", f"{case_rate:.2f}/s",
+                 f">= {TARGET_OPEN_PER_SECOND:.0f}/s",
+                 verdict(case_rate >= TARGET_OPEN_PER_SECOND)],
+                [f"bare runs opened -> first form, {args.workers} workers", f"{bare_rate:.2f}/s",
+                 "-", f"cme/bare {case_rate / bare_rate:.2f}"],
+                ["resume -> next form, cme-case (median)", f"{case_median:.2f} s", "-", "-"],
+                ["resume -> next form, bare (median)", f"{bare_median:.2f} s", "-", "-"],
+                ["resume -> next form, cme/bare", f"{case_median / bare_median:.2f}x",
+                 f"<= {TARGET_RESUME_RATIO}x",
+                 verdict(case_median / bare_median <= TARGET_RESUME_RATIO)],
+                [f"sweep plan over {args.stages} open stages (median of 3)", f"{sweep:.3f} s",
+                 f"<= {TARGET_SWEEP_SECONDS:.0f} s at 10000",
+                 verdict(sweep <= TARGET_SWEEP_SECONDS)],
+            ]  # fmt: skip
+            ok = True
+    finally:
+        if ok and not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            progress(f"state and logs kept in {folder}")
+    cores = os.cpu_count()
+    sys.stdout.write(
+        f"CME production benchmark, {date.today().isoformat()}: {platform.node()}, {cores} cores, "
+        f"Python {platform.python_version()}; PostgreSQL for the Prefect server and the case "
+        f"database; {args.workers} process workers (limit {Settings().worker_limit} each); "
+        f"sizes --waiting {args.waiting} --bare {args.bare} --resumes {args.resumes} "
+        f"--stages {args.stages}\n"
+    )
+    sys.stdout.write(table(rows) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
