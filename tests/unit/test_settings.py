@@ -16,6 +16,7 @@ PRODUCTION: dict[str, Any] = {
     "smtp_password": SecretStr("a-real-relay-password"),
     "smtp_tls": "starttls",
     "prefect_auth_string": SecretStr("cme:a-long-random-password"),
+    "public_form_secret": SecretStr("k" * 40),
 }
 
 
