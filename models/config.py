@@ -163,6 +163,41 @@ class Process(_Section):
     repeat_every_days: int = Field(default=7, ge=1, le=90)
 
 
+class Intake(_Section):
+    """School returns: where schools' files arrive and who the triage hands children to."""
+
+    drop_folder: Path = Field(
+        default=Path("intake/deletion-returns"),
+        description="Folder swept for deletion returns; relative paths resolve against CME_HOME.",
+    )
+    max_file_mb: float = Field(
+        default=5, gt=0, le=100, description="A larger file is rejected whole, unread."
+    )
+    s19_team: Contact = Field(
+        description="Arranges s19 provision for permanently excluded pupils (reg 9(1)(o))."
+    )
+    school_contacts: dict[str, Email] = Field(
+        default_factory=dict,
+        description="School URN -> attendance email for flags back to the school.",
+    )
+
+    @field_validator("school_contacts")
+    @classmethod
+    def _urns_are_six_digits(cls, contacts: dict[str, str]) -> dict[str, str]:
+        for urn in contacts:
+            if not re.fullmatch(r"[0-9]{6}", urn):
+                raise ValueError(f"{urn!r} is not a school URN (6 digits)")
+        return contacts
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    def drop_folder_in(self, home: Path) -> Path:
+        """The drop folder, a relative path resolved against the state folder."""
+        return self.drop_folder if self.drop_folder.is_absolute() else home / self.drop_folder
+
+
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -179,6 +214,8 @@ class CmeConfig(_Section):
     dspl: DsplMap
     extracts: Extracts
     process: Process
+    # Optional so a configuration written before school returns were imported still loads.
+    intake: Intake | None = None
 
     @field_validator("calendar_file")
     @classmethod
