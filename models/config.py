@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from models.matching import MIN_NEAR_THRESHOLD, MatchThresholds
 from models.postcode import normalise_uk_postcode, outward_code, sector
 
 DSPL_AREAS = range(1, 10)
@@ -198,6 +199,29 @@ class Intake(_Section):
         return self.drop_folder if self.drop_folder.is_absolute() else home / self.drop_folder
 
 
+class MatchingConfig(_Section):
+    """Intake child matching (models/matching.py): when a match links, when it is reviewed."""
+
+    certain: float = Field(
+        default=0.9, ge=MIN_NEAR_THRESHOLD, le=1.0, description="Link to the case at or above."
+    )
+    near: float = Field(
+        default=0.75, ge=MIN_NEAR_THRESHOLD, le=1.0, description="Send to review at or above."
+    )
+
+    @model_validator(mode="after")
+    def _near_not_above_certain(self) -> Self:
+        if self.near > self.certain:
+            raise _config_error(
+                f"matching.near ({self.near}) must not be above matching.certain ({self.certain})"
+            )
+        return self
+
+    @property
+    def thresholds(self) -> MatchThresholds:
+        return MatchThresholds(certain=self.certain, near=self.near)
+
+
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -216,6 +240,9 @@ class CmeConfig(_Section):
     process: Process
     # Optional so a configuration written before school returns were imported still loads.
     intake: Intake | None = None
+
+    # Defaulted so a configuration written before intake matching still loads.
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
 
     @field_validator("calendar_file")
     @classmethod

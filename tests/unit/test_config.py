@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.config import CmeConfig, ConfigError, load_config
+from models.matching import MatchThresholds
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config" / "cme.toml"
 SHIPPED_TEXT = SHIPPED_CONFIG.read_text(encoding="utf-8")
@@ -193,3 +194,25 @@ def test_config_is_refused_with_the_file_named_when_it_is_not_toml(tmp_path: Pat
 def test_config_is_refused_with_the_file_named_when_it_is_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"absent\.toml: file not found"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_shipped_matching_thresholds_load_as_matcher_thresholds(config: CmeConfig) -> None:
+    assert config.matching.thresholds == MatchThresholds(certain=0.9, near=0.75)
+
+
+def test_config_without_a_matching_section_loads_with_default_thresholds(tmp_path: Path) -> None:
+    start = SHIPPED_TEXT.index("\n# Fuzzy child matching")
+    path = tmp_path / "cme.toml"
+    path.write_text(SHIPPED_TEXT[:start] + "\n", encoding="utf-8")
+
+    assert load_config(path).matching.thresholds == MatchThresholds()
+
+
+def test_matching_near_above_certain_is_refused_naming_both_keys(tmp_path: Path) -> None:
+    problems = problems_of(variant(tmp_path, "near = 0.75", "near = 0.95"))
+
+    assert "matching.near (0.95) must not be above matching.certain (0.9)" in problems
+
+
+def test_matching_near_below_what_blocking_supports_is_refused(tmp_path: Path) -> None:
+    assert "matching.near" in problems_of(variant(tmp_path, "near = 0.75", "near = 0.3"))
