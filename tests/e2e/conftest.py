@@ -73,7 +73,7 @@ def stack(
     try:
         stack.start_server()
         stack.start_serving()
-        stack.wait_for_deployments(["cme-case"])
+        stack.wait_for_deployments(["cme-case", "intake-deletion-returns"])
         with temporary_settings(
             updates={
                 PREFECT_API_URL: settings.api_url,
