@@ -38,6 +38,8 @@ def build_deployment(declaration: dict[str, Any]) -> RunnerDeployment:
         tags=declaration.get("tags") or [],
         parameters=declaration.get("parameters") or {},
         version=declaration.get("version"),
+        # e.g. one import at a time, so a scheduled sweep and a manual run never share a file.
+        concurrency_limit=declaration.get("concurrency_limit"),
         cron=[s["cron"] for s in schedules if "cron" in s] or None,
         interval=[s["interval"] for s in schedules if "interval" in s] or None,
     )

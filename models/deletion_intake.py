@@ -15,7 +15,7 @@ import hashlib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from models.enums import LabelledEnum, ReferralPurpose, ReferrerType, Sex
 from models.referral import Referral
 from models.school_returns import DeletionReturnRow, RowProblem
+from models.triage import Route, RowTriage
 
 REPORT_HEADER = ("row", "field", "problem")
 
@@ -217,3 +218,109 @@ def add_counts(totals: dict[str, int], more: Mapping[str, int]) -> dict[str, int
 
 def quarantined_lines(problems: Iterable[RowProblem]) -> set[int]:
     return {problem.row for problem in problems}
+
+
+@dataclass(frozen=True)
+class ReviewCandidate:
+    """A near match for an officer: a case reference or "row N", its score and why."""
+
+    candidate: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """What the import will do with one good row."""
+
+    line: int
+    row: DeletionReturnRow
+    natural_key: str
+    route: str
+    outcome: RowOutcome
+    reason: str
+    referral: Referral | None = None
+    linked_case: str | None = None
+    notice: NoticeKind | None = None
+    reviews: tuple[ReviewCandidate, ...] = ()
+
+
+_CASE_ROUTES = {Route.CME_CASE: ReferralPurpose.CHILD_MISSING_EDUCATION,
+                Route.VERIFY_DESTINATION: ReferralPurpose.VERIFY_DESTINATION}  # fmt: skip
+_ROUTE_ACTIONS: dict[Route, tuple[RowOutcome, NoticeKind | None]] = {
+    Route.DESTINATION_CONFIRMED: (RowOutcome.RECORDED, None),
+    Route.EHE_NOTICE: (RowOutcome.EHE_LISTED, NoticeKind.EHE_NOTICE),
+    Route.FLAG_TO_SCHOOL: (RowOutcome.FLAGGED_TO_SCHOOL, NoticeKind.FLAG_TO_SCHOOL),
+    Route.RECORD_ONLY: (RowOutcome.RECORDED, None),
+    Route.S19_TEAM: (RowOutcome.SENT_TO_S19_TEAM, NoticeKind.S19_NOTICE),
+    # No SAO-case or youth-justice workflow exists yet: recorded, with the route, for the team.
+    Route.SAO_CASE: (RowOutcome.RECORDED, None),
+    Route.YOUTH_JUSTICE: (RowOutcome.RECORDED, None),
+}
+
+
+def plan_row(
+    line: int, row: DeletionReturnRow, triage: RowTriage, *, received_on: date
+) -> RowPlan | list[RowProblem]:
+    """Turn a triaged row into the import's action, or into problems if its referral fails.
+
+    A row that would be a case but is certainly a child with an open case is recorded on that
+    case instead; a certain duplicate of an earlier row of the same file does nothing more; near
+    matches go on the review list whatever the route (the case still opens: a possible duplicate
+    is checked by an officer, never a reason to leave a child without a case).
+    """
+    reviews = tuple(
+        ReviewCandidate(str(match.key), match.score, tuple(match.reasons))
+        for match in triage.review
+    ) + tuple(
+        ReviewCandidate(f"row {earlier}", 0.0, ("possibly the same child as an earlier row",))
+        for earlier in triage.possible_duplicate_of_rows
+    )
+    base = RowPlan(
+        line=line,
+        row=row,
+        natural_key=row_natural_key(row),
+        route=triage.route.value,
+        outcome=RowOutcome.RECORDED,
+        reason=triage.reason,
+        reviews=reviews,
+    )
+    if triage.duplicate_of_row is not None:
+        return replace(base, outcome=RowOutcome.DUPLICATE_IN_FILE)
+    purpose = _CASE_ROUTES.get(triage.route)
+    if purpose is None:
+        outcome, notice = _ROUTE_ACTIONS[triage.route]
+        return replace(base, outcome=outcome, notice=notice)
+    try:
+        referral = referral_from_row(row, received_on=received_on, purpose=purpose)
+    except ValidationError as error:
+        return referral_problems(line, error, raw_of(row))
+    if triage.linked_case is not None:
+        return replace(
+            base,
+            outcome=RowOutcome.RECORDED_ON_CASE,
+            referral=referral,
+            linked_case=triage.linked_case,
+            notice=NoticeKind.FURTHER_REFERRAL,
+        )
+    return replace(base, outcome=RowOutcome.CASE_REQUESTED, referral=referral)
+
+
+def plan_rows(
+    rows: Sequence[tuple[int, DeletionReturnRow]],
+    triaged: Sequence[RowTriage],
+    *,
+    received_on: date,
+) -> tuple[list[RowPlan], list[RowProblem]]:
+    """Plan every triaged row; rows whose referral fails are quarantined like bad rows."""
+    by_line = dict(rows)
+    plans: list[RowPlan] = []
+    problems: list[RowProblem] = []
+    for triage in triaged:
+        line = triage.row
+        planned = plan_row(line, by_line[line], triage, received_on=received_on)
+        if isinstance(planned, RowPlan):
+            plans.append(planned)
+        else:
+            problems.extend(planned)
+    return plans, problems

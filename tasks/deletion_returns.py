@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -20,26 +20,17 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
-from pydantic import ValidationError
 
-from models.deletion_intake import (
-    ImportCounts,
-    NoticeKind,
-    ReviewCandidate,
-    RowOutcome,
-    RowPlan,
-    plan_rows,
-    raw_of,
-)
-from models.matching import ChildIdentity, IdentityIndex
+from models.deletion_intake import ImportCounts, NoticeKind, RowOutcome, RowPlan, plan_rows
+from models.matching import IdentityIndex
 from models.school_returns import (
     DeletionReturnRow,
     FileRejected,
     RowProblem,
     read_deletion_return,
 )
-from models.triage import triage_deletion_return
-from tasks import import_store
+from models.triage import roll_index, triage_deletion_return
+from tasks import case_store, import_store
 from tasks.database import session_scope
 from tasks.return_files import intake_settings, sha256_of
 from tasks.runtime import runtime
@@ -113,27 +104,12 @@ def read_return(path: Path, at: datetime) -> Reading:
 def _roll_index() -> IdentityIndex[str]:
     """The pupil-roll extract, by school URN, for checking a stated destination school."""
     rt = runtime()
-    index: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
     path = rt.config.extracts.pupil_roll
     if not path.exists():
         get_run_logger().warning("pupil roll extract %s is missing: no destination confirmed", path)
-        return index
+        return IdentityIndex(rt.config.matching.thresholds)
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        for record in csv.DictReader(handle):
-            try:
-                born = date.fromisoformat((record.get("date_of_birth") or "").strip())
-            except ValueError:
-                continue
-            index.add(
-                (record.get("school_urn") or "").strip(),
-                ChildIdentity(
-                    forenames=record.get("forenames") or "",
-                    surname=record.get("surname") or "",
-                    date_of_birth=born,
-                    postcode=(record.get("postcode") or "").strip() or None,
-                ),
-            )
-    return index
+        return roll_index(csv.DictReader(handle), rt.config.matching.thresholds)
 
 
 @dataclass(frozen=True)
@@ -211,7 +187,7 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
         with session_scope(rt.engine) as session:
             officer_email = None
             if plan.linked_case is not None:
-                case = import_store.case_store.get_case(session=session, reference=plan.linked_case)
+                case = case_store.get_case(session=session, reference=plan.linked_case)
                 officer_email = _officer_email(case.officer_id) if case is not None else None
             claim = import_store.claim_row(
                 session=session,
@@ -237,7 +213,6 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                     # This import claimed it before a crash: open its case now.
                     to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
                 counts.rows_seen += 1
-                counts.outcomes[row.outcome] += 0
                 continue
             counts.rows_new += 1
             counts.outcomes[plan.outcome.value] += 1
@@ -302,9 +277,7 @@ def open_case_run(reference: str, case: CaseToOpen) -> UUID:
 
 
 @task(name="finish-import", cache_policy=NO_CACHE, persist_result=False)
-def finish_import(
-    received: Received, reading: Reading, quarantined: int, at: datetime
-) -> None:
+def finish_import(received: Received, reading: Reading, quarantined: int, at: datetime) -> None:
     """Mark the import finished (or rejected): from now on the same file is "already imported"."""
     with session_scope(runtime().engine) as session:
         import_store.finish_import(
@@ -358,14 +331,3 @@ def publish_import_summary(
 def quarantine(reading: Reading, plan: Plan) -> list[RowProblem]:
     """Every problem found reading the file or turning its rows into referrals."""
     return [*reading.problems, *plan.problems]
-
-
-__all__ = [
-    "CaseToOpen",
-    "Plan",
-    "Reading",
-    "Received",
-    "ReviewCandidate",
-    "ValidationError",
-    "raw_of",
-]
