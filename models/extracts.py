@@ -14,6 +14,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from models.enums import LabelledEnum
+from models.matching import ChildIdentity, IdentityIndex, MatchThresholds
 from models.referral import Referral
 
 
@@ -84,3 +85,37 @@ def match_extracts(
     if find_in_rows(ehe_register, referral) is not None:
         return ExtractMatch(finding=ExtractFinding.ON_EHE_REGISTER)
     return ExtractMatch(finding=ExtractFinding.NOT_FOUND)
+
+
+def _extract_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def roll_index(
+    rows: Iterable[Mapping[str, str | None]], thresholds: MatchThresholds
+) -> IdentityIndex[str]:
+    """The pupil roll extract (columns as config/extracts/pupil_roll.csv) for fuzzy matching at
+    intake, keyed by school URN: a match says which school's roll the child is on.
+
+    Rows without a URN or an ISO date of birth cannot be matched and are left out; the extract is
+    the council's own data, checked where it is produced.
+    """
+    index: IdentityIndex[str] = IdentityIndex(thresholds)
+    for row in rows:
+        urn = _cell(row, "school_urn").strip()
+        born = _extract_date(_cell(row, "date_of_birth"))
+        if not urn or born is None:
+            continue
+        index.add(
+            urn,
+            ChildIdentity(
+                forenames=_cell(row, "forenames"),
+                surname=_cell(row, "surname"),
+                date_of_birth=born,
+                postcode=_cell(row, "postcode").strip() or None,
+            ),
+        )
+    return index

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -348,3 +349,13 @@ class IdentityIndex(Generic[K]):
             best[key] = IdentityMatch(key=key, score=score, strength=strength, reasons=reasons)
         # Stable sort: equal scores keep the order the keys were added in.
         return sorted(best.values(), key=lambda match: -match.score)
+
+
+def index_identities(
+    entries: Iterable[tuple[K, ChildIdentity]], thresholds: MatchThresholds
+) -> IdentityIndex[K]:
+    """An index of any (key, child) pairs, e.g. open cases keyed by case reference."""
+    index: IdentityIndex[K] = IdentityIndex(thresholds)
+    for key, identity in entries:
+        index.add(key, identity)
+    return index
