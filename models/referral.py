@@ -161,7 +161,7 @@ class Referral(BaseModel):
     deletion_date: date | None = Field(
         default=None,
         title="Date deleted from roll",
-        description="When a school deleted the pupil: the date of deletion (not after the referral date).",
+        description="When a school deleted the pupil from roll (not after the referral date).",
     )
     destination_school: str | None = Field(
         default=None, max_length=200, description="Stated destination school, if any."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -22,14 +22,14 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 from models.deletion_intake import ImportCounts, NoticeKind, RowOutcome, RowPlan, plan_rows
-from models.matching import IdentityIndex
+from models.matching import ChildIdentity, IdentityIndex
 from models.school_returns import (
     DeletionReturnRow,
     FileRejected,
     RowProblem,
     read_deletion_return,
 )
-from models.triage import roll_index, triage_deletion_return
+from models.triage import triage_deletion_return
 from tasks import case_store, import_store
 from tasks.database import session_scope
 from tasks.return_files import intake_settings, sha256_of
@@ -102,14 +102,31 @@ def read_return(path: Path, at: datetime) -> Reading:
 
 
 def _roll_index() -> IdentityIndex[str]:
-    """The pupil-roll extract, by school URN, for checking a stated destination school."""
+    """The pupil-roll extract keyed by school URN, for checking a stated destination school."""
     rt = runtime()
+    index: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
     path = rt.config.extracts.pupil_roll
     if not path.exists():
-        get_run_logger().warning("pupil roll extract %s is missing: no destination confirmed", path)
-        return IdentityIndex(rt.config.matching.thresholds)
+        get_run_logger().warning("the pupil roll extract is missing: no destination confirmed")
+        return index
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        return roll_index(csv.DictReader(handle), rt.config.matching.thresholds)
+        for record in csv.DictReader(handle):
+            urn = (record.get("school_urn") or "").strip()
+            try:
+                born = date.fromisoformat((record.get("date_of_birth") or "").strip())
+            except ValueError:
+                continue  # the council's own extract, checked where it is produced
+            if urn:
+                index.add(
+                    urn,
+                    ChildIdentity(
+                        forenames=record.get("forenames") or "",
+                        surname=record.get("surname") or "",
+                        date_of_birth=born,
+                        postcode=(record.get("postcode") or "").strip() or None,
+                    ),
+                )
+    return index
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -29,7 +28,7 @@ from prefect.deployments import run_deployment
 from models.enums import ReferralPurpose
 from models.orm import IntakeImport, IntakeRow
 from models.school_returns import DELETION_RETURN_COLUMNS
-from tasks import import_store
+from tasks import case_store, import_store
 from tasks.database import session_scope
 from tasks.runtime import runtime
 from tests.e2e.driver import Driver
@@ -185,7 +184,7 @@ def test_a_schools_return_opens_the_right_cases_and_quarantines_the_rest(
         case = driver.case(run.id)
         assert driver.read(run.id).name == case.reference
         with session_scope(runtime().engine) as session:
-            record = import_store.case_store.get_case(session=session, reference=case.reference)
+            record = case_store.get_case(session=session, reference=case.reference)
             assert record is not None
             purposes[run.id] = record.referrals[0].payload["purpose"]
             assert record.referrals[0].payload["deletion_date"] == "2026-11-13"
