@@ -25,6 +25,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 
+from launcher.stack import Stack
 from models.enums import ReferralPurpose
 from models.orm import IntakeImport, IntakeRow
 from models.school_returns import DELETION_RETURN_COLUMNS
@@ -243,7 +244,7 @@ def test_a_schools_return_opens_the_right_cases_and_quarantines_the_rest(
 
 
 def test_a_file_that_is_not_a_return_is_rejected_with_a_report_and_the_run_completes(
-    tmp_path: Path,
+    stack: Stack, tmp_path: Path
 ) -> None:
     file = tmp_path / "deletions.csv"
     file.write_bytes(b"%PDF-1.7 this is a scanned letter, not a CSV file")
