@@ -53,7 +53,10 @@ def find_returns(path: str | None) -> list[Path]:
     oldest name first. A missing drop folder is created, so schools can be given its path."""
     if path is not None:
         given = Path(path).expanduser()
-        return [given if given.is_absolute() else runtime().settings.state_dir / given]
+        file = given if given.is_absolute() else runtime().settings.state_dir / given
+        if not file.is_file():
+            raise FileNotFoundError(f"path: there is no file at {file}")
+        return [file]
     folder = drop_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return sorted(p for p in folder.iterdir() if is_return_file(p))

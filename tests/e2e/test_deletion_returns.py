@@ -26,9 +26,10 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 
 from launcher.stack import Stack
+from models.deletion_intake import referral_from_row, row_natural_key
 from models.enums import ReferralPurpose
 from models.orm import IntakeImport, IntakeRow
-from models.school_returns import DELETION_RETURN_COLUMNS
+from models.school_returns import DELETION_RETURN_COLUMNS, read_deletion_return
 from tasks import case_store, import_store
 from tasks.database import session_scope
 from tasks.runtime import runtime
@@ -282,3 +283,62 @@ def test_a_file_dropped_in_the_drop_folder_is_swept_in(driver: Driver) -> None:
     assert [(r.route, r.outcome) for r in rows] == [("s19_team", "sent_to_s19_team")]
     mail = driver.inbox.wait_for(entry.reference)
     assert swept in body_of(mail[0])
+
+
+def test_an_import_that_crashed_half_way_is_completed_by_the_next_run_without_duplicates(
+    stack: Stack, tmp_path: Path
+) -> None:
+    first, second, third = (unique_surname(p) for p in ("Crash", "Half", "Never"))
+    file = write_return(
+        tmp_path / "crashed.csv",
+        [
+            pupil("Cai", first, "2014-02-02", "g"),  # 2: claimed and its run started
+            pupil("Hana", second, "2014-03-03", "g"),  # 3: claimed, crashed before its run
+            pupil("Nell", third, "2014-04-04", "g"),  # 4: never reached
+        ],
+    )
+    sha = sha_of(file)
+    reading = read_deletion_return(file.read_bytes(), today=NOW.date())
+    keys = {line: row_natural_key(row) for line, row in reading.rows}
+    # The state a crash leaves: the import entered, rows 2 and 3 claimed, row 2's run created by
+    # Prefect (idempotency key) but never attached to its row.
+    with session_scope(runtime().engine) as session:
+        entry, _ = import_store.receive_import(
+            session=session, sha256=sha, file_name=file.name, kind="deletion_return",
+            received_at=NOW,
+        )  # fmt: skip
+        reference = entry.reference
+        for line in (2, 3):
+            import_store.claim_row(
+                session=session, import_id=entry.id, row_number=line, natural_key=keys[line],
+                school_urn="999001", deletion_ground="g", route="cme_case",
+                outcome="case_requested", reason="before the crash", payload={},
+                recorded_at=NOW,
+            )  # fmt: skip
+    row_2 = dict(reading.rows)[2]
+    early = run_deployment(
+        "cme-case/cme-case",
+        parameters={
+            "referral": referral_from_row(
+                row_2, received_on=NOW.date(), purpose=ReferralPurpose.CHILD_MISSING_EDUCATION
+            ).model_dump(mode="json")
+        },
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=f"deletion-return:{keys[2]}",
+        flow_run_name=f"{reference}-row-2",
+        tags=["cme-intake", f"intake:{reference.lower()}"],
+    )
+    assert isinstance(early, FlowRun)
+
+    import_file(file)
+
+    entry, rows = ledger(sha)
+    assert entry.status == "imported"
+    assert [(r.row_number, r.outcome) for r in rows] == [
+        (2, "case_requested"), (3, "case_requested"), (4, "case_requested")
+    ]  # fmt: skip
+    runs = case_runs(reference)
+    assert len(runs) == 3
+    assert {r.id for r in runs} == {r.flow_run_id for r in rows}
+    assert rows[0].flow_run_id == early.id
