@@ -26,6 +26,7 @@ so a near threshold of at least ``MIN_NEAR_THRESHOLD`` loses no match to blockin
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -99,8 +100,13 @@ class IdentityMatch(Generic[K]):
 # --- names -------------------------------------------------------------------------------------
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _fold(text: str) -> str:
     """Lower case, accents stripped, hyphens and apostrophes as spaces, single-spaced."""
+    if text.isascii():  # the common case, without the per-character Unicode walk
+        return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
     return " ".join(kept.lower().split())

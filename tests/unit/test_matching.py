@@ -162,7 +162,7 @@ def test_thresholds_refuse_near_above_certain_or_below_what_blocking_supports() 
         MatchThresholds(near=0.4)
 
 
-def test_ten_thousand_children_against_ten_thousand_cases_take_well_under_two_seconds() -> None:
+def test_ten_thousand_children_against_ten_thousand_take_under_two_cpu_seconds() -> None:
     first, surnames = (
         ["Ada", "Bea", "Cal", "Dev", "Eve", "Finn", "Gus", "Hana"],
         [f"Testname{n}" for n in range(400)],
@@ -177,11 +177,12 @@ def test_ten_thousand_children_against_ten_thousand_cases_take_well_under_two_se
         for n in range(10_000)
     ]
     index: IdentityIndex[int] = IdentityIndex(THRESHOLDS)
-    started = time.perf_counter()
+    # CPU time, not wall time: the machine is shared, and blocking is what this test is about.
+    started = time.process_time()
     for n, person in enumerate(people):
         index.add(n, person)
     found = sum(1 for person in people if index.matches(person))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert found == len(people)
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
+    assert elapsed < 2.0, f"{elapsed:.2f} s of CPU"
