@@ -21,6 +21,8 @@ import os
 import platform
 import random
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,18 +45,9 @@ from prefect.settings import (
     temporary_settings,
 )
 
-from bench.case_flow import (
-    BARE_DEPLOYMENT,
-    BARE_FIRST_KEY,
-    CASE_FIRST_KEY,
-    FINAL,
-    free_port,
-    progress,
-    start_bare_serving,
-)
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from models.school_returns import DELETION_RETURN_COLUMNS
-from models.settings import load_settings
+from models.settings import PROJECT_ROOT, load_settings
 from tasks import import_store
 from tasks.database import session_scope
 from tasks.migrations import migrate
@@ -62,8 +55,39 @@ from tasks.runtime import runtime
 from tests.mail import start_smtp
 
 INTAKE_DEPLOYMENT = "intake-deletion-returns/intake-deletion-returns"
+BARE_DEPLOYMENT = "bare/bare"
+CASE_FIRST_KEY = "referral-check-reasonable-enquiries"
+# Must match bench/bare_flow.py; not imported so this process never loads the bare flow itself.
+BARE_FIRST_KEY = "bare-first-form"
+FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 POLL_SECONDS = 0.5
 FORENAMES = ("Alex", "Sam", "Jo", "Ria", "Tom", "Ivy", "Max", "Zoe", "Kit", "Lea", "Ned", "Amy")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def progress(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def start_bare_serving(stack: Stack, logs: list[IO[bytes]]) -> None:
+    """The bare flow's own serving process (as bench/case_flow.py starts it)."""
+    stack.log_dir.mkdir(parents=True, exist_ok=True)
+    log = (stack.log_dir / "bare-serve.log").open("ab")
+    logs.append(log)
+    stack.processes["bare-serve"] = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_flow"],
+        cwd=PROJECT_ROOT,
+        env=stack.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def deletion_return(rows: int, seed: int = 7) -> bytes:
