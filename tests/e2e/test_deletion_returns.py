@@ -36,6 +36,7 @@ from tasks.runtime import runtime
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
 from tests.mail import body_of
+from tools import synthetic_returns
 
 pytestmark = pytest.mark.e2e
 
@@ -342,3 +343,45 @@ def test_an_import_that_crashed_half_way_is_completed_by_the_next_run_without_du
     assert len(runs) == 3
     assert {r.id for r in runs} == {r.flow_run_id for r in rows}
     assert rows[0].flow_run_id == early.id
+
+
+def test_a_generated_windows_1252_semicolon_return_quarantines_exactly_its_planted_faults(
+    stack: Stack, tmp_path: Path
+) -> None:
+    generated = synthetic_returns.deletion_return(
+        rows=24, bad_share=0.25, near_duplicate_share=0.1, seed=11, today=NOW.date(),
+        encoding="cp1252",
+    )  # fmt: skip
+    expected = generated.expected
+    # As an older MIS exports it: Windows-1252 and semicolons.
+    text = generated.data.decode("cp1252")
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(
+        csv.reader(io.StringIO(text, newline=""))
+    )
+    file = tmp_path / "mis-export.csv"
+    file.write_bytes(out.getvalue().encode("cp1252"))
+    sha = sha_of(file)
+
+    import_file(file)
+
+    entry, rows = ledger(sha)
+    assert (entry.encoding, entry.delimiter) == ("cp1252", ";")
+    assert entry.rows_read == expected.rows
+    with (tmp_path / "processed" / (file.name + ".report.csv")).open(encoding="utf-8") as handle:
+        quarantined = sorted({int(r["row"]) for r in csv.DictReader(handle)})
+    assert quarantined == list(expected.bad_row_lines)
+    assert entry.rows_quarantined == expected.bad_rows
+    assert len(rows) == expected.good_rows
+    with session_scope(runtime().engine) as session:
+        reviewed = {
+            row.row_number
+            for row in rows
+            for review in import_store.list_match_reviews(session=session)
+            if review.intake_row_id == row.id and review.candidate.startswith("row ")
+        }
+    duplicates = {r.row_number for r in rows if r.outcome == "duplicate_in_file"}
+    assert duplicates | reviewed == set(expected.near_duplicate_lines)
+    opened = {r.flow_run_id for r in rows if r.outcome == "case_requested"}
+    assert None not in opened
+    assert {r.id for r in case_runs(entry.reference)} == opened
