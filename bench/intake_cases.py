@@ -124,13 +124,20 @@ class Rate:
     on_form_seconds: float
 
 
+def read_runs(client: SyncPrefectClient, flow_run_filter: FlowRunFilter) -> list[FlowRun]:
+    """Every run the filter matches, a page at a time (the API serves at most 200 a call)."""
+    runs: list[FlowRun] = []
+    while True:
+        page = client.read_flow_runs(flow_run_filter=flow_run_filter, limit=200, offset=len(runs))
+        runs.extend(page)
+        if len(page) < 200:
+            return runs
+
+
 def wait_on_form(client: SyncPrefectClient, run_ids: Sequence[UUID], key: str) -> None:
     deadline = time.monotonic() + 120 + 10 * len(run_ids)
     while time.monotonic() < deadline:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(run_ids))),
-            limit=len(run_ids),
-        )
+        runs = read_runs(client, FlowRunFilter(id=FlowRunFilterId(any_=list(run_ids))))
         ended = [r for r in runs if r.state is not None and r.state.type in FINAL]
         if ended:
             raise RuntimeError(f"{len(ended)} run(s) ended before their form: {ended[0].state}")
@@ -166,9 +173,8 @@ def measure_intake(client: SyncPrefectClient, file: Path, rows: int) -> Rate:
         entry = import_store.get_import(session=session, sha256=sha)
         assert entry is not None
         reference = entry.reference
-    runs = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"intake:{reference.lower()}"])),
-        limit=rows + 10,
+    runs = read_runs(
+        client, FlowRunFilter(tags=FlowRunFilterTags(all_=[f"intake:{reference.lower()}"]))
     )
     if len(runs) != rows:
         raise RuntimeError(f"the import opened {len(runs)} case runs, not {rows}")
