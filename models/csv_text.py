@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 8192
+_EXCEL_SEPARATOR = re.compile(r"sep=[,;\t|]")
 _SIGNATURES = {
     b"%PDF": "a PDF document",
     b"PK\x03\x04": "a zip archive (an .xlsx or .docx file?)",
@@ -36,6 +37,7 @@ class CsvText:
     encoding: str
     delimiter: str
     header: tuple[str, ...]  # canonical column names, in file order
+    preamble: int = 0  # records before the header (Excel's "sep=;" line)
 
 
 def _describe_size(size: int) -> str:
@@ -121,8 +123,22 @@ def read_csv_text(
     if not text.strip():
         raise FileRejected("the file is empty")
     text = text.lstrip("\ufeff")
-    delimiter = _sniff(_first_line(text), known)
-    headings = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    first_line = _first_line(text)
+    preamble = 0
+    if _EXCEL_SEPARATOR.fullmatch(first_line.rstrip("\r\n")):
+        # Excel's "sep=;" hint line names the delimiter; the header is the next line.
+        delimiter, preamble = first_line[4], 1
+    else:
+        delimiter = _sniff(first_line, known)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for _ in range(preamble):
+        next(reader, None)
+    headings = next(reader, [])
+    # Spreadsheets often save empty trailing columns: blank headings at the end are not columns.
+    while headings and not headings[-1].strip():
+        headings.pop()
+    if not headings:
+        raise FileRejected("the file has no header line")
     header: list[str] = []
     unknown: list[str] = []
     for position, heading in enumerate(headings, start=1):
@@ -144,13 +160,16 @@ def read_csv_text(
         problems.append("column(s) given more than once: " + ", ".join(repeated))
     if problems:
         raise FileRejected("; ".join(problems) + " (see docs/school-returns.md for the columns)")
-    return CsvText(text=text, encoding=encoding, delimiter=delimiter, header=tuple(header))
+    return CsvText(
+        text=text, encoding=encoding, delimiter=delimiter, header=tuple(header), preamble=preamble
+    )
 
 
 def records(csv_text: CsvText) -> Iterator[tuple[int, list[str]]]:
-    """Each record after the header and the line it starts on (header = 1), skipping blank lines."""
+    """Each record after the header with the file line it starts on, skipping blank lines."""
     reader = csv.reader(io.StringIO(csv_text.text, newline=""), delimiter=csv_text.delimiter)
-    next(reader)
+    for _ in range(csv_text.preamble + 1):
+        next(reader)
     last_line = reader.line_num
     while True:
         try:

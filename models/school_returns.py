@@ -202,14 +202,7 @@ class _ReturnRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    REQUIRED_TEXT: ClassVar[tuple[str, ...]] = (
-        "pupil_forenames",
-        "pupil_surname",
-        "address",
-        "school_name",
-    )
-    OPTIONAL_TEXT: ClassVar[tuple[str, ...]] = ()
-    EVENT_FIELD: ClassVar[str] = ""
+    EVENT_FIELD: ClassVar[str] = ""  # the date the age is checked on (deletion or admission)
 
     pupil_forenames: str = Field(max_length=200, description="Legal forename(s).")
     pupil_surname: str = Field(max_length=200, description="Legal surname.")
@@ -588,7 +581,7 @@ R = TypeVar("R", bound=_ReturnRow)
 class RowProblem:
     """One fault in one row, for the quarantine report: never a personal value in `problem`."""
 
-    row: int  # the line the row starts on in the file; the header is line 1
+    row: int  # the file line the row starts on: the header is line 1 (2 after a "sep=" line)
     field: str  # the column name (ROW_FIELD for the row as a whole)
     problem: str
     raw: dict[str, str]  # the row as read, by column name
@@ -641,6 +634,8 @@ def _read(
     seen_any = False
     for line, cells in records(csv_text):
         seen_any = True
+        if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+            cells = cells[:width]  # empty trailing cells a spreadsheet saved: nothing is lost
         raw = _raw_of(header, cells)
         if len(cells) != width:
             problems.append(

@@ -186,3 +186,13 @@ def test_ten_thousand_children_against_ten_thousand_take_under_two_cpu_seconds()
 
     assert found == len(people)
     assert elapsed < 2.0, f"{elapsed:.2f} s of CPU"
+
+
+def test_similar_names_are_found_and_dissimilar_ones_refused_by_the_cheap_bound() -> None:
+    # The bound may only refuse what Jaro-Winkler would put below the floor.
+    from models.matching import SIMILAR_NAME_FLOOR, _similarity
+
+    for a, b in [("testchild", "testchlid"), ("smith", "smyth"), ("jon", "john"), ("ada", "adda")]:
+        assert _similarity(a, b) == jaro_winkler(a, b) >= SIMILAR_NAME_FLOOR
+    for a, b in [("zoe", "ada"), ("madeupson", "testchild"), ("bertie", "cleo")]:
+        assert _similarity(a, b) == 0.0

@@ -346,6 +346,35 @@ def test_header_case_spacing_and_common_synonyms_do_not_matter() -> None:
     assert (len(result.rows), result.problems) == (1, [])
 
 
+def test_columns_may_come_in_any_order() -> None:
+    shuffled = tuple(reversed(DELETION_RETURN_COLUMNS))
+
+    result = read_deletion_return(as_csv([row()], columns=shuffled), today=TODAY)
+
+    assert (len(result.rows), result.problems) == (1, [])
+    assert result.rows[0][1].school_urn == "999001"
+
+
+def test_excel_sep_line_names_the_delimiter_and_line_numbers_stay_file_lines() -> None:
+    data = b"sep=;\r\n" + as_csv([row(), row(postcode="nowhere")], delimiter=";")
+
+    result = read_deletion_return(data, today=TODAY)
+
+    assert result.delimiter == ";"
+    assert [line for line, _ in result.rows] == [3]
+    assert [(p.row, p.field) for p in result.problems] == [(4, "postcode")]
+
+
+def test_empty_trailing_columns_a_spreadsheet_saved_are_ignored() -> None:
+    good = as_csv([row()]).decode()
+    header, line = good.splitlines()
+    data = f"{header},,\r\n{line},,\r\n{line.replace('Alex Sample', 'Ada')},\r\n".encode()
+
+    result = read_deletion_return(data, today=TODAY)
+
+    assert ([n for n, _ in result.rows], result.problems) == ([2, 3], [])
+
+
 def test_optional_columns_may_be_left_out_of_the_header() -> None:
     required = tuple(
         c

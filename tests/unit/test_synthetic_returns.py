@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -99,3 +101,21 @@ def test_command_line_writes_the_file_and_prints_the_counts(
     assert code == 0
     assert '"bad_rows": 6' in capsys.readouterr().out
     assert len(read_deletion_return(out.read_bytes(), today=TODAY).problem_rows) == 6
+
+
+def test_intake_benchmark_runs_small_and_finds_the_planted_rows() -> None:
+    repository = Path(__file__).resolve().parents[2]
+    small = ["--rows", "200", "--open-cases", "40", "--roll", "100"]
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.intake_triage", *small],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "total (read + index + classify)" in done.stdout
+    assert "found exactly: yes" in done.stdout
