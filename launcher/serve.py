@@ -40,6 +40,8 @@ def build_deployment(declaration: dict[str, Any]) -> RunnerDeployment:
         parameters=declaration.get("parameters") or {},
         version=declaration.get("version"),
         schedules=schedules or None,
+        # e.g. one import at a time, so a scheduled sweep and a manual run never share a file.
+        concurrency_limit=declaration.get("concurrency_limit"),
     )
     assert isinstance(deployment, RunnerDeployment)  # to_deployment is sync when called sync
     return deployment

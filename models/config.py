@@ -164,6 +164,50 @@ class Process(_Section):
     repeat_every_days: int = Field(default=7, ge=1, le=90)
 
 
+class Intake(_Section):
+    """School returns: where schools' files arrive and who the triage hands children to."""
+
+    drop_folder: Path = Field(
+        default=Path("intake/deletion-returns"),
+        description="Folder swept for deletion returns; relative paths resolve against CME_HOME.",
+    )
+    new_pupil_folder: Path = Field(
+        default=Path("intake/new-pupil-returns"),
+        description="Folder swept for new-pupil returns (reg 13(1)); relative to CME_HOME.",
+    )
+    max_file_mb: float = Field(
+        default=5, gt=0, le=100, description="A larger file is rejected whole, unread."
+    )
+    s19_team: Contact = Field(
+        description="Arranges s19 provision for permanently excluded pupils (reg 9(1)(o))."
+    )
+    school_contacts: dict[str, Email] = Field(
+        default_factory=dict,
+        description="School URN -> attendance email for flags back to the school.",
+    )
+
+    @field_validator("school_contacts")
+    @classmethod
+    def _urns_are_six_digits(cls, contacts: dict[str, str]) -> dict[str, str]:
+        for urn in contacts:
+            if not re.fullmatch(r"[0-9]{6}", urn):
+                raise ValueError(f"{urn!r} is not a school URN (6 digits)")
+        return contacts
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    def drop_folder_in(self, home: Path) -> Path:
+        """The drop folder, a relative path resolved against the state folder."""
+        return self.drop_folder if self.drop_folder.is_absolute() else home / self.drop_folder
+
+    def new_pupil_folder_in(self, home: Path) -> Path:
+        """The new-pupil drop folder, a relative path resolved against the state folder."""
+        folder = self.new_pupil_folder
+        return folder if folder.is_absolute() else home / folder
+
+
 class MatchingConfig(_Section):
     """Intake child matching (models/matching.py): when a match links, when it is reviewed."""
 
@@ -187,27 +231,6 @@ class MatchingConfig(_Section):
         return MatchThresholds(certain=self.certain, near=self.near)
 
 
-class Intake(_Section):
-    """School returns: where schools' files arrive (relative paths: inside CME_HOME)."""
-
-    new_pupil_folder: Path = Field(
-        default=Path("intake/new-pupil-returns"),
-        description="Folder swept for new-pupil returns (reg 13(1)); relative to CME_HOME.",
-    )
-    max_file_mb: float = Field(
-        default=5, gt=0, le=100, description="A larger file is rejected whole, unread."
-    )
-
-    @property
-    def max_file_bytes(self) -> int:
-        return int(self.max_file_mb * 1_000_000)
-
-    def new_pupil_folder_in(self, home: Path) -> Path:
-        """The new-pupil drop folder, a relative path resolved against the state folder."""
-        folder = self.new_pupil_folder
-        return folder if folder.is_absolute() else home / folder
-
-
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -224,10 +247,11 @@ class CmeConfig(_Section):
     dspl: DsplMap
     extracts: Extracts
     process: Process
+    # Optional so a configuration written before school returns were imported still loads.
+    intake: Intake | None = None
+
     # Defaulted so a configuration written before intake matching still loads.
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
-    # Defaulted so a configuration written before school returns were imported still loads.
-    intake: Intake = Field(default_factory=Intake)
 
     @field_validator("calendar_file")
     @classmethod

@@ -114,6 +114,14 @@ class DeletionGround(LabelledEnum):
     O_PERMANENTLY_EXCLUDED = "9_1_o"
 
 
+class ReferralPurpose(LabelledEnum):
+    """Why a case is opened. A deletion under reg 9(1)(a) whose destination school is not on the
+    roll extract opens a short case only to verify that the child arrived there."""
+
+    CHILD_MISSING_EDUCATION = "child_missing_education"
+    VERIFY_DESTINATION = "verify_destination"
+
+
 class SafeguardingIndicator(LabelledEnum):
     """The triggers for immediate escalation (cme-domain.md 2.2)."""
 
@@ -173,6 +181,8 @@ _LABELS: dict[LabelledEnum, str] = {
     DeletionGround.M_BOARDER_FEES_UNPAID: "9(1)(m) boarder, fees unpaid",
     DeletionGround.N_LEFT_INDEPENDENT_OR_SPECIAL_SCHOOL: "9(1)(n) left independent/special school",
     DeletionGround.O_PERMANENTLY_EXCLUDED: "9(1)(o) permanently excluded",
+    ReferralPurpose.CHILD_MISSING_EDUCATION: "Child missing education",
+    ReferralPurpose.VERIFY_DESTINATION: "Verify the destination school (reg 9(1)(a))",
     SafeguardingIndicator.FGM_FORCED_MARRIAGE_HONOUR_ABUSE: (
         "FGM, forced marriage or so-called honour-based abuse"
     ),

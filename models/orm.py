@@ -357,3 +357,87 @@ class NewPupilRow(Base):
     recorded_at: Mapped[datetime]
     # When an officer dealt with a near match (the review list shows those still open).
     reviewed_at: Mapped[datetime | None]
+
+
+class IntakeImport(Base):
+    """One file a school (or the team) sent, known by its SHA-256: the same bytes import once."""
+
+    __tablename__ = "intake_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(unique=True)
+    file_name: Mapped[str]
+    kind: Mapped[str]  # "deletion_return"
+    received_at: Mapped[datetime]
+    status: Mapped[str]  # "importing", then "imported" or "rejected"
+    encoding: Mapped[str | None]
+    delimiter: Mapped[str | None]
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_quarantined: Mapped[int] = mapped_column(default=0)
+    # Why a whole file was rejected (never a row's data).
+    problem: Mapped[str | None]
+    completed_at: Mapped[datetime | None]
+
+    @property
+    def reference(self) -> str:
+        """What emails and reports quote, e.g. "DR-2026-00007"."""
+        return f"DR-{self.received_at.year}-{self.id:05d}"
+
+
+class IntakeRow(Base):
+    """One good row of an import and what was done with it, claimed once by its natural key.
+
+    The natural key is a hash of school URN, pupil identity and deletion date, so the same row in
+    a re-exported file is not imported twice, and no child's name reaches Prefect (it is also the
+    idempotency key of the case run it opens).
+    """
+
+    __tablename__ = "intake_row"
+    __table_args__ = (UniqueConstraint("import_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("intake_import.id"), index=True)
+    row_number: Mapped[int]
+    natural_key: Mapped[str] = mapped_column(unique=True)
+    school_urn: Mapped[str | None]
+    deletion_ground: Mapped[str]
+    route: Mapped[str]
+    outcome: Mapped[str]
+    reason: Mapped[str]
+    # An open case this row was recorded on (a certain duplicate), or the case it opened.
+    case_reference: Mapped[str | None]
+    # The cme-case run this row opened; its case reference is known once the run starts.
+    flow_run_id: Mapped[uuid.UUID | None]
+    notice_kind: Mapped[str | None]
+    notice_to: Mapped[str | None]
+    # The row as read, for the EHE list and for officers reviewing matches.
+    payload: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+
+
+class MatchReview(Base):
+    """A near match between a return's row and an open case or another row, for an officer."""
+
+    __tablename__ = "match_review"
+    __table_args__ = (UniqueConstraint("intake_row_id", "candidate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_row_id: Mapped[int] = mapped_column(ForeignKey("intake_row.id"), index=True)
+    # A case reference ("CME-2026-00042") or a row of the same file ("row 7").
+    candidate: Mapped[str]
+    score: Mapped[float] = mapped_column(sa.Float())
+    reasons: Mapped[list[str]]
+    listed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class EheListEntry(Base):
+    """A child a school deleted under reg 9(1)(f), listed for the EHE team (not a CME case)."""
+
+    __tablename__ = "ehe_list_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_row_id: Mapped[int] = mapped_column(ForeignKey("intake_row.id"), unique=True)
+    school_urn: Mapped[str | None]
+    deletion_date: Mapped[date | None]
+    listed_at: Mapped[datetime]

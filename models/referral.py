@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from models.enums import (
     AgencyKind,
     DeletionGround,
+    ReferralPurpose,
     ReferrerType,
     Relationship,
     SafeguardingIndicator,
@@ -157,6 +158,11 @@ class Referral(BaseModel):
         ),
         validate_default=True,
     )
+    deletion_date: date | None = Field(
+        default=None,
+        title="Date deleted from roll",
+        description="When a school deleted the pupil from roll (not after the referral date).",
+    )
     destination_school: str | None = Field(
         default=None, max_length=200, description="Stated destination school, if any."
     )
@@ -172,6 +178,14 @@ class Referral(BaseModel):
     )
     concerns: str | None = Field(
         default=None, max_length=5000, description="Why you are concerned, in your own words."
+    )
+    purpose: ReferralPurpose = Field(
+        default=ReferralPurpose.CHILD_MISSING_EDUCATION,
+        title="Purpose",
+        description=(
+            "Child missing education, or only to verify that a child deleted under reg 9(1)(a) "
+            "arrived at the stated destination school (set by school-return intake)."
+        ),
     )
 
     @field_validator(
@@ -253,7 +267,7 @@ class Referral(BaseModel):
         except ValueError as error:
             raise ValueError(f"postcode: {error}") from None
 
-    @field_validator("date_moved_in", "date_last_attended")
+    @field_validator("date_moved_in", "date_last_attended", "deletion_date")
     @classmethod
     def _not_after_referral_date(cls, value: date | None, info: ValidationInfo) -> date | None:
         received_on = info.data.get("received_on")

@@ -33,6 +33,7 @@ from models.school_returns import (
 from tasks import case_store, closure_store, new_pupil_store, referral_store
 from tasks.database import session_scope
 from tasks.notify import notify
+from tasks.return_files import intake_settings
 from tasks.runtime import runtime
 from tasks.sweep import local_day
 
@@ -94,7 +95,7 @@ def report_path(path: Path) -> Path:
 def new_pupil_files() -> list[str]:
     """The CSV files in the drop folder, oldest name first, leaving out our own reports."""
     rt = runtime()
-    folder = rt.config.intake.new_pupil_folder_in(rt.settings.state_dir)
+    folder = intake_settings().new_pupil_folder_in(rt.settings.state_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return [
         str(path)
@@ -121,7 +122,7 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
         return_id = entry.id
     try:
         result = read_new_pupil_return(
-            data, today=local_day(at), max_bytes=rt.config.intake.max_file_bytes
+            data, today=local_day(at), max_bytes=intake_settings().max_file_bytes
         )
     except FileRejected as rejected:
         _write_report(file, [], str(rejected))

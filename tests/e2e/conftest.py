@@ -139,7 +139,14 @@ def stack(
         try:
             stack.start_server()
             stack.start_runners()
-            stack.wait_for_deployments(["cme-case", "dfe-cme-return", "intake-new-pupil-returns"])
+            stack.wait_for_deployments(
+                [
+                    "cme-case",
+                    "dfe-cme-return",
+                    "intake-new-pupil-returns",
+                    "intake-deletion-returns",
+                ]
+            )
             with temporary_settings(updates=client_settings(settings)):
                 yield stack
         finally:

@@ -146,6 +146,33 @@ EMAIL_CONTEXTS["record_broken"] = {
     ),
     "ui_url": "http://127.0.0.1:4200",
 }
+# What tasks/intake_notices.py passes for a deletion return's notices (its reference is the
+# import's, e.g. DR-2026-00007; the test uses the same REFERENCE for every template).
+INTAKE_ITEM: dict[str, Any] = {
+    "row_number": 4,
+    "child_name": CHILD_NAME,
+    "date_of_birth": "2015-03-14",
+    "postcode": "AL1 3ER",
+    "school_urn": "999001",
+    "deletion_date": "2026-11-13",
+    "ground": "9(1)(f) parent notified home education in writing",
+    "case_reference": "CME-2026-00007",
+}
+INTAKE_CONTEXT: dict[str, Any] = {
+    "received_on": "2026-11-16",
+    "items": [INTAKE_ITEM],
+    "school_listed": False,  # the unlisted-school paragraph needs school_urn too
+    "school_urn": "999001",
+    "team_email": "cme.team@example.gov.uk",
+}
+EMAIL_CONTEXTS.update(
+    {
+        "intake_ehe_notice": INTAKE_CONTEXT,
+        "intake_s19_notice": INTAKE_CONTEXT,
+        "intake_flag_to_school": INTAKE_CONTEXT,
+        "intake_further_referral": INTAKE_CONTEXT,
+    }
+)
 # A digest lists many cases: its body names each reference, its subject none of them.
 DIGESTS = {"due_digest", "caseload_digest", "record_broken"}
 

@@ -1,0 +1,108 @@
+"""Schools' deletion returns, imported and triaged (reg 13(4) SI 2024/208; cme-domain.md 1.2).
+
+A school must tell the LA when it deletes a pupil from its admission register. Each file is read
+row by row: bad rows are quarantined into a report beside the file and good rows are kept; each
+good row is routed by its reg 9(1) ground: a CME case (its own `cme-case` run), a short case to
+verify a stated destination, the EHE team, the s19 team, a flag back to the school, or a record.
+A file, and a row, import once: a re-run or a re-sent file opens nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow
+
+from models.deletion_intake import ImportCounts, add_counts
+from tasks.deletion_returns import (
+    Plan,
+    Received,
+    finish_import,
+    open_case_run,
+    publish_import_summary,
+    quarantine,
+    read_return,
+    receive_return,
+    record_rows,
+    triage_return,
+)
+from tasks.import_store import IMPORTED, REJECTED
+from tasks.intake_notices import send_import_notices
+from tasks.return_files import PROCESSED, file_return, find_returns, write_quarantine_report
+from tasks.sweep import local_day, read_clock
+
+
+def already_imported(file: Path, received: Received, at: datetime) -> dict[str, int]:
+    """The same bytes were imported before: say so, open nothing, file it away again."""
+    outcome = PROCESSED if received.status == IMPORTED else REJECTED
+    publish_import_summary(
+        received, ImportCounts(), status=f"already {received.status}", received_at=at,
+        report_name=None,
+        note=f"This file's content was {received.status} before as {received.reference}: "
+        "nothing was done again.",
+    )  # fmt: skip
+    file_return(file, outcome, received.sha256)
+    return {"files_already_imported": 1}
+
+
+def reject_file(file: Path, received: Received, refused: str, at: datetime) -> dict[str, int]:
+    """A file that cannot be read at all is an outcome, not a failure: report it, file it away."""
+    report = write_quarantine_report(
+        file, outcome=REJECTED, sha256=received.sha256, reference=received.reference,
+        problems=[], file_problem=refused,
+    )  # fmt: skip
+    publish_import_summary(
+        received, ImportCounts(), status="rejected", received_at=at, report_name=report.name,
+        note=f"The whole file was rejected: {refused}",
+    )  # fmt: skip
+    file_return(file, REJECTED, received.sha256)
+    return {"files_rejected": 1}
+
+
+def import_return(file: Path, at: datetime) -> dict[str, int]:
+    """One school's file: ledger, read, quarantine, triage, act on each row once, report."""
+    received = receive_return(file, at)
+    if received.status in (IMPORTED, REJECTED):
+        return already_imported(file, received, at)
+    reading = read_return(file, at)
+    if reading.refused is not None:
+        finish_import(received, reading, 0, at)
+        return reject_file(file, received, reading.refused, at)
+    plan: Plan = triage_return(reading, at)
+    problems = quarantine(reading, plan)
+    report = write_quarantine_report(
+        file, outcome=PROCESSED, sha256=received.sha256, reference=received.reference,
+        problems=problems,
+    )  # fmt: skip
+    recorded = record_rows(received, plan.rows, at)
+    for case in recorded.to_open:
+        open_case_run(received.reference, case)
+    send_import_notices(received.import_id, received.reference, local_day(at).isoformat())
+    counts = recorded.counts
+    counts.rows_read = len(reading.rows) + len({p.row for p in reading.problems})
+    counts.rows_quarantined = len({p.row for p in problems})
+    counts.cases_requested = len(recorded.to_open)
+    finish_import(received, reading, counts.rows_quarantined, at)
+    publish_import_summary(
+        received, counts, status="imported", received_at=at, report_name=report.name
+    )
+    file_return(file, PROCESSED, received.sha256)
+    return {"files_imported": 1, **counts.as_dict()}
+
+
+@flow(
+    name="intake-deletion-returns",
+    description="Import schools' deletion returns (reg 13(4)) and triage each pupil.",
+    log_prints=False,
+)
+def intake_deletion_returns(path: str | None = None, now: datetime | None = None) -> dict[str, int]:
+    """Import the file at ``path`` (relative paths are under CME_HOME), or sweep the drop folder.
+
+    Pin ``now`` to import as at that time (it dates the referrals and checks dates in the file).
+    """
+    at = now if now is not None else read_clock()
+    totals: dict[str, int] = {"files": 0}
+    for file in find_returns(path):
+        totals = add_counts(totals, {"files": 1, **import_return(file, at)})
+    return totals

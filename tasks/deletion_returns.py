@@ -1,0 +1,350 @@
+"""Importing one deletion return: ledger, reading, triage, recording each row once, opening cases.
+
+Each step is a task with its side effects; the flow (flows/deletion_returns.py) only sequences
+them. Rows carry personal data, so no task here caches or persists its result: the case database
+is the record, and what reaches Prefect (names, logs, artifacts, results) is counts, routes, row
+numbers and references.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from uuid import UUID
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+
+from models.deletion_intake import ImportCounts, NoticeKind, RowOutcome, RowPlan, plan_rows
+from models.matching import ChildIdentity, IdentityIndex
+from models.school_returns import (
+    DeletionReturnRow,
+    FileRejected,
+    RowProblem,
+    read_deletion_return,
+)
+from models.triage import triage_deletion_return
+from tasks import case_store, import_store
+from tasks.database import session_scope
+from tasks.return_files import intake_settings, sha256_of
+from tasks.runtime import runtime
+from tasks.sweep import local_day
+from tasks.templating import render
+
+CASE_DEPLOYMENT = "cme-case/cme-case"
+KIND = "deletion_return"
+ACTOR = "intake-deletion-returns"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file entered in the ledger (no personal data)."""
+
+    import_id: int
+    reference: str
+    sha256: str
+    file_name: str
+    status: str  # the ledger's: importing (new or resumed), imported, rejected
+    new: bool
+
+
+@task(name="receive-return", cache_policy=NO_CACHE, persist_result=False)
+def receive_return(path: Path, at: datetime) -> Received:
+    """Enter the file in the ledger by its SHA-256; the same bytes under any name are one import."""
+    sha256 = sha256_of(path)
+    with session_scope(runtime().engine) as session:
+        entry, new = import_store.receive_import(
+            session=session, sha256=sha256, file_name=path.name, kind=KIND, received_at=at
+        )
+        received = Received(entry.id, entry.reference, sha256, path.name, entry.status, new)
+    logger = get_run_logger()
+    if new:
+        logger.info("%s: new deletion return %s", received.reference, sha256[:12])
+    else:
+        logger.info("%s: seen before (%s)", received.reference, received.status)
+    return received
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A file read: its good rows and its problems, or the reason it was refused whole."""
+
+    rows: list[tuple[int, DeletionReturnRow]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    refused: str | None = None
+
+
+@task(name="read-return", cache_policy=NO_CACHE, persist_result=False)
+def read_return(path: Path, at: datetime) -> Reading:
+    """Read and validate every row (reg 13(4) columns); a file that cannot be read is refused."""
+    intake = intake_settings()
+    size = path.stat().st_size
+    if size > intake.max_file_bytes:  # refused unread: never load a runaway file into memory
+        return Reading(
+            refused=f"the file is {size:,} bytes; the limit is {intake.max_file_bytes:,} bytes "
+            f"(config intake.max_file_mb): is it really a school's return?"
+        )
+    try:
+        result = read_deletion_return(
+            path.read_bytes(), today=local_day(at), max_bytes=intake.max_file_bytes
+        )
+    except FileRejected as refused:
+        return Reading(refused=str(refused))
+    return Reading(result.rows, result.problems, result.encoding, result.delimiter)
+
+
+def _roll_index() -> IdentityIndex[str]:
+    """The pupil-roll extract keyed by school URN, for checking a stated destination school."""
+    rt = runtime()
+    index: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
+    path = rt.config.extracts.pupil_roll
+    if not path.exists():
+        get_run_logger().warning("the pupil roll extract is missing: no destination confirmed")
+        return index
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for record in csv.DictReader(handle):
+            urn = (record.get("school_urn") or "").strip()
+            try:
+                born = date.fromisoformat((record.get("date_of_birth") or "").strip())
+            except ValueError:
+                continue  # the council's own extract, checked where it is produced
+            if urn:
+                index.add(
+                    urn,
+                    ChildIdentity(
+                        forenames=record.get("forenames") or "",
+                        surname=record.get("surname") or "",
+                        date_of_birth=born,
+                        postcode=(record.get("postcode") or "").strip() or None,
+                    ),
+                )
+    return index
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: list[RowPlan]
+    problems: list[RowProblem]
+
+
+@task(name="triage-return", cache_policy=NO_CACHE, persist_result=False)
+def triage_return(reading: Reading, at: datetime) -> Plan:
+    """Route each good row by its deletion ground, against open cases and the roll extract."""
+    rt = runtime()
+    open_cases: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
+    with session_scope(rt.engine) as session:
+        for case in import_store.list_open_cases(session=session):
+            open_cases.add(case.reference, case.identity)
+    triaged = triage_deletion_return(
+        reading.rows,
+        open_cases=open_cases,
+        roll=_roll_index(),
+        thresholds=rt.config.matching.thresholds,
+    )
+    plans, problems = plan_rows(reading.rows, triaged, received_on=local_day(at))
+    return Plan(plans, problems)
+
+
+@dataclass(frozen=True)
+class CaseToOpen:
+    """A claimed row whose cme-case run is still to be started (no personal data but the
+    referral, which stays in this process and becomes the run's parameter)."""
+
+    row_id: int
+    line: int
+    natural_key: str
+    plan: RowPlan
+
+
+@dataclass
+class Recorded:
+    counts: ImportCounts
+    to_open: list[CaseToOpen]
+
+
+def _notice_to(plan: RowPlan, officer_email: str | None) -> str | None:
+    rt = runtime()
+    intake = intake_settings()
+    if plan.notice is NoticeKind.EHE_NOTICE:
+        return rt.config.contacts.ehe_team.email
+    if plan.notice is NoticeKind.S19_NOTICE:
+        return intake.s19_team.email
+    if plan.notice is NoticeKind.FLAG_TO_SCHOOL:
+        return intake.school_contacts.get(plan.row.school_urn, rt.config.contacts.team_inbox.email)
+    if plan.notice is NoticeKind.FURTHER_REFERRAL:
+        return officer_email or rt.config.team_lead.email
+    return None
+
+
+def _officer_email(officer_id: str) -> str:
+    try:
+        return runtime().config.person(officer_id).email
+    except KeyError:
+        return runtime().config.team_lead.email
+
+
+@task(name="record-rows", cache_policy=NO_CACHE, persist_result=False)
+def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> Recorded:
+    """Claim each row by its natural key and do what needs only the case database, in one
+    transaction per row (EHE list, further referral on an open case, review list); rows for a
+    case are claimed here and opened next. A row claimed before is not acted on again."""
+    rt = runtime()
+    counts = ImportCounts()
+    to_open: list[CaseToOpen] = []
+    for plan in plans:
+        counts.routes[plan.route] += 1
+        with session_scope(rt.engine) as session:
+            officer_email = None
+            if plan.linked_case is not None:
+                case = case_store.get_case(session=session, reference=plan.linked_case)
+                officer_email = _officer_email(case.officer_id) if case is not None else None
+            claim = import_store.claim_row(
+                session=session,
+                import_id=received.import_id,
+                row_number=plan.line,
+                natural_key=plan.natural_key,
+                school_urn=plan.row.school_urn,
+                deletion_ground=plan.row.deletion_ground.value,
+                route=plan.route,
+                outcome=plan.outcome.value,
+                reason=plan.reason,
+                payload=plan.row.model_dump(mode="json"),
+                recorded_at=at,
+                case_reference=plan.linked_case,
+                notice_kind=plan.notice.value if plan.notice else None,
+                notice_to=_notice_to(plan, officer_email),
+            )
+            row = claim.row
+            if not claim.claimed:
+                if row.import_id == received.import_id and (
+                    row.outcome == RowOutcome.CASE_REQUESTED and row.flow_run_id is None
+                ):
+                    # This import claimed it before a crash: open its case now.
+                    to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
+                counts.rows_seen += 1
+                continue
+            counts.rows_new += 1
+            counts.outcomes[plan.outcome.value] += 1
+            if plan.outcome is RowOutcome.CASE_REQUESTED:
+                to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
+            elif plan.outcome is RowOutcome.RECORDED_ON_CASE:
+                assert plan.linked_case is not None and plan.referral is not None
+                import_store.record_referral_on_case(
+                    session=session,
+                    case_reference=plan.linked_case,
+                    referral=plan.referral,
+                    recorded_at=at,
+                    actor=ACTOR,
+                    source={"import": received.reference, "row": plan.line, "route": plan.route},
+                )
+            elif plan.outcome is RowOutcome.EHE_LISTED:
+                import_store.add_to_ehe_list(
+                    session=session,
+                    intake_row_id=row.id,
+                    school_urn=plan.row.school_urn,
+                    deletion_date=plan.row.deletion_date,
+                    listed_at=at,
+                )
+            for review in plan.reviews:
+                import_store.list_for_review(
+                    session=session,
+                    intake_row_id=row.id,
+                    candidate=review.candidate,
+                    score=review.score,
+                    reasons=review.reasons,
+                    listed_at=at,
+                )
+                counts.reviews += 1
+    return Recorded(counts, to_open)
+
+
+@task(
+    name="open-case-run",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def open_case_run(reference: str, case: CaseToOpen) -> UUID:
+    """Start the row's own cme-case run (not a subflow). The row's natural key is the run's
+    idempotency key, so Prefect itself refuses a second run for the same row; the run renames
+    itself to its case reference when it starts."""
+    assert case.plan.referral is not None
+    run = run_deployment(
+        CASE_DEPLOYMENT,
+        parameters={"referral": case.plan.referral.model_dump(mode="json")},
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=f"deletion-return:{case.natural_key}",
+        flow_run_name=f"{reference}-row-{case.line}",
+        tags=["cme-intake", f"intake:{reference.lower()}"],
+    )
+    assert isinstance(run, FlowRun)
+    with session_scope(runtime().engine) as session:
+        import_store.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
+    return run.id
+
+
+@task(name="finish-import", cache_policy=NO_CACHE, persist_result=False)
+def finish_import(received: Received, reading: Reading, quarantined: int, at: datetime) -> None:
+    """Mark the import finished (or rejected): from now on the same file is "already imported"."""
+    with session_scope(runtime().engine) as session:
+        import_store.finish_import(
+            session=session,
+            import_id=received.import_id,
+            status=import_store.REJECTED if reading.refused else import_store.IMPORTED,
+            completed_at=at,
+            rows_read=len(reading.rows) + len({p.row for p in reading.problems}),
+            rows_quarantined=quarantined,
+            encoding=reading.encoding,
+            delimiter=reading.delimiter,
+            problem=reading.refused,
+        )
+
+
+@task(name="publish-import-summary", cache_policy=NO_CACHE, persist_result=False)
+def publish_import_summary(
+    received: Received,
+    counts: ImportCounts,
+    *,
+    status: str,
+    received_at: datetime,
+    report_name: str | None,
+    note: str | None = None,
+) -> None:
+    """The import's Markdown artifact: counts per route and outcome, never a child."""
+    markdown = render(
+        "summaries/intake_summary.md.j2",
+        reference=received.reference,
+        file_name=received.file_name,
+        received_at=received_at.strftime("%Y-%m-%d %H:%M UTC"),
+        status=status,
+        note=note,
+        rows_read=counts.rows_read,
+        rows_quarantined=counts.rows_quarantined,
+        rows_new=counts.rows_new,
+        rows_seen=counts.rows_seen,
+        routes=sorted(counts.routes.items()),
+        outcomes=sorted((k, v) for k, v in counts.outcomes.items() if v),
+        cases_requested=counts.cases_requested,
+        reviews=counts.reviews,
+        report_name=report_name,
+    )
+    create_markdown_artifact(
+        key=received.reference.lower(),
+        markdown=markdown,
+        description=f"Deletion return {received.reference}: {status}",
+    )
+
+
+def quarantine(reading: Reading, plan: Plan) -> list[RowProblem]:
+    """Every problem found reading the file or turning its rows into referrals."""
+    return [*reading.problems, *plan.problems]

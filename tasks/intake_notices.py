@@ -1,0 +1,108 @@
+"""The emails a deletion-return import sends: one per kind and recipient, listing its rows.
+
+Each is a notification claimed in the case database under its natural key (import reference,
+kind, recipient) before it is sent, so a re-run after a crash sends what is still unsent and
+nothing twice; a row already listed by an earlier import is never listed again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from models.deletion_intake import NoticeKind
+from models.orm import IntakeRow
+from models.school_returns import DeletionGround
+from tasks import case_store, import_store
+from tasks.database import session_scope
+from tasks.mailer import send_email
+from tasks.notify import render_email
+from tasks.runtime import runtime, utcnow
+
+
+def _item(row: IntakeRow) -> dict[str, Any]:
+    payload = row.payload
+    return {
+        "row_number": row.row_number,
+        "child_name": f"{payload.get('pupil_forenames', '')} {payload.get('pupil_surname', '')}",
+        "date_of_birth": payload.get("date_of_birth", ""),
+        "postcode": payload.get("postcode", ""),
+        "school_urn": row.school_urn,
+        "deletion_date": payload.get("deletion_date", ""),
+        "ground": DeletionGround(row.deletion_ground).label,
+        "case_reference": row.case_reference,
+    }
+
+
+def import_link() -> str:
+    return f"{runtime().settings.ui_url}/runs/flow-run/{flow_run.get_id()}"
+
+
+# No Prefect cache: the claimed natural keys are the idempotency, and a retry must send again.
+@task(
+    name="send-import-notices",
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def send_import_notices(import_id: int, reference: str, received_on: str) -> int:
+    """Send each of this import's notices not yet sent; returns how many this call sent."""
+    rt = runtime()
+    groups: defaultdict[tuple[NoticeKind, str], list[dict[str, Any]]] = defaultdict(list)
+    with session_scope(rt.engine) as session:
+        for row in import_store.list_rows(session=session, import_id=import_id):
+            if row.notice_kind and row.notice_to:
+                groups[(NoticeKind(row.notice_kind), row.notice_to)].append(_item(row))
+    intake = rt.config.intake
+    listed_schools = set(intake.school_contacts.values()) if intake else set()
+    sent = 0
+    for (kind, recipient), items in sorted(groups.items()):
+        subject, body = render_email(
+            kind.template,
+            reference=reference,
+            run_link=import_link(),
+            received_on=received_on,
+            items=items,
+            school_listed=recipient in listed_schools,
+            school_urn=items[0]["school_urn"],
+            team_email=rt.config.contacts.team_inbox.email,
+        )
+        natural_key = f"{reference}:{kind.value}:{recipient}"
+        with session_scope(rt.engine) as session:
+            claimed = case_store.claim_notification(
+                session=session,
+                natural_key=natural_key,
+                case_id=None,
+                kind=f"intake_{kind.value}",
+                recipients=[recipient],
+                subject=subject,
+                claimed_at=utcnow(),
+            )
+            notification = claimed or case_store.get_notification(
+                session=session, natural_key=natural_key
+            )
+            if notification is None or notification.sent_at is not None:
+                continue
+            notification_id = notification.id
+        try:
+            send_email(settings=rt.settings, to=[recipient], subject=subject, body=body)
+        except Exception as exc:
+            with session_scope(rt.engine) as session:
+                case_store.record_notification_failure(
+                    session=session,
+                    notification_id=notification_id,
+                    error=type(exc).__name__,
+                    failed_at=utcnow(),
+                )
+            raise
+        with session_scope(rt.engine) as session:
+            case_store.mark_notification_sent(
+                session=session, notification_id=notification_id, sent_at=utcnow()
+            )
+        sent += 1
+    return sent
