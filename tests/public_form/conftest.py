@@ -3,7 +3,6 @@ use it through HTTP or a browser. Its own session copy of the end-to-end fixture
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -57,16 +56,17 @@ class PublicForm:
 
 @pytest.fixture(scope="session")
 def public_form(stack: Stack) -> Iterator[PublicForm]:
-    os.environ.update(
-        {
-            "CME_PUBLIC_FORM_DRAIN_SECONDS": "0.5",
-            "CME_PUBLIC_FORM_RETRY_MAX_SECONDS": "2",
+    # The stack hands its processes its own settings (launcher/stack.py cme_environment).
+    stack.settings = stack.settings.model_copy(
+        update={
+            "public_form_port": free_port(),
+            "public_form_drain_seconds": 0.5,
+            "public_form_retry_max_seconds": 2.0,
             # The browser tests post many pages from one address.
-            "CME_PUBLIC_FORM_RATE_PER_MINUTE": "600",
-            "CME_PUBLIC_FORM_RATE_BURST": "200",
+            "public_form_rate_per_minute": 600,
+            "public_form_rate_burst": 200,
         }
     )
-    stack.settings = stack.settings.model_copy(update={"public_form_port": free_port()})
     stack.start_drainer()
     stack.start_public_form()
     yield PublicForm(stack)
