@@ -16,6 +16,7 @@ CASE_TABLES = {
     "case_reference_sequence",
     "child",
     "decision",
+    "letter",
     "notification",
     "referral",
     "stage",
