@@ -1,4 +1,5 @@
-"""Start and stop the embedded product: a local Prefect server and the serving process.
+"""Start and stop the embedded product: a local Prefect server, the serving process and the
+read-only documents server (letters and chronologies).
 
 `make run` and the end-to-end tests both use this, so what the tests drive is what an officer gets.
 Every child process is started in its own session (process group), so Ctrl-C reaches us first and
@@ -11,6 +12,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,6 +84,7 @@ class Stack:
         env.update(prefect_environment(self.settings))
         env["CME_HOME"] = str(self.settings.state_dir)
         env["CME_PORT"] = str(self.settings.port)
+        env["CME_DOCUMENTS_PORT"] = str(self.settings.documents_port)
         return env
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -118,6 +121,21 @@ class Stack:
                 return
             time.sleep(0.5)
         raise TimeoutError(f"Prefect server not healthy after {timeout:.0f} s")
+
+    def start_documents(self, timeout: float = 30.0) -> None:
+        """Serve letters and chronologies read-only on 127.0.0.1 (launcher/documents.py)."""
+        documents = self._spawn("documents", [sys.executable, "-m", "launcher.documents"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if documents.poll() is not None:
+                raise RuntimeError(
+                    f"documents server exited with {documents.returncode}; see {self.log_dir}"
+                )
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.settings.documents_port), 1).close()
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"documents server not listening after {timeout:.0f} s")
 
     def start_serving(self) -> None:
         """Serve every deployment declared in prefect.yaml."""
@@ -189,7 +207,7 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
 
     def stop_all(self) -> None:
-        for name in ("serve", "prefect-server"):
+        for name in ("serve", "documents", "prefect-server"):
             self.stop(name)
         for log in self._logs:
             log.close()

@@ -63,6 +63,7 @@ def stack(
         {
             "CME_HOME": str(home),
             "CME_PORT": str(free_port()),
+            "CME_DOCUMENTS_PORT": str(free_port()),
             "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
         }
@@ -72,8 +73,9 @@ def stack(
     stack = Stack(settings=settings, log_dir=home / "logs")
     try:
         stack.start_server()
+        stack.start_documents()
         stack.start_serving()
-        stack.wait_for_deployments(["cme-case"])
+        stack.wait_for_deployments(["cme-case", "case-chronology"])
         with temporary_settings(
             updates={
                 PREFECT_API_URL: settings.api_url,
