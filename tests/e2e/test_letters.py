@@ -212,6 +212,11 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
     closing_text = pdf_text((settings.letters_dir / closing.path).read_bytes())
     assert "Dear Attendance Lead" in closing_text and "Prosecution: convicted" in closing_text
     assert len(driver.inbox.about(case.reference)) == 1  # nothing was sent twice
+    # The letters name the parent and the address; Prefect's persisted results never do.
+    results = list(settings.results_dir.iterdir())
+    assert results, "no persisted results: this check would prove nothing"
+    personal = ("Sam Testparent", "1 Example Street", "Alex Sample")
+    assert not [f.name for f in results if any(p in f.read_text(errors="ignore") for p in personal)]
 
     # On request, the case-chronology deployment writes a newer chronology beside the first.
     chronology_run = run_deployment(
