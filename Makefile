@@ -7,7 +7,11 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-.PHONY: run server deploy worker test lint venv clean browser-deps verify-record public-form-assets
+# Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz) and the letters' font.
+LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+.PHONY: run server deploy worker test lint venv clean browser-deps letter-deps system-deps \
+	verify-record public-form-assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +31,7 @@ public-form-assets: $(PUBLIC_FORM_ASSETS)
 
 ## Start the product: migrate, Prefect server on 127.0.0.1:$(CME_PORT), deployments served,
 ## the public referral form on 127.0.0.1:$(CME_PUBLIC_FORM_PORT) and its drainer.
-run: $(STAMP) $(PUBLIC_FORM_ASSETS)
+run: $(STAMP) letter-deps $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m launcher
 
 ## Production (docs/deployment.md): the Prefect server (PostgreSQL, auth string) ...
@@ -42,12 +46,21 @@ deploy: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/python -m launcher.production worker
 
+## Debian packages the letters need, installed only when missing.
+letter-deps:
+	@missing=""; for package in $(LETTER_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
+
 ## Debian's Chromium for the browser tests (never Playwright's own browser download).
 browser-deps:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+## Everything from Debian that `make test` needs.
+system-deps: letter-deps browser-deps
+
 ## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
-test: $(STAMP) browser-deps $(PUBLIC_FORM_ASSETS)
+test: $(STAMP) system-deps $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Check the hash chain of every case's record (REFERENCE=CME-2026-00001 for one); exit 1 if broken.

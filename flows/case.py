@@ -18,10 +18,11 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.decisions import decide
+from flows.service import serve_letter
 from models.case import CaseHandle, StageResult, closed, next_stage
 from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
-from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.enums import CaseStatus, ClosureOutcome, LetterKind, Stage
 from models.extracts import ExtractFinding
 from models.forms import (
     EsoConsideration,
@@ -40,7 +41,9 @@ from models.forms import (
     WhereaboutsUnknown,
 )
 from models.intake import ReceivedReferral
+from models.letters import NoticeRequest
 from models.referral import Referral
+from tasks.chronology import produce_referral_chronology
 from tasks.closures import carry_out_closure_request
 from tasks.further_referral import (
     label_further_referral_run,
@@ -48,6 +51,11 @@ from tasks.further_referral import (
     tell_officer,
 )
 from tasks.handoffs import hand_to_ehe_team, notify_other_authority, refer_to_legal_services
+from tasks.letters import (
+    produce_closing_letter,
+    produce_legal_services_referral,
+    produce_other_la_notice,
+)
 from tasks.notices import record_notice_served
 from tasks.opening import label_flow_run, receive_referral
 from tasks.recording import (
@@ -123,9 +131,12 @@ def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageR
 def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> StageResult:
     """Notify the receiving authority and close when it acknowledges (cme-domain 2.1)."""
     assert record.other_local_authority and record.other_local_authority_email
+    notice = produce_other_la_notice(
+        case, "home-visit-other-la-notice-1", record.other_local_authority, record.new_address
+    )
     notify_other_authority(
         case, record.other_local_authority, record.other_local_authority_email,
-        record.new_address or "",
+        record.new_address or "", notice,
     )  # fmt: skip
     due = set_stage_clock(
         case, Stage.HOME_VISIT, DeadlineStep.LA_ACKNOWLEDGEMENT, record.visit_date
@@ -137,6 +148,7 @@ def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> Stage
         LaAcknowledgement,
         ask=f"Record {record.other_local_authority}'s acknowledgement of our notice.",
         due_on=due,
+        letters=[notice],
     )
     return closed(ClosureOutcome.MOVED_TO_OTHER_LA)
 
@@ -173,14 +185,27 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
         Stage.EDUCATION_ENQUIRY,
         "s437-notice",
         S437NoticeService,
-        ask="Approve and record service of the s437(1) notice.",
+        ask="Approve the s437(1) notice: to whom, how and when it will be sent. "
+        "The letter is prepared for you next.",
         due_on=due,
     )
     if outcome := service.closes_case():
         return closed(outcome)
+    notice = serve_letter(
+        case,
+        Stage.EDUCATION_ENQUIRY,
+        "s437-notice",
+        NoticeRequest(
+            kind=LetterKind.S437_NOTICE, parent=service.served_on_parent,
+            service_method=service.service_method, sent_on=service.served_on,
+            period_days=service.period_days,
+        ),
+        due_on=due,
+    )  # fmt: skip
+    # The same dates as the letter states: both come from models.letters.notice_period.
     expires = record_notice_served(
         case, Stage.EDUCATION_ENQUIRY, DeadlineStep.S437_NOTICE_RESPONSE,
-        "s437_notice", service.service_method, service.served_on, service.period_days,
+        "s437_notice", notice.service_method, notice.sent_on, notice.period_days,
     )  # fmt: skip
     answer = decide(
         case,
@@ -203,14 +228,27 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Stage.SAO_NOTICE,
         "s438-notice",
         S438NoticeOfIntention,
-        ask="Record service of the s438 notice of intention naming the proposed school.",
+        ask="Approve the s438 notice of intention: the proposed school, any alternatives, and "
+        "to whom, how and when it will be sent. The letter is prepared for you next.",
         due_on=due,
     )
     if outcome := intention.closes_case():
         return closed(outcome)
+    notice = serve_letter(
+        case,
+        Stage.SAO_NOTICE,
+        "s438-notice",
+        NoticeRequest(
+            kind=LetterKind.S438_NOTICE_OF_INTENTION, parent=intention.served_on_parent,
+            service_method=intention.service_method, sent_on=intention.served_on,
+            proposed_school=intention.proposed_school,
+            alternative_schools=intention.alternative_schools,
+        ),
+        due_on=due,
+    )  # fmt: skip
     choice_ends = record_notice_served(
         case, Stage.SAO_NOTICE, DeadlineStep.S438_PARENT_CHOICE,
-        "s438_notice", intention.service_method, intention.served_on, None,
+        "s438_notice", notice.service_method, notice.sent_on, None,
     )  # fmt: skip
     service_due = set_stage_clock(case, Stage.SAO_NOTICE, DeadlineStep.SAO_SERVICE, choice_ends)
     order = decide(
@@ -218,14 +256,26 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Stage.SAO_NOTICE,
         "sao-service",
         SaoService,
-        ask=f"Serve the School Attendance Order (the parent's choice period ended {choice_ends}).",
+        ask=f"Approve the School Attendance Order: the school it names, and how and when it will "
+        f"be sent (the parent's choice period ended {choice_ends}). The order is prepared next.",
         due_on=service_due,
     )
     if outcome := order.closes_case():
         return closed(outcome)
+    served = serve_letter(
+        case,
+        Stage.SAO_NOTICE,
+        "sao-service",
+        NoticeRequest(
+            kind=LetterKind.SCHOOL_ATTENDANCE_ORDER, parent=intention.served_on_parent,
+            service_method=order.service_method, sent_on=order.served_on,
+            named_school=order.named_school,
+        ),
+        due_on=service_due,
+    )  # fmt: skip
     compliance_due = record_notice_served(
         case, Stage.SAO_NOTICE, DeadlineStep.SAO_COMPLIANCE,
-        "school_attendance_order", order.service_method, order.served_on, None,
+        "school_attendance_order", served.service_method, served.sent_on, None,
     )  # fmt: skip
     compliance = decide(
         case,
@@ -251,7 +301,15 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
         ask="Record that an ESO was considered (s447), your decision and its reasons.",
         due_on=due,
     )
-    refer_to_legal_services(case, consideration.decision.label, consideration.reasons)
+    referral_letter = produce_legal_services_referral(
+        case, "prosecution-referral-legal-services-referral-1",
+        consideration.decision.label, consideration.reasons,
+    )  # fmt: skip
+    # After the letter, so the chronology lists it; both go to legal services.
+    chronology = produce_referral_chronology(case.reference)
+    refer_to_legal_services(
+        case, consideration.decision.label, consideration.reasons, referral_letter, chronology
+    )
     outcome_due = set_stage_clock(
         case, Stage.PROSECUTION_REFERRAL, DeadlineStep.PROSECUTION_OUTCOME, consideration.decided_on
     )
@@ -260,8 +318,10 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
         Stage.PROSECUTION_REFERRAL,
         "prosecution-outcome",
         ProsecutionOutcome,
-        ask="Record the outcome of the proceedings.",
+        ask="Record the outcome of the proceedings. Sent to legal services with the referral: "
+        f"the case's [chronology (PDF)]({chronology.pdf_url}) and [CSV]({chronology.csv_url}).",
         due_on=outcome_due,
+        letters=[referral_letter],
     )
     return closed(result.closes_case())
 
@@ -325,4 +385,6 @@ def cme_case(referral: Referral) -> str:
     stage: Stage | None = Stage.REFERRAL_CHECK
     while stage is not None:
         stage = run_stage(case, stage, referral)
+    if produce_closing_letter(case) is not None:
+        publish_case_summary(case)
     return case.reference

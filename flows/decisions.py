@@ -9,6 +9,7 @@ again under a new key, with the error shown; it never fails the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from itertools import count
 from typing import TypeVar
@@ -21,6 +22,7 @@ from models.case import CaseHandle
 from models.closure import CaseClosedElsewhereError
 from models.enums import Stage
 from models.forms import DecisionForm, with_people
+from models.letters import LetterLink
 from tasks.closures import closure_request_for
 from tasks.recording import has_answer, record_decision, recorded_decision
 from tasks.runtime import runtime
@@ -47,9 +49,19 @@ def explain(error: ValidationError) -> str:
 
 
 def decide(
-    case: CaseHandle, stage: Stage, step: str, form: type[F], *, ask: str, due_on: date | None
+    case: CaseHandle,
+    stage: Stage,
+    step: str,
+    form: type[F],
+    *,
+    ask: str,
+    due_on: date | None,
+    letters: Sequence[LetterLink] = (),
 ) -> F:
-    """Ask the officer for one decision and return it, recorded in the case database."""
+    """Ask the officer for one decision and return it, recorded in the case database.
+
+    `letters` are linked above the form: the letter the decision serves, for the officer to read.
+    """
     key = decision_key(stage, step)
     typed_form = with_people(form, runtime().people)
     recorded = recorded_decision(case, key)
@@ -66,7 +78,7 @@ def decide(
             request = closure_request_for(case)
             if request is not None:
                 raise CaseClosedElsewhereError(request)
-            description = describe_decision(case, stage, ask, due_on, error)
+            description = describe_decision(case, stage, ask, due_on, error, letters)
             publish_case_summary(case, awaiting=f"{ask} (due {due_on or 'no date set'})")
         try:
             answer = suspend_flow_run(

@@ -22,6 +22,8 @@ def main() -> int:
     settings = load_settings()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
+    settings.letters_dir.mkdir(parents=True, exist_ok=True)
+    settings.chronology_dir.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -34,6 +36,7 @@ def main() -> int:
     stack = Stack(settings=settings, log_dir=settings.state_dir / "logs")
     try:
         stack.start_server()
+        stack.start_documents()
         stack.start_serving()
         stack.wait_for_deployments([d["name"] for d in load_declarations()])
         apply_automations(settings.api_url)
@@ -44,6 +47,9 @@ def main() -> int:
             f"  Prefect UI:     {settings.ui_url}\n"
             f"  Public form:    {settings.public_form_url}\n"
             f"  State folder:   {settings.state_dir}\n"
+            f"  Letters:        {settings.letters_dir}\n"
+            f"  Chronologies:   {settings.chronology_dir}\n"
+            f"  Documents:      {settings.documents_base_url} (letters and chronologies)\n"
             f"  Logs:           {settings.state_dir / 'logs'}\n"
             f"Press Ctrl-C to stop.\n"
         )

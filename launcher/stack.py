@@ -1,5 +1,5 @@
-"""Start and stop the product: a Prefect server, what runs its flows, and the public referral
-form with its drainer.
+"""Start and stop the product: a Prefect server, what runs its flows, the read-only documents
+server (letters and chronologies), and the public referral form with its drainer.
 
 `make run` and the end-to-end tests both use this, so what the tests drive is what an officer gets.
 Flows run either in the serving process (the embedded default, `launcher.serve`) or, as in
@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -208,6 +209,21 @@ class Stack:
         """Deliver the public form's stored submissions to the cme-case deployment."""
         self._spawn("public-form-drainer", [sys.executable, "-m", "public_form.drainer"])
 
+    def start_documents(self, timeout: float = 30.0) -> None:
+        """Serve letters and chronologies read-only on 127.0.0.1 (launcher/documents.py)."""
+        documents = self._spawn("documents", [sys.executable, "-m", "launcher.documents"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if documents.poll() is not None:
+                raise RuntimeError(
+                    f"documents server exited with {documents.returncode}; see {self.log_dir}"
+                )
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.settings.documents_port), 1).close()
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"documents server not listening after {timeout:.0f} s")
+
     def start_serving(self) -> None:
         """Serve every deployment declared in prefect.yaml."""
         self._spawn("serve", [sys.executable, "-m", "launcher.serve"])
@@ -359,7 +375,13 @@ class Stack:
                 child.kill()
 
     def stop_all(self) -> None:
-        for name in ("public-form", "public-form-drainer", *self.runner_names, "prefect-server"):
+        for name in (
+            "public-form",
+            "public-form-drainer",
+            *self.runner_names,
+            "documents",
+            "prefect-server",
+        ):
             self.stop(name)
         for log in self._logs:
             log.close()

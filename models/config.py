@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from models.enums import ReferrerType
 from models.matching import MIN_NEAR_THRESHOLD, MatchThresholds
 from models.postcode import normalise_uk_postcode, outward_code, sector
 
@@ -231,6 +232,53 @@ class MatchingConfig(_Section):
         return MatchThresholds(certain=self.certain, near=self.near)
 
 
+# Referrers who get a closing letter when a case closes: a named person who is owed an answer.
+# Not anonymous referrers (no identity), not deletion returns (the school's own system) and not
+# internal teams (they read the case record).
+DEFAULT_CLOSING_LETTER_REFERRERS = (
+    ReferrerType.MEMBER_OF_PUBLIC,
+    ReferrerType.SCHOOL,
+    ReferrerType.AGENCY,
+    ReferrerType.OTHER_LOCAL_AUTHORITY,
+)
+
+
+class Letters(_Section):
+    """What every letter carries: letterhead, signatory and addresses (config/README.md)."""
+
+    council_name: str = Field(default="Hertfordshire County Council", min_length=1)
+    service_name: str = Field(
+        default="Children Missing Education team, Virtual School", min_length=1
+    )
+    council_address: tuple[str, ...] = Field(
+        default=("County Hall", "Pegs Lane", "Hertford", "SG13 8DE"),
+        min_length=1,
+        description="The letterhead's address, one line per entry.",
+    )
+    return_address: tuple[str, ...] = Field(
+        default=("Children Missing Education team", "County Hall", "Pegs Lane", "Hertford",
+                 "SG13 8DE"),
+        min_length=1,
+        description="Where the parent writes back to.",
+    )  # fmt: skip
+    telephone: str = Field(default="0300 123 4043", min_length=1)
+    email: Email = Field(default="csf.cme@example.gov.uk")
+    signatory_name: str = Field(default="CME Team Lead", min_length=1)
+    signatory_title: str = Field(
+        default="Children Missing Education Team Lead, for the Director of Children's Services",
+        min_length=1,
+    )
+    legal_services_address: tuple[str, ...] = Field(
+        default=("Legal Services (education)", "County Hall", "Pegs Lane", "Hertford",
+                 "SG13 8DE"),
+        min_length=1,
+    )  # fmt: skip
+    closing_letter_referrers: tuple[ReferrerType, ...] = Field(
+        default=DEFAULT_CLOSING_LETTER_REFERRERS,
+        description="Referrer types that get a closing letter when the case closes.",
+    )
+
+
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -252,6 +300,8 @@ class CmeConfig(_Section):
 
     # Defaulted so a configuration written before intake matching still loads.
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    # Defaulted so a configuration written before letters existed still loads.
+    letters: Letters = Field(default_factory=Letters)
 
     @field_validator("calendar_file")
     @classmethod

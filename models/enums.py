@@ -28,6 +28,26 @@ class Stage(LabelledEnum):
     PERIODIC_REVIEW = "periodic_review"  # whereabouts unknown, kept open
 
 
+class LetterKind(LabelledEnum):
+    """The letters the casework serves or sends (cme-domain.md 1.5, 5.1)."""
+
+    S437_NOTICE = "s437_notice"
+    S438_NOTICE_OF_INTENTION = "s438_notice_of_intention"
+    SCHOOL_ATTENDANCE_ORDER = "school_attendance_order"
+    OTHER_LA_NOTICE = "other_la_notice"
+    LEGAL_SERVICES_REFERRAL = "legal_services_referral"
+    REFERRER_CLOSING_LETTER = "referrer_closing_letter"
+
+
+class Addressee(LabelledEnum):
+    """Whom a letter is addressed to, as a role: the name is in the letter, not the record."""
+
+    PARENT = "parent"
+    OTHER_LOCAL_AUTHORITY = "other_local_authority"
+    LEGAL_SERVICES = "legal_services"
+    REFERRER = "referrer"
+
+
 class CaseStatus(LabelledEnum):
     OPEN = "open"
     UNDER_PERIODIC_REVIEW = "under_periodic_review"
@@ -148,6 +168,12 @@ _LABELS: dict[LabelledEnum, str] = {
     Stage.SAO_NOTICE: "School Attendance Order (s438 notice, s437(3) order)",
     Stage.PROSECUTION_REFERRAL: "Prosecution referral (s443, ESO considered under s447)",
     Stage.PERIODIC_REVIEW: "Periodic review (whereabouts unknown)",
+    LetterKind.S437_NOTICE: "s437(1) notice to satisfy the council",
+    LetterKind.S438_NOTICE_OF_INTENTION: "s438 notice of intention to serve an SAO",
+    LetterKind.SCHOOL_ATTENDANCE_ORDER: "School Attendance Order (s437(3))",
+    LetterKind.OTHER_LA_NOTICE: "Notice to another local authority",
+    LetterKind.LEGAL_SERVICES_REFERRAL: "Referral to legal services (s443, s447)",
+    LetterKind.REFERRER_CLOSING_LETTER: "Closing letter to the referrer",
     ClosureOutcome.FOUND_ON_ROLL: "Found on roll",
     ClosureOutcome.FOUND_ON_ROLL_OTHER_LA: "Found on roll at a school in another LA",
     ClosureOutcome.MOVED_TO_OTHER_LA: "Moved to another local authority",

@@ -364,6 +364,50 @@ class S437Response(_Closable):
         }.get(self.answer)
 
 
+# --- Serving a letter -----------------------------------------------------------------------
+
+
+class LetterSent(LabelledEnum):
+    SENT_AS_STATED = "sent_as_stated"
+    REISSUE = "reissue"
+
+
+class LetterServed(DecisionForm):
+    """Confirm the letter linked above went out as it states, or have it re-issued.
+
+    A notice states the day it is sent, how, and the date its period ends; sent any other day or
+    way, those dates would be wrong. A re-issue is a new letter for the new day and method (the
+    old one is kept in the record), to be confirmed in turn.
+    """
+
+    sent: LetterSent = Field(
+        title="Was it sent as the letter states?",
+        description="Sent on the day and in the way the letter states; or re-issue it.",
+    )
+    reissue_sent_on: date | None = Field(
+        default=None,
+        title="Re-issue: to be sent on",
+        description="Only to re-issue: the day the new letter will be sent.",
+    )
+    reissue_service_method: ServiceMethod | None = Field(
+        default=None,
+        title="Re-issue: service method",
+        description="Only to re-issue: how the new letter will be served.",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+
+    @model_validator(mode="after")
+    def _reissue_details(self) -> Self:
+        reissue = self.sent is LetterSent.REISSUE
+        for field in ("reissue_sent_on", "reissue_service_method"):
+            given = getattr(self, field) is not None
+            if reissue:
+                _require(given, field, "required to re-issue the letter")
+            else:
+                _require(not given, field, "leave empty unless you re-issue the letter")
+        return self
+
+
 # --- School Attendance Order (s438, s437(3)) ------------------------------------------------
 
 

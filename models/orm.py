@@ -23,7 +23,15 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
+from models.enums import (
+    Addressee,
+    CaseStatus,
+    ClosureOutcome,
+    LetterKind,
+    ReferrerType,
+    Sex,
+    Stage,
+)
 
 # Stable constraint names, so later migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -96,6 +104,8 @@ class Base(DeclarativeBase):
         ClosureOutcome: _string_enum(ClosureOutcome),
         ReferrerType: _string_enum(ReferrerType),
         Sex: _string_enum(Sex),
+        LetterKind: _string_enum(LetterKind),
+        Addressee: _string_enum(Addressee),
     }
 
 
@@ -253,6 +263,31 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None]
+
+
+class Letter(Base):
+    """A letter produced for a case: the PDF on disk, its checksum and the template it came from.
+
+    One row per natural key (the decision it serves, and its issue number): a replayed run finds
+    the row and produces no second letter. A re-issued letter is a new row; the old one is kept.
+    """
+
+    __tablename__ = "letter"
+    __table_args__ = (UniqueConstraint("case_id", "natural_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[LetterKind]
+    # e.g. "education-enquiry-s437-notice-1": the suspend key it serves and the issue number.
+    natural_key: Mapped[str]
+    addressed_to: Mapped[Addressee]
+    # Relative to the state folder's letters/ (e.g. "CME-2026-00042/...pdf"), so it moves with it.
+    path: Mapped[str]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    template: Mapped[str]
+    # SHA-256 of the template's source (with its layout): which wording was used.
+    template_version: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
 
 
 class AppendOnlyError(RuntimeError):

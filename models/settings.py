@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     prefect_ui_url: str | None = Field(
         default=None, description="Prefect UI URL used in links; default: the local server."
     )
+    documents_port: int = Field(
+        default=4290, description="Port of the read-only letters and chronologies server."
+    )
+    documents_url: str | None = Field(
+        default=None,
+        description="Base URL of the documents server in links; default: the local server.",
+    )
     config_path: Path = Field(
         default=PROJECT_ROOT / "config" / "cme.toml",
         description="The versioned team, area, calendar and deadline configuration.",
@@ -230,6 +237,15 @@ class Settings(BaseSettings):
     @property
     def letters_dir(self) -> Path:
         return self.state_dir / "letters"
+
+    @property
+    def chronology_dir(self) -> Path:
+        return self.state_dir / "chronology"
+
+    @property
+    def documents_base_url(self) -> str:
+        """Where officers' browsers fetch letters and chronologies (launcher/documents.py)."""
+        return (self.documents_url or f"http://127.0.0.1:{self.documents_port}").rstrip("/")
 
 
 def load_settings() -> Settings:

@@ -9,7 +9,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from models.case import CaseHandle
+from models.chronology import ChronologyBundle
 from models.enums import Stage
+from models.letters import LetterLink
 from tasks import case_store
 from tasks.database import session_scope
 from tasks.notify import notify
@@ -51,9 +53,10 @@ def hand_to_ehe_team(case: CaseHandle, stage: Stage, reason: str) -> None:
 
 @task(name="notify-other-authority", cache_policy=NO_CACHE, persist_result=False)
 def notify_other_authority(
-    case: CaseHandle, authority: str, authority_email: str, new_address: str
+    case: CaseHandle, authority: str, authority_email: str, new_address: str, letter: LetterLink
 ) -> None:
-    """Tell the receiving authority's CME officer about a child who moved into its area."""
+    """Tell the receiving authority's CME officer about a child who moved into its area; the
+    notice letter goes with the email."""
     notify(
         case=case,
         natural_key=f"{case.reference}:home_visit:other_la_notice:1",
@@ -66,12 +69,21 @@ def notify_other_authority(
             **_child_details(case),
             **_officer(case),
         },
+        attachments=[runtime().settings.letters_dir / letter.path],
     )
 
 
 @task(name="refer-to-legal-services", cache_policy=NO_CACHE, persist_result=False)
-def refer_to_legal_services(case: CaseHandle, decision: str, reasons: str) -> None:
-    """s443 proceedings (and any ESO application, s447) are brought by legal services."""
+def refer_to_legal_services(
+    case: CaseHandle,
+    decision: str,
+    reasons: str,
+    letter: LetterLink,
+    chronology: ChronologyBundle,
+) -> None:
+    """s443 proceedings (and any ESO application, s447) are brought by legal services. The
+    referral letter and the case chronology (PDF and CSV) go with the email."""
+    settings = runtime().settings
     notify(
         case=case,
         natural_key=f"{case.reference}:prosecution_referral:legal_referral:1",
@@ -79,4 +91,9 @@ def refer_to_legal_services(case: CaseHandle, decision: str, reasons: str) -> No
         recipients=[runtime().config.contacts.legal_services.email],
         template="legal_referral",
         context={"decision": decision, "reasons": reasons, **_officer(case)},
+        attachments=[
+            settings.letters_dir / letter.path,
+            settings.chronology_dir / chronology.pdf_path,
+            settings.chronology_dir / chronology.csv_path,
+        ],
     )

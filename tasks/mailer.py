@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
 
 import yagmail
 
@@ -15,12 +17,21 @@ class EmailNotAcceptedError(RuntimeError):
 
 
 def send_email(
-    *, settings: Settings, to: list[str], subject: str, body: str, html: str | None = None
+    *,
+    settings: Settings,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: Sequence[Path] = (),
 ) -> None:
     """Send one email through the configured SMTP relay; raises on any failure.
 
     With ``html`` the message is multipart/alternative: ``body`` as plain text, ``html`` beside it.
+    ``attachments`` (letters, chronologies) go with a plain-text message.
     """
+    if html is not None and attachments:
+        raise ValueError("attachments: only a plain-text message carries attachments")
     password = settings.smtp_password.get_secret_value()
     smtp = yagmail.SMTP(
         user=settings.smtp_user if password else settings.smtp_sender,
@@ -37,7 +48,11 @@ def send_email(
             # yagmail turns a str into HTML; a one-element list of a pre-wrapped string keeps it
             # plain.
             result = smtp.send(
-                to=to, subject=subject, contents=[body], headers={"From": settings.smtp_sender}
+                to=to,
+                subject=subject,
+                contents=[body],
+                headers={"From": settings.smtp_sender},
+                attachments=[str(path) for path in attachments] or None,
             )
         else:
             # yagmail derives its plain part from its HTML part; a message built here keeps the

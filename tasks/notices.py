@@ -6,10 +6,11 @@ from datetime import date
 
 from prefect import task
 
-from models.calendar import ServiceMethod, deemed_service_date
+from models.calendar import ServiceMethod
 from models.case import CaseHandle
-from models.deadlines import DeadlineStep, due_date
+from models.deadlines import DeadlineStep
 from models.enums import Stage
+from models.letters import notice_period
 from tasks import case_store
 from tasks.caching import STABLE_CACHE
 from tasks.database import session_scope
@@ -32,17 +33,9 @@ def record_notice_served(
     The period runs from the deemed date of service, not the posting date (EA 1996 s572;
     Interpretation Act 1978 s7). `period_days` may lengthen a statutory period, never shorten it.
     """
-    calendar = runtime().calendar
-    deemed = deemed_service_date(sent_on, method, calendar.bank_holidays, calendar.service_rules)
-    rule = calendar.deadlines[step]
-    if period_days is not None and period_days > rule.amount:
-        rule = rule.model_copy(update={"amount": period_days})
-    ends = due_date(
-        rule,
-        deemed,
-        bank_holidays=calendar.bank_holidays,
-        school_calendar=calendar.school_calendar,
-    )
+    # The same computation as the letter's dates (models/letters.py), so the two always agree.
+    period = notice_period(runtime().calendar, step, method, sent_on, period_days)
+    deemed, ends = period.deemed_served_on, period.ends_on
     with session_scope(runtime().engine) as session:
         case_store.set_stage_due(
             session=session,
@@ -57,7 +50,7 @@ def record_notice_served(
                 "method": method.value,
                 "sent_on": sent_on.isoformat(),
                 "deemed_served_on": deemed.isoformat(),
-                "period": f"{rule.amount} {rule.unit.value}",
+                "period": f"{period.amount} {period.unit}",
                 "ends_on": ends.isoformat(),
             },
         )

@@ -3,6 +3,7 @@ replayed flow or a second sweep sends nothing twice, and a failed send is retrie
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -46,6 +47,7 @@ def notify(
     recipients: list[str],
     template: str,
     context: dict[str, Any],
+    attachments: list[Path] | None = None,
 ) -> bool:
     """Send one notification once. Returns True if this call sent it, False if already sent."""
     rt = runtime()
@@ -69,7 +71,13 @@ def notify(
             return False
         notification_id = notification.id
     try:
-        send_email(settings=rt.settings, to=recipients, subject=subject, body=body)
+        send_email(
+            settings=rt.settings,
+            to=recipients,
+            subject=subject,
+            body=body,
+            attachments=attachments or [],
+        )
     except Exception as exc:
         with session_scope(rt.engine) as session:
             case_store.record_notification_failure(

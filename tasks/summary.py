@@ -7,6 +7,7 @@ the run's parameter and the case record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,8 +17,9 @@ from prefect.cache_policies import NO_CACHE
 
 from models.case import CaseHandle
 from models.enums import Stage
+from models.letters import LetterLink
 from models.orm import Case, CaseEvent
-from tasks import case_store
+from tasks import case_store, letter_store
 from tasks.database import session_scope
 from tasks.notify import run_link
 from tasks.runtime import runtime, utcnow
@@ -95,6 +97,15 @@ def _context(case: CaseHandle) -> dict[str, object]:
             )
             for d in case_store.list_decisions(session=session, case_id=case.case_id)
         ]
+        letters = [
+            {
+                "title": letter.kind.label,
+                "produced": letter.created_at.strftime("%Y-%m-%d %H:%M"),
+                "url": f"{rt.settings.documents_base_url}/letters/{letter.path}",
+                "sha256": letter.sha256,
+            }
+            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+        ]
         return {
             "notes": intake_notes(case_store.list_events(session=session, case_id=case.case_id)),
             "reference": case.reference,
@@ -107,17 +118,24 @@ def _context(case: CaseHandle) -> dict[str, object]:
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,
             "decisions": decisions,
+            "letters": letters,
             "run_link": run_link(case),
         }
 
 
 def describe_decision(
-    case: CaseHandle, stage: Stage, ask: str, due_on: date | None, error: str | None
+    case: CaseHandle,
+    stage: Stage,
+    ask: str,
+    due_on: date | None,
+    error: str | None,
+    attached: Sequence[LetterLink] = (),
 ) -> str:
-    """The Markdown shown above the officer's form."""
+    """The Markdown shown above the officer's form, with links to the letters it concerns."""
     return render(
         "summaries/decision.md.j2",
         ask=ask,
+        attached=list(attached),
         asked_stage=stage.label,
         due_on=due_on.isoformat() if due_on else "",
         error=error or "",

@@ -32,7 +32,15 @@ from tests.browser.pages import (
     read_form,
 )
 from tests.e2e.driver import Driver
-from tests.e2e.test_journeys import OFFICER, enquiries, located, not_satisfied, s437_notice, visit
+from tests.e2e.test_journeys import (
+    OFFICER,
+    enquiries,
+    located,
+    not_satisfied,
+    s437_notice,
+    sent_as_stated,
+    visit,
+)
 from tests.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -149,9 +157,12 @@ def _paths(driver: Driver) -> list[Walk]:
                 first,
                 ("home-visit-visit-1", forms.HomeVisitRecord, located()),
                 ("education-enquiry-s437-notice", forms.S437NoticeService, s437_notice()),
+                ("education-enquiry-s437-notice-served-1", forms.LetterServed, sent_as_stated()),
                 ("education-enquiry-s437-response", forms.S437Response, not_satisfied()),
                 ("sao-notice-s438-notice", forms.S438NoticeOfIntention, s438),
+                ("sao-notice-s438-notice-served-1", forms.LetterServed, sent_as_stated()),
                 ("sao-notice-sao-service", forms.SaoService, order),
+                ("sao-notice-sao-service-served-1", forms.LetterServed, sent_as_stated()),
                 ("sao-notice-sao-compliance", forms.SaoCompliance, not_complied),
                 ("prosecution-referral-eso-consideration", forms.EsoConsideration, eso),
                 ("prosecution-referral-prosecution-outcome", forms.ProsecutionOutcome, None),

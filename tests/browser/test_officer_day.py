@@ -133,7 +133,9 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         _wait_for_form_in_ui(page, driver, run_id, "education-enquiry-s437-notice")
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Education enquiry")
-        expect(modal).to_contain_text("Approve and record service of the s437(1) notice.")
+        expect(modal).to_contain_text(
+            "Approve the s437(1) notice: to whom, how and when it will be sent."
+        )
     with steps.step("modal closed"):
         modal.get_by_role("button", name="Close", exact=True).click()
 
@@ -154,4 +156,6 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         summary = page.locator("body")
         expect(summary).to_contain_text(f"Case {reference}")
         expect(summary).to_contain_text("Education enquiry")
-        expect(summary).to_contain_text("Approve and record service of the s437(1) notice.")
+        expect(summary).to_contain_text(
+            "Approve the s437(1) notice: to whom, how and when it will be sent."
+        )

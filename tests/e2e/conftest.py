@@ -119,6 +119,7 @@ def stack(
         {
             "CME_HOME": str(home),
             "CME_PORT": str(free_port()),
+            "CME_DOCUMENTS_PORT": str(free_port()),
             "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
         }
@@ -138,6 +139,7 @@ def stack(
         )
         try:
             stack.start_server()
+            stack.start_documents()
             stack.start_runners()
             stack.wait_for_deployments(
                 [
@@ -145,6 +147,7 @@ def stack(
                     "dfe-cme-return",
                     "intake-new-pupil-returns",
                     "intake-deletion-returns",
+                    "case-chronology",
                 ]
             )
             with temporary_settings(updates=client_settings(settings)):

@@ -106,6 +106,11 @@ def s437_notice(**overrides: Any) -> dict[str, Any]:
     return values
 
 
+def sent_as_stated() -> dict[str, Any]:
+    """The officer confirms the letter linked in the form went out as it states."""
+    return {"officer": OFFICER, "sent": "sent_as_stated"}
+
+
 def not_satisfied() -> dict[str, Any]:
     return {
         "officer": OFFICER,
@@ -132,8 +137,10 @@ def to_sao_compliance(driver: Driver, run_id: Any) -> None:
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
     driver.resume(run_id, "home-visit-visit-1", located())
     driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
+    driver.resume(run_id, "education-enquiry-s437-notice-served-1", sent_as_stated())
     driver.resume(run_id, "education-enquiry-s437-response", not_satisfied())
     driver.resume(run_id, "sao-notice-s438-notice", sao_served())
+    driver.resume(run_id, "sao-notice-s438-notice-served-1", sent_as_stated())
     driver.resume(
         run_id,
         "sao-notice-sao-service",
@@ -146,6 +153,7 @@ def to_sao_compliance(driver: Driver, run_id: Any) -> None:
             "served_on": "2027-01-05",
         },
     )
+    driver.resume(run_id, "sao-notice-sao-service-served-1", sent_as_stated())
 
 
 def test_moved_to_another_local_authority_is_notified_and_closes_on_acknowledgement(
@@ -234,6 +242,7 @@ def test_s437_notice_then_suitable_education_shown_closes_the_case(driver: Drive
         located(safeguarding_indicators=["exploitation_or_trafficking"]),
     )
     driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
+    driver.resume(run_id, "education-enquiry-s437-notice-served-1", sent_as_stated())
     driver.wait_for_form(run_id, "education-enquiry-s437-response")
     case = driver.case(run_id)
     stage = next(s for s in driver.stages(case) if s.name is Stage.EDUCATION_ENQUIRY)
@@ -282,7 +291,7 @@ def test_school_attendance_order_served_and_complied_with_closes_the_case(
         Stage.EDUCATION_ENQUIRY,
         Stage.SAO_NOTICE,
     ]
-    assert len(driver.decisions(case)) == 7
+    assert len(driver.decisions(case)) == 10  # with the three letters' service confirmed
 
 
 def test_sao_not_complied_with_goes_to_prosecution_referral_and_its_outcome(

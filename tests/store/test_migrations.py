@@ -31,6 +31,7 @@ CASE_TABLES = {
     "intake_import",
     "intake_row",
     "match_review",
+    "letter",
     "notification",
     "public_submission",
     "referral",

@@ -27,6 +27,8 @@ from models.forms import (
     EsoConsideration,
     HomeVisitFinding,
     HomeVisitRecord,
+    LetterSent,
+    LetterServed,
     NoticeDecision,
     OrderDecision,
     ParentAnswer,
@@ -553,3 +555,24 @@ def test_referral_parameter_schema_obeys_the_ui_form_rules() -> None:
     definitions = parameter_schema(cme_case).model_dump()["definitions"]
 
     assert _form_rule_breaches({"definitions": definitions}) == []
+
+
+# --- Serving a letter -----------------------------------------------------------------------
+
+
+def test_letter_served_as_stated_needs_no_reissue_details() -> None:
+    served = LetterServed.model_validate({"officer": OFFICER, "sent": "sent_as_stated"})
+    assert served.sent is LetterSent.SENT_AS_STATED
+
+
+def test_letter_reissue_is_rejected_naming_the_day_when_it_is_missing() -> None:
+    _rejects_naming(
+        LetterServed, "reissue_sent_on", sent="reissue", reissue_service_method="by_hand"
+    )
+
+
+def test_letter_reissue_details_are_rejected_when_sent_as_stated() -> None:
+    _rejects_naming(
+        LetterServed, "reissue_service_method", sent="sent_as_stated",
+        reissue_service_method="by_hand",
+    )  # fmt: skip

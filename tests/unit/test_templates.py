@@ -286,6 +286,8 @@ def _decision_context(*, error: str, due_on: str = "2026-11-17") -> dict[str, An
         "closure": "",
         "run_link": RUN_LINK,
         "notes": [],
+        "attached": [],
+        "letters": [],
     }
 
 
@@ -365,3 +367,35 @@ def test_case_summary_lists_further_referrals_and_possible_duplicates_when_there
 
     assert f"- {note}" in render("summaries/case_summary.md.j2", **with_notes)
     assert "Intake notes" not in render("summaries/case_summary.md.j2", **without)
+
+
+LETTER_URL = "http://127.0.0.1:4290/letters/CME-2026-00042/education-enquiry-s437-notice-1-abc.pdf"
+
+
+def test_decision_summary_links_the_letter_it_serves_with_its_checksum() -> None:
+    letter = {
+        "title": "s437(1) notice to satisfy the council",
+        "url": LETTER_URL,
+        "sha256": "ab" * 32,
+    }
+    context = {**_decision_context(error=""), "attached": [letter]}
+
+    text = render("summaries/decision.md.j2", **context)
+
+    assert f"[s437(1) notice to satisfy the council (PDF)]({LETTER_URL})" in text
+    assert "ab" * 32 in text
+
+
+def test_case_summary_lists_each_letter_with_link_and_checksum() -> None:
+    letter = {
+        "title": "School Attendance Order (s437(3))",
+        "produced": "2027-01-05 09:00",
+        "url": LETTER_URL,
+        "sha256": "cd" * 32,
+    }
+    context = {**_decision_context(error=""), "awaiting": "", "letters": [letter]}
+
+    text = render("summaries/case_summary.md.j2", **context)
+
+    assert f"| 2027-01-05 09:00 | [School Attendance Order (s437(3))]({LETTER_URL}) |" in text
+    assert "cd" * 32 in text

@@ -1,0 +1,51 @@
+"""Serving a letter on a parent: prepared as the officer approved it, read, then confirmed sent.
+
+A notice states the day it is sent, how, and the date its period ends; a prosecution stands on
+what was served. So the letter is produced before the form that confirms its service, and linked
+in that form. Sent any other day or way, its dates would be wrong: the officer has it re-issued
+for the new day and method (a new letter; the old one stays in the record) and confirms that one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+
+from flows.decisions import decide, decision_key
+from models.case import CaseHandle
+from models.enums import Stage
+from models.forms import LetterSent, LetterServed
+from models.letters import SERVICE_METHOD_WORDS, NoticeRequest
+from tasks.letters import produce_notice_letter
+
+
+def serve_letter(
+    case: CaseHandle, stage: Stage, step: str, request: NoticeRequest, *, due_on: date | None
+) -> NoticeRequest:
+    """Produce the letter the decision `step` approved and return the request it was served as."""
+    key = decision_key(stage, step)
+    for issue in count(1):
+        letter = produce_notice_letter(case, f"{key}-{issue}", request)
+        method = SERVICE_METHOD_WORDS[request.service_method]
+        served = decide(
+            case,
+            stage,
+            f"{step}-served-{issue}",
+            LetterServed,
+            ask=(
+                f"Read the {letter.title} below, send it by {method} on {request.sent_on} as it "
+                "states, and confirm; or have it re-issued for another day or method."
+            ),
+            due_on=due_on,
+            letters=[letter],
+        )
+        if served.sent is LetterSent.SENT_AS_STATED:
+            return request
+        assert served.reissue_sent_on is not None and served.reissue_service_method is not None
+        request = request.model_copy(
+            update={
+                "sent_on": served.reissue_sent_on,
+                "service_method": served.reissue_service_method,
+            }
+        )
+    raise AssertionError("unreachable")

@@ -1,0 +1,135 @@
+"""The chronology bundle of one case: a PDF and a CSV of every event, decision, letter and
+notification, written under the state folder's chronology/<reference>/ for a court or legal
+services. Produced on demand (the `case-chronology` deployment) and at prosecution referral."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
+from models.orm import Notification
+from tasks import case_store
+from tasks.caching import STABLE_CACHE
+from tasks.database import session_scope
+from tasks.letters import document_url, render_pdf
+from tasks.recording import AUTOMATION
+from tasks.runtime import runtime, utcnow
+
+TEMPLATE = "chronology/chronology.html.j2"
+
+
+def _case_notifications(*, session: Session, case_id: int) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
+        )
+    )
+
+
+def _write(target: Path, content: bytes) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(content)
+    os.replace(partial, target)
+    return hashlib.sha256(content).hexdigest()
+
+
+def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
+    """Write the case's chronology as PDF and CSV and record it as a case event."""
+    rt = runtime()
+    now = utcnow()
+    people = {person.id: person.display_name for person in rt.config.people}
+    with session_scope(rt.engine) as session:
+        record = case_store.get_case(session=session, reference=reference)
+        if record is None:
+            raise LookupError(f"reference: no case {reference!r} in the case database")
+        case_id = record.id
+        lines = chronology_lines(
+            case_store.list_events(session=session, case_id=case_id),
+            _case_notifications(session=session, case_id=case_id),
+            who=lambda actor: people.get(actor, actor),
+        )
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    folder = re.sub(r"[^A-Za-z0-9-]+", "-", reference)
+    pdf_path, csv_path = (f"{folder}/chronology-{stamp}.{ext}" for ext in ("pdf", "csv"))
+    pdf = render_pdf(
+        TEMPLATE,
+        {
+            "reference": reference,
+            "council_name": rt.config.letters.council_name,
+            "produced": now.strftime("%Y-%m-%d %H:%M"),
+            "lines": lines,
+        },
+    )
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(reference, lines))
+    pdf_sha256 = _write(rt.settings.chronology_dir / pdf_path, pdf)
+    csv_sha256 = _write(rt.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8"))
+    with session_scope(rt.engine) as session:
+        case_store.append_event(
+            session=session,
+            case_id=case_id,
+            kind="chronology_produced",
+            actor=AUTOMATION,
+            occurred_at=utcnow(),
+            payload={
+                "trigger": trigger,
+                "pdf": pdf_path,
+                "pdf_sha256": pdf_sha256,
+                "csv": csv_path,
+                "csv_sha256": csv_sha256,
+                "lines": len(lines),
+            },
+        )
+    return ChronologyBundle(
+        reference=reference,
+        pdf_path=pdf_path,
+        csv_path=csv_path,
+        pdf_url=document_url(pdf_path, "chronology"),
+        csv_url=document_url(csv_path, "chronology"),
+        pdf_sha256=pdf_sha256,
+        csv_sha256=csv_sha256,
+        lines=len(lines),
+    )
+
+
+def _publish(bundle: ChronologyBundle) -> None:
+    create_markdown_artifact(
+        key="chronology-" + re.sub(r"[^a-z0-9]+", "-", bundle.reference.lower()).strip("-"),
+        markdown=(
+            f"# Chronology of case {bundle.reference}\n\n"
+            f"{bundle.lines} lines.\n\n"
+            f"- [PDF]({bundle.pdf_url}) SHA-256 `{bundle.pdf_sha256}`\n"
+            f"- [CSV]({bundle.csv_url}) SHA-256 `{bundle.csv_sha256}`\n"
+        ),
+        description=f"Chronology {bundle.reference}",
+    )
+
+
+@task(name="produce-chronology", cache_policy=NO_CACHE, persist_result=False)
+def produce_chronology(reference: str) -> ChronologyBundle:
+    """A chronology now, on request: each run writes a new one (earlier ones are kept)."""
+    bundle = write_chronology(reference, "on request")
+    _publish(bundle)
+    return bundle
+
+
+@task(name="produce-referral-chronology", cache_policy=STABLE_CACHE, persist_result=True)
+def produce_referral_chronology(reference: str) -> ChronologyBundle:
+    """The chronology sent with the referral to legal services: once per case run (cached)."""
+    bundle = write_chronology(reference, "prosecution referral")
+    _publish(bundle)
+    return bundle

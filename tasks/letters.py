@@ -1,0 +1,263 @@
+"""Producing letters: jinja2 templates in templates/letters/ rendered to PDF with WeasyPrint.
+
+Each letter is written under the state folder's letters/<reference>/ and recorded in the letter
+table with its SHA-256 and the template version, once per natural key: a replayed run gets the
+recorded letter back and writes nothing. The content (names, schools, dates) is built by the pure
+functions in models/letters.py; this module reads the case record, renders and stores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from weasyprint import HTML
+
+from models.case import CaseHandle
+from models.enums import ClosureOutcome, LetterKind, ReferrerType
+from models.letters import (
+    ADDRESSEES,
+    TEMPLATES,
+    Child,
+    LetterContent,
+    LetterLink,
+    NoticeRequest,
+    ServedLetterLine,
+    address_lines,
+    closing_letter_due,
+    notice_content,
+)
+from models.orm import Case, Letter
+from models.settings import PROJECT_ROOT
+from tasks import case_store, letter_store
+from tasks.caching import STABLE_CACHE
+from tasks.database import session_scope
+from tasks.recording import AUTOMATION
+from tasks.runtime import runtime, utcnow
+from tasks.templating import render
+
+LAYOUT = "letters/_layout.html.j2"
+# The decision that names the school in the School Attendance Order (flows/case.py sao_notice).
+SAO_DECISION_KEY = "sao-notice-sao-service"
+# Professional referrers are told the outcome; a member of the public is told only that the
+# case is closed (the child's circumstances are not theirs to know).
+OUTCOME_TOLD_TO = frozenset(
+    {ReferrerType.SCHOOL, ReferrerType.AGENCY, ReferrerType.OTHER_LOCAL_AUTHORITY}
+)
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render a letter template to PDF bytes."""
+    html = render(template, **context)
+    pdf = HTML(string=html, base_url=str(PROJECT_ROOT / "templates")).write_pdf()
+    assert isinstance(pdf, bytes)  # write_pdf returns the bytes when given no target
+    return pdf
+
+
+def template_version(template: str) -> str:
+    """The SHA-256 of the template's source and its layout: which wording a letter used."""
+    digest = hashlib.sha256()
+    for name in (LAYOUT, template):
+        digest.update((PROJECT_ROOT / "templates" / name).read_bytes())
+    return digest.hexdigest()
+
+
+def document_url(relative: str, folder: str = "letters") -> str:
+    """Where an officer's browser fetches a letter or chronology (launcher/documents.py)."""
+    return f"{runtime().settings.documents_base_url}/{folder}/{relative}"
+
+
+def _link(letter: Letter) -> LetterLink:
+    return LetterLink(
+        kind=letter.kind,
+        natural_key=letter.natural_key,
+        path=letter.path,
+        url=document_url(letter.path),
+        sha256=letter.sha256,
+    )
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-")
+
+
+def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> LetterLink:
+    """Render, write and record one letter, unless one is recorded under this key already."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        existing = letter_store.get_letter(
+            session=session, case_id=case.case_id, natural_key=natural_key
+        )
+        if existing is not None:
+            return _link(existing)
+    template = TEMPLATES[content.kind]
+    pdf = render_pdf(template, content.template_context())
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    # The checksum in the name: a second writer racing on the key cannot overwrite the winner.
+    relative = f"{_safe_name(case.reference)}/{_safe_name(natural_key)}-{sha256[:12]}.pdf"
+    target = rt.settings.letters_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".pdf.partial")
+    partial.write_bytes(pdf)
+    os.replace(partial, target)
+    with session_scope(rt.engine) as session:
+        letter = letter_store.record_letter(
+            session=session,
+            case_id=case.case_id,
+            natural_key=natural_key,
+            kind=content.kind,
+            addressed_to=ADDRESSEES[content.kind],
+            path=relative,
+            sha256=sha256,
+            template=template,
+            template_version=template_version(template),
+            created_at=utcnow(),
+            actor=AUTOMATION,
+        )
+        return _link(letter)
+
+
+def _case_record(session: Any, case: CaseHandle) -> Case:
+    record = case_store.get_case(session=session, reference=case.reference)
+    if record is None:
+        raise LookupError(f"case {case.reference} is not in the case database")
+    return record
+
+
+def _child(record: Case) -> Child:
+    child = record.child
+    return Child(
+        name=f"{child.forenames} {child.surname}",
+        date_of_birth=child.date_of_birth,
+        address_lines=address_lines(child.address, child.postcode),
+    )
+
+
+def _referral_payload(record: Case) -> dict[str, Any]:
+    return dict(record.referrals[0].payload) if record.referrals else {}
+
+
+def _parent_address(payload: dict[str, Any], parent: str) -> tuple[str, ...] | None:
+    """The named parent's own address from the referral, if it gives one apart from the child's."""
+    for entry in payload.get("parents") or []:
+        if entry.get("name", "").strip().lower() == parent.strip().lower() and entry.get("address"):
+            return address_lines(str(entry["address"]))
+    return None
+
+
+def _common(record: Case, case: CaseHandle, today: date) -> dict[str, Any]:
+    rt = runtime()
+    officer = rt.config.person(record.officer_id)
+    return {
+        "reference": case.reference,
+        "dated": today,
+        "letterhead": rt.config.letters,
+        "child": _child(record),
+        "officer_name": officer.display_name,
+        "officer_email": officer.email,
+    }
+
+
+@task(name="produce-notice-letter", cache_policy=STABLE_CACHE, persist_result=True)
+def produce_notice_letter(case: CaseHandle, natural_key: str, request: NoticeRequest) -> LetterLink:
+    """The s437(1) notice, s438 notice of intention or School Attendance Order, as approved."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        record = _case_record(session, case)
+        common = _common(record, case, utcnow().date())
+        content = notice_content(
+            request,
+            parent_address=_parent_address(_referral_payload(record), request.parent),
+            calendar=rt.calendar,
+            **common,
+        )
+    return write_letter(case, natural_key, content)
+
+
+@task(name="produce-other-la-notice", cache_policy=STABLE_CACHE, persist_result=True)
+def produce_other_la_notice(
+    case: CaseHandle, natural_key: str, authority: str, new_address: str
+) -> LetterLink:
+    """The notice to the authority a child moved to (cme-domain 1.1 row 8, 2.1)."""
+    with session_scope(runtime().engine) as session:
+        record = _case_record(session, case)
+        content = LetterContent(
+            kind=LetterKind.OTHER_LA_NOTICE,
+            addressee_name=f"Children Missing Education officer, {authority}",
+            addressee_lines=(authority,),
+            authority=authority,
+            new_address=new_address,
+            **_common(record, case, utcnow().date()),
+        )
+    return write_letter(case, natural_key, content)
+
+
+@task(name="produce-legal-services-referral", cache_policy=STABLE_CACHE, persist_result=True)
+def produce_legal_services_referral(
+    case: CaseHandle, natural_key: str, decision: str, reasons: str
+) -> LetterLink:
+    """The referral to legal services: the ESO consideration (s447(1)) and the letters served."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        record = _case_record(session, case)
+        order = case_store.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
+        served = tuple(
+            ServedLetterLine(
+                title=letter.kind.label,
+                produced_on=letter.created_at.date(),
+                file_name=Path(letter.path).name,
+                sha256=letter.sha256,
+            )
+            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+        )
+        content = LetterContent(
+            kind=LetterKind.LEGAL_SERVICES_REFERRAL,
+            addressee_name=rt.config.contacts.legal_services.name,
+            addressee_lines=rt.config.letters.legal_services_address,
+            named_school=str(order.values.get("named_school", "")) if order else "",
+            decision=decision,
+            reasons=reasons,
+            served=served,
+            **_common(record, case, utcnow().date()),
+        )
+    return write_letter(case, natural_key, content)
+
+
+@task(name="produce-closing-letter", cache_policy=STABLE_CACHE, persist_result=True)
+def produce_closing_letter(case: CaseHandle) -> LetterLink | None:
+    """A closing letter to a named referrer of a configured type, once the case is closed."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        record = _case_record(session, case)
+        payload = _referral_payload(record)
+        referrer = payload.get("referrer_name")
+        referrer_type = ReferrerType(payload.get("referrer_type", ReferrerType.ANONYMOUS))
+        if record.closure_outcome is None or not closing_letter_due(
+            rt.config.letters, referrer_type, referrer
+        ):
+            return None
+        outcome: ClosureOutcome = record.closure_outcome
+        organisation = payload.get("referrer_organisation") or ""
+        content = LetterContent(
+            kind=LetterKind.REFERRER_CLOSING_LETTER,
+            addressee_name=str(referrer),
+            addressee_lines=(organisation,) if organisation else (),
+            outcome=outcome.label if referrer_type in OUTCOME_TOLD_TO else "",
+            referrer_organisation=organisation,
+            **_common(record, case, utcnow().date()),
+        )
+    return write_letter(case, "case-closed-referrer-1", content)
+
+
+def list_letter_links(case: CaseHandle) -> list[LetterLink]:
+    """The case's letters, oldest first, as links (for the summary and the forms)."""
+    with session_scope(runtime().engine) as session:
+        return [
+            _link(letter)
+            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+        ]

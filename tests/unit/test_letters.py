@@ -1,0 +1,234 @@
+"""Each letter renders to a PDF whose text has the right names, school and dates.
+
+The content is built by the pure functions in models/letters.py from the shipped calendar; the PDF
+is rendered by real WeasyPrint and read back with pypdf.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from models.calendar import ServiceMethod
+from models.config import Letters, load_config
+from models.deadlines import CalendarConfig, DeadlineStep, load_calendar_config
+from models.enums import LetterKind, ReferrerType
+from models.letters import (
+    Child,
+    LetterContent,
+    NoticeRequest,
+    ServedLetterLine,
+    closing_letter_due,
+    long_date,
+    notice_content,
+    notice_period,
+    split_schools,
+)
+from models.settings import PROJECT_ROOT
+from tasks.letters import render_pdf, template_version
+
+REFERENCE = "CME-2026-00042"
+CHILD = Child(
+    name="Alex Sample Testchild",
+    date_of_birth=date(2015, 3, 14),
+    address_lines=("1 Example Street", "St Albans", "AL1 3ER"),
+)
+LETTERHEAD = Letters()
+
+
+@pytest.fixture(scope="module")
+def calendar() -> CalendarConfig:
+    config = load_config(PROJECT_ROOT / "config" / "cme.toml")
+    return load_calendar_config(config.calendar_path)
+
+
+def pdf_text(content: LetterContent, tmp_path: Path) -> str:
+    from models.letters import TEMPLATES
+
+    path = tmp_path / f"{content.kind.value}.pdf"
+    path.write_bytes(render_pdf(TEMPLATES[content.kind], content.template_context()))
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split())
+
+
+def notice(calendar: CalendarConfig, request: NoticeRequest) -> LetterContent:
+    return notice_content(
+        request,
+        reference=REFERENCE,
+        dated=date(2026, 11, 18),
+        letterhead=LETTERHEAD,
+        child=CHILD,
+        parent_address=None,
+        officer_name="CME Officer (DSPL 6-9)",
+        officer_email="cme.officer.dspl6-9@example.gov.uk",
+        calendar=calendar,
+    )
+
+
+def test_a_posted_s437_notice_runs_15_days_from_its_deemed_service(
+    calendar: CalendarConfig,
+) -> None:
+    # Posted first class on Thursday 19 November: deemed served Monday 23 November.
+    period = notice_period(
+        calendar, DeadlineStep.S437_NOTICE_RESPONSE, ServiceMethod.FIRST_CLASS_POST,
+        date(2026, 11, 19),
+    )  # fmt: skip
+    assert period.deemed_served_on == date(2026, 11, 23)
+    assert period.ends_on == date(2026, 12, 7)
+
+
+def test_a_longer_period_lengthens_the_notice_and_a_shorter_one_is_ignored(
+    calendar: CalendarConfig,
+) -> None:
+    def ends(days: int) -> date:
+        return notice_period(
+            calendar, DeadlineStep.S437_NOTICE_RESPONSE, ServiceMethod.BY_HAND,
+            date(2026, 11, 19), days,
+        ).ends_on  # fmt: skip
+
+    assert ends(20) == date(2026, 12, 8)
+    assert ends(10) == date(2026, 12, 3)  # never below the statutory 15 days
+
+
+def test_the_s437_notice_names_parent_child_and_the_date_to_satisfy_the_council(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    content = notice(
+        calendar,
+        NoticeRequest(
+            kind=LetterKind.S437_NOTICE, parent="Sam Testparent",
+            service_method=ServiceMethod.FIRST_CLASS_POST, sent_on=date(2026, 11, 19),
+            period_days=15,
+        ),
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Sam Testparent" in text
+    assert "Alex Sample Testchild" in text and "Saturday 14 March 2015" in text
+    assert "section 437(1)" in text
+    assert "You must satisfy the council by Monday 7 December 2026" in text
+    assert "treated as served on Monday 23 November 2026" in text
+    assert "first class post on Thursday 19 November 2026" in text
+    assert REFERENCE in text and "1 Example Street" in text
+    assert LETTERHEAD.signatory_name in text and LETTERHEAD.council_name in text
+
+
+def test_the_s438_notice_names_the_proposed_school_the_alternatives_and_the_15_days(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    content = notice(
+        calendar,
+        NoticeRequest(
+            kind=LetterKind.S438_NOTICE_OF_INTENTION, parent="Sam Testparent",
+            service_method=ServiceMethod.BY_HAND, sent_on=date(2026, 12, 14),
+            proposed_school="Example Primary School",
+            alternative_schools="Sample Academy; Testwood Junior School",
+        ),
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Sam Testparent" in text and "Alex Sample Testchild" in text
+    assert "name in it: Example Primary School" in text
+    assert "Sample Academy" in text and "Testwood Junior School" in text
+    # By hand on Monday 14 December: 15 days beginning with that day end on 28 December.
+    assert "that period ends on Monday 28 December 2026" in text
+    assert "section 438" in text
+
+
+def test_the_school_attendance_order_names_the_school_and_the_offence(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    content = notice(
+        calendar,
+        NoticeRequest(
+            kind=LetterKind.SCHOOL_ATTENDANCE_ORDER, parent="Sam Testparent",
+            service_method=ServiceMethod.BY_HAND, sent_on=date(2027, 1, 5),
+            named_school="Example Primary School",
+        ),
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Sam Testparent" in text
+    assert (
+        "cause Alex Sample Testchild to become a registered pupil at Example Primary School" in text
+    )
+    assert "treated as served on Tuesday 5 January 2027" in text
+    assert "section 443" in text and "level 3" in text
+
+
+def test_the_other_authority_notice_gives_the_child_and_the_new_address(
+    tmp_path: Path,
+) -> None:
+    content = LetterContent(
+        kind=LetterKind.OTHER_LA_NOTICE, reference=REFERENCE, dated=date(2026, 11, 10),
+        letterhead=LETTERHEAD, addressee_name="CME officer, Luton Borough Council",
+        addressee_lines=("Luton Borough Council",), child=CHILD, officer_name="CME Officer",
+        officer_email="cme@example.gov.uk", authority="Luton Borough Council",
+        new_address="2 Sample Road, Luton LU1 1AA",
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Luton Borough Council" in text and "2 Sample Road, Luton LU1 1AA" in text
+    assert "Alex Sample Testchild, born Saturday 14 March 2015" in text
+    assert "1 Example Street" in text and REFERENCE in text
+
+
+def test_the_legal_services_referral_lists_the_eso_decision_and_the_letters_served(
+    tmp_path: Path,
+) -> None:
+    checksum = "ab" * 32
+    content = LetterContent(
+        kind=LetterKind.LEGAL_SERVICES_REFERRAL, reference=REFERENCE, dated=date(2027, 1, 28),
+        letterhead=LETTERHEAD, addressee_name="Legal Services (education)",
+        addressee_lines=LETTERHEAD.legal_services_address, child=CHILD,
+        officer_name="CME Officer", officer_email="cme@example.gov.uk",
+        named_school="Example Primary School", decision="Prosecute",
+        reasons="The family has refused all engagement.",
+        served=(
+            ServedLetterLine(
+                title=LetterKind.SCHOOL_ATTENDANCE_ORDER.label, produced_on=date(2027, 1, 5),
+                file_name="sao.pdf", sha256=checksum,
+            ),
+        ),
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Example Primary School" in text and "Alex Sample Testchild" in text
+    assert "section 447(1)" in text and "Prosecute" in text
+    assert "refused all engagement" in text
+    assert checksum[:16] in text.replace(" ", "")
+
+
+def test_a_member_of_the_public_is_told_the_case_closed_but_not_the_outcome(
+    tmp_path: Path,
+) -> None:
+    content = LetterContent(
+        kind=LetterKind.REFERRER_CLOSING_LETTER, reference=REFERENCE, dated=date(2027, 3, 2),
+        letterhead=LETTERHEAD, addressee_name="Pat Neighbour", addressee_lines=(), child=CHILD,
+        officer_name="CME Officer", officer_email="cme@example.gov.uk", outcome="",
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Dear Pat Neighbour" in text and "closed the case" in text
+    assert "Outcome" not in text
+
+
+def test_closing_letters_go_only_to_named_referrers_of_configured_types() -> None:
+    assert closing_letter_due(LETTERHEAD, ReferrerType.MEMBER_OF_PUBLIC, "Pat Neighbour")
+    assert not closing_letter_due(LETTERHEAD, ReferrerType.ANONYMOUS, None)
+    assert not closing_letter_due(LETTERHEAD, ReferrerType.SCHOOL, "  ")
+    assert not closing_letter_due(LETTERHEAD, ReferrerType.SCHOOL_DELETION_RETURN, "Head")
+    assert not closing_letter_due(LETTERHEAD, ReferrerType.INTERNAL_TEAM, "EHE team")
+
+
+def test_alternative_schools_split_on_lines_and_semicolons() -> None:
+    assert split_schools("A School; B School\nC School\n") == ("A School", "B School", "C School")
+    assert split_schools("  ") == ()
+
+
+def test_the_template_version_changes_when_the_wording_does() -> None:
+    versions = {template_version(f"letters/{kind.value}.html.j2") for kind in LetterKind}
+    assert len(versions) == len(LetterKind)
+    assert all(len(v) == 64 for v in versions)
+
+
+def test_dates_are_written_in_full() -> None:
+    assert long_date(date(2026, 12, 7)) == "Monday 7 December 2026"
