@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import Page, expect
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.client.schemas.sorting import FlowRunSort
 
 from launcher.stack import Stack
@@ -39,7 +40,12 @@ def _run_of_child(surname: str, timeout: float = 30) -> UUID:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=20)
+            # Only case runs: the schedules (sweeps, imports, reports) keep future runs at the top.
+            runs = client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=["cme-case"])),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+                limit=20,
+            )
             for run in runs:
                 referral = run.parameters.get("referral") or {}
                 if referral.get("child_surname") == surname:

@@ -88,8 +88,8 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
     assert "You must satisfy the council by Monday 7 December 2026" in text
 
     # A restart while the case waits replays the flow from the top: still one letter.
-    driver.stack.stop("serve")
-    driver.stack.start_serving()
+    driver.stack.stop_runners()
+    driver.stack.start_runners()
     driver.stack.wait_for_deployments(["cme-case", "case-chronology"])
 
     # Not sent on the 19th after all: re-issued for Friday 20 November, by hand.

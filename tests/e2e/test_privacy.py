@@ -15,11 +15,12 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from prefect.settings import temporary_settings
 from sqlalchemy import select
 
 from models.orm import Child
-from tasks.database import session_scope
-from tasks.runtime import runtime
+from tasks.database import engine_for, session_scope
+from tests.e2e.conftest import client_settings
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import enquiries
 from tests.factories import make_referral
@@ -88,9 +89,9 @@ CHILD_DETAILS = [
 ]  # fmt: skip
 
 
-def recorded_child_details() -> list[str]:
+def recorded_child_details(database_url: str) -> list[str]:
     """Patterns for every child in the product's case database."""
-    with session_scope(runtime().engine) as session:
+    with session_scope(engine_for(database_url)) as session:
         children = session.scalars(select(Child)).all()
         patterns: set[str] = set()
         for child in children:
@@ -131,14 +132,20 @@ def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
     Not scanned, by design: the cme-case run's parameters (the referral form itself) and the
     officers' answers (run inputs); both are case data in the Prefect database (docs/deployment.md).
     """
-    recorded = recorded_child_details()
+    # This stack's own case database and Prefect server: other test packages start copies of
+    # the product of their own, which the process-wide settings may point at by now.
+    settings = driver.stack.settings
+    recorded = recorded_child_details(settings.case_database_url)
     assert len(recorded) > 20, "the journeys left no children to look for"
     personal = re.compile("|".join([*CHILD_DETAILS, *recorded]))
     child = make_referral()
     for detail in (child.child_surname, child.child_date_of_birth.strftime("%d/%m/%Y")):
         assert personal.search(f"x {detail} x"), f"the scan would miss {detail}"
     leaks: list[str] = []
-    with get_client(sync_client=True) as client:
+    with (
+        temporary_settings(updates=client_settings(settings)),
+        get_client(sync_client=True) as client,
+    ):
         runs = list(_pages(lambda o: client.read_flow_runs(limit=PAGE, offset=o)))
         assert any(run.name.startswith("CME-") for run in runs), "no case runs to scan"
         for run in runs:
