@@ -2,13 +2,16 @@
 process workers on the `cme-process` work pool, beside bare Prefect deployment runs on the same
 server and workers.
 
-Prints one table: N waiting cases held (server memory, time to list them, processes held), cases
-opened per second with two workers beside bare runs, officer resume -> next form ready beside bare,
-and the escalation sweep over 10,000 open stages. It reports and never asserts: a missed target
-is a finding, so the exit code is 0 (non-zero only when it could not run; its logs are then kept).
+Prints one table: 10,000 waiting cases held (server memory, time to list them, processes held),
+cases opened per second with two workers beside bare runs, officer resume -> next form ready beside
+bare, and the escalation sweep over 10,000 open stages. The waiting cases are `--opened` real case
+runs, each Suspended on its first form, and clones of them made through the Prefect API with what
+a real waiting case stores on the server (bench/waiting_clones.py), up to `--waiting`.
+It reports and never asserts: a missed target is a finding, so the exit code is 0 (non-zero only
+when it could not run; its logs are then kept).
 
-    .venv/bin/python -m bench.production                     # the full sizes: hours on 2 cores
-    .venv/bin/python -m bench.production --waiting 200 --bare 100 --resumes 5   # a quick look
+    .venv/bin/python -m bench.production          # 10,000 waiting, 40 real: ~15-25 min on 2 cores
+    .venv/bin/python -m bench.production --waiting 500 --opened 10 --bare 10 --resumes 2
 
 Uses fresh databases on CME_BENCH_POSTGRES_URL (default: postgres@127.0.0.1:5432), dropped at the
 end.
@@ -17,6 +20,7 @@ end.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import contextvars
 import os
@@ -58,6 +62,7 @@ from prefect.settings import (
 )
 from sqlalchemy import create_engine, make_url
 
+from bench import waiting_clones
 from bench.case_flow import enquiries
 from bench.sweep import TODAY as SWEEP_TODAY
 from bench.sweep import fill
@@ -69,7 +74,7 @@ from models.settings import PROJECT_ROOT, Settings
 from tasks.database import make_engine, session_scope
 from tasks.migrations import migrate
 from tasks.sweep import local_day, plan_notices
-from tests.factories import make_referral
+from tests.factories import distinct_births, make_referral
 from tests.mail import start_smtp
 
 CASE = "cme-case/cme-case"
@@ -126,7 +131,9 @@ def deploy_bare() -> None:
     deployment.apply(work_pool_name=work_pool_name())
 
 
-def open_runs(deployment: str, parameters: Callable[[int], dict[str, Any]], count: int) -> float:
+def open_runs(
+    deployment: str, parameters: Callable[[int], dict[str, Any]], count: int
+) -> list[UUID]:
     """Create `count` runs, OPEN_CONCURRENCY at a time; returns when the last was created."""
 
     def create(index: int) -> UUID:
@@ -137,8 +144,7 @@ def open_runs(deployment: str, parameters: Callable[[int], dict[str, Any]], coun
     # Prefect's settings (the API URL) live in context variables, which threads do not inherit.
     context = contextvars.copy_context()
     with ThreadPoolExecutor(OPEN_CONCURRENCY) as pool:
-        list(pool.map(lambda i: context.copy().run(create, i), range(count)))
-    return time.monotonic()
+        return list(pool.map(lambda i: context.copy().run(create, i), range(count)))
 
 
 def count_paused(deployment_id: UUID) -> int:
@@ -158,19 +164,19 @@ def deployment_id(name: str) -> UUID:
 
 def opened_per_second(
     deployment: str, parameters: Callable[[int], dict[str, Any]], n: int
-) -> float:
+) -> tuple[float, list[UUID]]:
     """Open n runs and wait until all n wait on their first form; runs per second, end to end."""
     ident = deployment_id(deployment)
     before = count_paused(ident)
     start = time.monotonic()
-    open_runs(deployment, parameters, n)
+    opened = open_runs(deployment, parameters, n)
     last_report = start
     while (waiting := count_paused(ident) - before) < n:
         if time.monotonic() - last_report > 30:
             progress(f"  {deployment}: {waiting}/{n} on their first form")
             last_report = time.monotonic()
         time.sleep(0.5)
-    return n / (time.monotonic() - start)
+    return n / (time.monotonic() - start), opened
 
 
 def wait_for_form(run_id: UUID, key: str, timeout: float = 300) -> None:
@@ -197,10 +203,11 @@ def resume_seconds(deployment: str, parameters: dict[str, Any], first: str, seco
     return time.monotonic() - start
 
 
-def list_waiting_seconds() -> tuple[int, float]:
+def list_waiting_seconds() -> tuple[int, float, dict[UUID, FlowRun]]:
     """Every waiting run, page by page, as an inbox would list them."""
     start = time.monotonic()
     listed = 0
+    runs: dict[UUID, FlowRun] = {}
     with get_client(sync_client=True) as client:
         while True:
             page = client.read_flow_runs(
@@ -211,8 +218,9 @@ def list_waiting_seconds() -> tuple[int, float]:
                 offset=listed,
             )
             listed += len(page)
+            runs.update((run.id, run) for run in page)
             if len(page) < PAGE:
-                return listed, time.monotonic() - start
+                return listed, time.monotonic() - start, runs
 
 
 def rss_mb(process: psutil.Process) -> float:
@@ -262,9 +270,10 @@ def table(rows: Sequence[Sequence[str]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--waiting", type=int, default=10_000, help="cases opened and held")
-    parser.add_argument("--bare", type=int, default=1_000, help="bare runs opened beside them")
-    parser.add_argument("--resumes", type=int, default=10, help="resume timings of each flow")
+    parser.add_argument("--waiting", type=int, default=10_000, help="cases held, real and cloned")
+    parser.add_argument("--opened", type=int, default=40, help="real cases opened (the rate)")
+    parser.add_argument("--bare", type=int, default=40, help="bare runs opened beside them")
+    parser.add_argument("--resumes", type=int, default=5, help="resume timings of each flow")
     parser.add_argument("--stages", type=int, default=10_000, help="open stages for the sweep")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -313,7 +322,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             deploy_bare()
             stack.wait_for_deployments(["cme-case", "bare"])
-            case_parameters = make_referral().model_dump(mode="json")
+            births = distinct_births()  # a referral about a child with an open case joins it
+
+            def case_parameters() -> dict[str, Any]:
+                referral = make_referral(child_date_of_birth=next(births))
+                return {"referral": referral.model_dump(mode="json")}
+
             bare_parameters = {"tasks_before": BARE_TASKS_BEFORE, "tasks_after": BARE_TASKS_AFTER}
 
             progress(f"resume -> next form: {args.resumes} of each, alternating")
@@ -321,9 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bare_resumes: list[float] = []
             for _ in range(args.resumes):
                 case_resumes.append(
-                    resume_seconds(
-                        CASE, {"referral": case_parameters}, CASE_FIRST, CASE_SECOND, enquiries()
-                    )
+                    resume_seconds(CASE, case_parameters(), CASE_FIRST, CASE_SECOND, enquiries())
                 )
                 bare_resumes.append(
                     resume_seconds(
@@ -335,27 +347,58 @@ def main(argv: Sequence[str] | None = None) -> int:
                 statistics.median(bare_resumes),
             )
 
-            progress(f"opening {args.bare} bare runs, then {args.waiting} cases")
-            bare_rate = opened_per_second(BARE, lambda _: bare_parameters, args.bare)
+            progress(f"opening {args.bare} bare runs, then {args.opened} real cases")
+            bare_rate, _ = opened_per_second(BARE, lambda _: bare_parameters, args.bare)
             progress(f"  bare: {bare_rate:.2f}/s")
-            case_rate = opened_per_second(
-                CASE, lambda _: {"referral": case_parameters}, args.waiting
-            )
+            real_parameters = [case_parameters() for _ in range(args.opened)]
+            case_rate, real_ids = opened_per_second(CASE, lambda i: real_parameters[i], args.opened)
             progress(f"  cme-case: {case_rate:.2f}/s")
+            templates = asyncio.run(waiting_clones.wait_for_templates(real_ids))
+            stack.drain_runners(timeout=120)
+            server = psutil.Process(stack.processes["prefect-server"].pid)
+            real_rss = rss_mb(server)
+            template = templates[0]
+            progress(
+                f"REAL: {len(templates)} cme-case runs Suspended on {CASE_FIRST}; each stores "
+                f"{len(template.inputs)} flow-run inputs ({', '.join(template.inputs)}), "
+                f"artifact {template.artifact.key} ({len(str(template.artifact.data))} chars), "
+                f"{len(template.logs)} logs"
+            )
+            clones = max(0, args.waiting - args.opened - args.resumes)
+            progress(f"CLONED: {clones} waiting cases through the API, copies of the real ones")
+            clone_start = time.monotonic()
+            clone_ids = asyncio.run(waiting_clones.clone_waiting(templates, clones, progress))
+            clone_seconds = time.monotonic() - clone_start
+            progress(f"  cloned {clones} in {clone_seconds:.0f} s")
 
             stack.drain_runners(timeout=120)
             held = len(stack.runner_children())
-            server_rss = rss_mb(psutil.Process(stack.processes["prefect-server"].pid))
-            listed, list_seconds = list_waiting_seconds()
+            server_rss = rss_mb(server)
+            listed, list_seconds, listed_runs = list_waiting_seconds()
+            differences = ["no clone"]
+            if clone_ids:
+                real_listed = listed_runs[real_ids[0]]
+                clone_listed = listed_runs[clone_ids[-1]]
+                differences = waiting_clones.listed_differences(real_listed, clone_listed)
             progress(f"sweep over {args.stages} open stages")
             sweep = sweep_seconds(args.stages)
 
-            waiting_total = args.waiting + args.resumes  # resumed ones wait on their second form
+            # The resumed ones wait on their second form.
+            waiting_total = args.opened + args.resumes + clones
             rows += [
                 [f"cases waiting (+ {args.bare + args.resumes} bare)", f"{waiting_total}",
                  "10000", verdict(waiting_total >= 10_000)],
+                ["  of which real (opened by the workers)", f"{args.opened + args.resumes}",
+                 "-", "-"],
+                ["  of which cloned through the API", f"{clones} in {clone_seconds:.0f} s",
+                 "-", "-"],
+                ["cloned run vs real one in the list query", "; ".join(differences) or "same",
+                 "same", verdict(not differences)],
                 ["processes held by waiting runs", f"{held}", "0", verdict(held == 0)],
-                ["Prefect server RSS, all waiting", f"{server_rss:.0f} MB", "-", "-"],
+                [f"Prefect server RSS, {args.opened + args.resumes} real waiting",
+                 f"{real_rss:.0f} MB", "-", "-"],
+                [f"Prefect server RSS, all {waiting_total} waiting", f"{server_rss:.0f} MB",
+                 "-", "-"],
                 [f"list every waiting run ({listed}, pages of {PAGE})", f"{list_seconds:.2f} s",
                  f"<= {TARGET_LIST_SECONDS:.0f} s", verdict(list_seconds <= TARGET_LIST_SECONDS)],
                 [f"cases opened -> first form, {args.workers} workers", f"{case_rate:.2f}/s",
@@ -383,7 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"CME production benchmark, {date.today().isoformat()}: {platform.node()}, {cores} cores, "
         f"Python {platform.python_version()}; PostgreSQL for the Prefect server and the case "
         f"database; {args.workers} process workers (limit {Settings().worker_limit} each); "
-        f"sizes --waiting {args.waiting} --bare {args.bare} --resumes {args.resumes} "
+        f"sizes --waiting {args.waiting} --opened {args.opened} --bare {args.bare} "
+        f"--resumes {args.resumes} "
         f"--stages {args.stages}\n"
     )
     sys.stdout.write(table(rows) + "\n")
