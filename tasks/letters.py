@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from prefect import task
-from weasyprint import HTML
 
 from models.case import CaseHandle
 from models.enums import ClosureOutcome, LetterKind, ReferrerType
@@ -53,6 +52,10 @@ OUTCOME_TOLD_TO = frozenset(
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a letter template to PDF bytes."""
+    # Imported here, not at the top: WeasyPrint takes ~0.8 CPU-seconds to import, and every stage
+    # of every case is a process that imports this module, while few of them write a letter.
+    from weasyprint import HTML
+
     html = render(template, **context)
     pdf = HTML(string=html, base_url=str(PROJECT_ROOT / "templates")).write_pdf()
     assert isinstance(pdf, bytes)  # write_pdf returns the bytes when given no target
