@@ -43,6 +43,7 @@ from tasks import case_store
 from tasks.database import session_scope
 from tasks.mailer import send_email
 from tasks.runtime import Runtime, runtime, utcnow
+from tasks.team_lead_mail import email_team_lead_once
 from tasks.templating import render
 
 # Deadlines are days in England: a sweep at 23:30 UTC in summer already runs on tomorrow's date.
@@ -444,33 +445,6 @@ def notify_run_failed(flow_run_id: UUID, run_name: str, state: str) -> bool:
     )
     first, _, body = text.partition("\n")
     subject = first.removeprefix("Subject: ").strip()
-    with session_scope(rt.engine) as session:
-        claimed = case_store.claim_notification(
-            session=session,
-            natural_key=key,
-            case_id=None,
-            kind="run_failed",
-            recipients=[lead.email],
-            subject=subject,
-            claimed_at=utcnow(),
-        )
-        row = claimed or case_store.get_notification(session=session, natural_key=key)
-        if row is None or row.sent_at is not None:
-            return False
-        notification_id = row.id
-    try:
-        send_email(settings=rt.settings, to=[lead.email], subject=subject, body=body.lstrip("\n"))
-    except Exception as exc:
-        with session_scope(rt.engine) as session:
-            case_store.record_notification_failure(
-                session=session,
-                notification_id=notification_id,
-                error=f"{type(exc).__name__}: {exc}",
-                failed_at=utcnow(),
-            )
-        raise
-    with session_scope(rt.engine) as session:
-        case_store.mark_notification_sent(
-            session=session, notification_id=notification_id, sent_at=utcnow()
-        )
-    return True
+    return email_team_lead_once(
+        rt=rt, natural_key=key, kind="run_failed", subject=subject, body=body.lstrip("\n")
+    )
