@@ -1,18 +1,18 @@
-"""Hold thousands of waiting cases in minutes: clones of real waiting cme-case runs, made through
-the Prefect API with what a real waiting case stores on the server.
+"""Hold thousands of waiting cases in a minute: clones of real waiting cme-case runs, copied
+row by row in the Prefect server's own database.
 
 A real case run waiting on its first form has, on the Prefect server: a flow run of the cme-case
-deployment (named by its case reference, tagged, its referral as parameters) whose states went
-Scheduled -> Pending -> Running -> Suspended (the Suspended state's details carry the form's
-`pause_key`, the `run_input_keyset`, `pause_reschedule`...), the form's flow-run inputs (its
-JSON schema and its description), the case's keyed case-summary Markdown artifact, and its logs.
-Opening one costs a `python -m prefect.engine` process (tens of CPU-seconds on 2 busy cores), so
-10,000 real ones take hours; the server's share of holding them does not depend on how they got
-there. So a few real runs are opened and waited for (the templates), and each clone copies one
-template: a flow run created from the same deployment with a referral of its own child, the same
-four states (the last one a copy of the template's Suspended state and its details, forced), the
-same flow-run inputs byte for byte, a case-summary artifact of the same size under its own key,
-and the same logs. What a clone lacks is listed in bench/README.md.
+deployment (named by its case reference, tagged, its referral as parameters) with its states
+(Scheduled -> Pending -> Running -> Suspended, whose details carry the form's `pause_key`, the
+`run_input_keyset`, `pause_reschedule`...), its task runs and their states, the form's flow-run
+inputs (its JSON schema and its description), the case's keyed case-summary Markdown artifact,
+and its logs. Opening one costs a `python -m prefect.engine` process (seconds of CPU on 2 cores),
+so 10,000 real ones take hours, and making them through the API costs the server ~40 ms a call
+(about 5 clones a second on 2 cores); what the server holds for a waiting case does not depend on
+how the rows got there. So a few real runs are opened and waited for (the templates), and each
+clone is a copy of one template's rows in every one of those tables, with new ids (and every
+reference to them, in ids and in JSON), the case reference renumbered wherever it appears, and a
+referral of a child of its own as parameters. What a clone lacks is listed in bench/README.md.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import ArtifactCreate
@@ -36,12 +36,21 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import FlowRun, State, StateType
-from prefect.states import Pending, Running, Scheduled
+from prefect.client.schemas.objects import FlowRun, StateType
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    insert,
+    select,
+    update,
+)
 
 from tests.factories import make_referral
 
-CONCURRENCY = 24
 # The last digits of a case reference ("CME-2026-00007") and of its artifact key.
 REFERENCE_NUMBER = re.compile(r"(\d{5})$")
 CLONE_NUMBERS_FROM = 50_000  # clones' references, clear of the real cases'
@@ -138,84 +147,149 @@ async def wait_for_templates(run_ids: list[UUID], timeout: float = 120) -> list[
     return complete
 
 
-def renumber(text: str, old: str, new: str) -> str:
-    return text.replace(old, new).replace(old.lower(), new.lower())
+# Prefect's tables that hold a flow run and what hangs from it, in the order they are filled.
+RUN_TABLES = (
+    "artifact", "artifact_collection", "flow_run", "flow_run_state", "task_run", "task_run_state",
+    "flow_run_input", "log",
+)  # fmt: skip
+CLONES_PER_BATCH = 250
 
 
-async def clone_one(client: PrefectClient, template: Template, number: int, index: int) -> UUID:
-    old = template.reference
-    new = REFERENCE_NUMBER.sub(f"{number:05d}", old)
-    real = template.run
-    assert real.deployment_id is not None and real.state is not None
-    # Scheduled a day ahead so no worker picks it up before it is Pending.
-    created = await client.create_flow_run_from_deployment(
-        real.deployment_id,
-        parameters=referral_parameters(index),
-        name=new,
-        state=Scheduled(scheduled_time=datetime.now(UTC) + timedelta(days=1)),
-    )
-    # What the worker and the engine record on a real run as it starts (and the case's labels).
-    await client.update_flow_run(
-        created.id,
-        flow_version=real.flow_version,
-        tags=list(real.tags),
-        empirical_policy=real.empirical_policy,
-        infrastructure_pid=real.infrastructure_pid,
-    )
-    await client.set_flow_run_state(created.id, Pending(), force=True)
-    await client.set_flow_run_state(created.id, Running(), force=True)
-    paused = real.state
-    details = paused.state_details.model_copy(update={"flow_run_id": created.id})
-    suspended: State[Any] = State(
-        type=paused.type, name=paused.name, message=paused.message, state_details=details
-    )
-    await client.set_flow_run_state(created.id, suspended, force=True)
-    for key, value in template.inputs.items():
-        await client.create_flow_run_input(created.id, key=key, value=value)
-    artifact = template.artifact
-    assert artifact.key is not None and isinstance(artifact.data, str)
-    await client.create_artifact(
-        artifact.model_copy(
-            update={
-                "key": renumber(artifact.key, old, new),
-                "data": renumber(artifact.data, old, new),
-                "flow_run_id": created.id,
-            }
-        )
-    )
-    now = datetime.now(UTC).isoformat()
-    await client.create_logs(
-        [
-            {**log, "message": renumber(log["message"], old, new), "timestamp": now,
-             "flow_run_id": str(created.id)}
-            for log in template.logs
+@dataclass(frozen=True)
+class StoredRun:
+    """A real run's rows in the Prefect server's database, table by table."""
+
+    reference: str
+    rows: dict[str, list[dict[str, Any]]]
+
+
+def swap(value: Any, replacements: dict[str, str]) -> Any:
+    """`value` with every replacement made in its strings (recursively in JSON)."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {swap(k, replacements): swap(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [swap(v, replacements) for v in value]
+    return value
+
+
+def read_stored_run(connection: Connection, tables: dict[str, Table], run_id: UUID) -> StoredRun:
+    run = tables["flow_run"]
+    rows: dict[str, list[dict[str, Any]]] = {
+        "flow_run": [dict(r) for r in connection.execute(
+            select(run).where(run.c.id == run_id)).mappings()],
+    }  # fmt: skip
+    for name in ("flow_run_state", "task_run", "flow_run_input", "artifact", "log"):
+        table = tables[name]
+        rows[name] = [
+            dict(r)
+            for r in connection.execute(
+                select(table).where(table.c.flow_run_id == run_id)
+            ).mappings()
         ]
-    )  # fmt: skip
-    return created.id
+    task_run_ids = [r["id"] for r in rows["task_run"]]
+    state = tables["task_run_state"]
+    rows["task_run_state"] = [
+        dict(r)
+        for r in connection.execute(
+            select(state).where(state.c.task_run_id.in_(task_run_ids))
+        ).mappings()
+    ]
+    collection = tables["artifact_collection"]
+    artifact_ids = [r["id"] for r in rows["artifact"]]
+    rows["artifact_collection"] = [
+        dict(r)
+        for r in connection.execute(
+            select(collection).where(collection.c.latest_id.in_(artifact_ids))
+        ).mappings()
+    ]
+    return StoredRun(reference=rows["flow_run"][0]["name"], rows=rows)
 
 
-async def clone_waiting(
-    templates: list[Template], count: int, progress: Callable[[str], None]
+def copy_rows(
+    stored: StoredRun, number: int, index: int
+) -> tuple[UUID, dict[str, list[dict[str, Any]]]]:
+    """One clone's rows: every id new (and every reference to one), the case reference
+    renumbered everywhere it appears, a referral of its own child as parameters."""
+    old = stored.reference
+    new = REFERENCE_NUMBER.sub(f"{number:05d}", old)
+    ids: dict[UUID, UUID] = {row["id"]: uuid4() for table in stored.rows.values() for row in table}
+    replacements = {str(a): str(b) for a, b in ids.items()} | {old: new, old.lower(): new.lower()}
+    copied: dict[str, list[dict[str, Any]]] = {}
+    for table, rows in stored.rows.items():
+        copied[table] = [
+            {column: ids.get(value, value) if isinstance(value, UUID) else swap(value, replacements)
+             for column, value in row.items()}
+            for row in rows
+        ]  # fmt: skip
+    run = copied["flow_run"][0]
+    run["parameters"] = referral_parameters(index)
+    if run["idempotency_key"] is not None:
+        run["idempotency_key"] = f"clone-{run['id']}"
+    return run["id"], copied
+
+
+def clone_by_copy(
+    database_url: str, real_ids: list[UUID], count: int, progress: Callable[[str], None]
 ) -> list[UUID]:
-    """`count` clones of the templates (in turn), CONCURRENCY API calls' worth at a time."""
-    gate = asyncio.Semaphore(CONCURRENCY)
-    done = 0
-    started = time.monotonic()
+    """`count` clones of the real runs (in turn), written straight into the Prefect server's
+    database as copies of each real run's rows: its flow run, states, task runs and their
+    states, form inputs, artifacts and logs."""
+    engine = create_engine(database_url)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine, only=RUN_TABLES)
+        tables = {name: metadata.tables[name] for name in RUN_TABLES}
+        with engine.connect() as connection:
+            stored = [read_stored_run(connection, tables, run_id) for run_id in real_ids]
+        clone_ids: list[UUID] = []
+        started = time.monotonic()
+        for first in range(0, count, CLONES_PER_BATCH):
+            batch: dict[str, list[dict[str, Any]]] = {name: [] for name in RUN_TABLES}
+            for index in range(first, min(first + CLONES_PER_BATCH, count)):
+                template = stored[index % len(stored)]
+                run_id, rows = copy_rows(template, CLONE_NUMBERS_FROM + index, index)
+                clone_ids.append(run_id)
+                for name in RUN_TABLES:
+                    batch[name].extend(rows[name])
+            insert_batch(engine, tables, batch)
+            if len(clone_ids) % 1000 < CLONES_PER_BATCH:
+                rate = len(clone_ids) / (time.monotonic() - started)
+                progress(f"  cloned {len(clone_ids)}/{count} ({rate:.0f}/s)")
+        return clone_ids
+    finally:
+        engine.dispose()
 
-    async with get_client() as client:
 
-        async def one(index: int) -> UUID:
-            nonlocal done
-            async with gate:
-                template = templates[index % len(templates)]
-                run_id = await clone_one(client, template, CLONE_NUMBERS_FROM + index, index)
-            done += 1
-            if done % 1000 == 0:
-                rate = done / (time.monotonic() - started)
-                progress(f"  cloned {done}/{count} ({rate:.0f}/s)")
-            return run_id
-
-        return list(await asyncio.gather(*(one(i) for i in range(count))))
+def insert_batch(
+    engine: Engine, tables: dict[str, Table], batch: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Insert one batch of clones in one transaction; a run's and a task run's current state is
+    set once its states exist (the foreign keys run both ways)."""
+    current = {
+        name: [(row["id"], row["state_id"]) for row in batch[name] if row["state_id"]]
+        for name in ("flow_run", "task_run")
+    }
+    with engine.begin() as connection:
+        for name in RUN_TABLES:
+            rows = batch[name]
+            if name in current:
+                rows = [{**row, "state_id": None} for row in rows]
+            if rows:
+                connection.execute(insert(tables[name]), rows)
+            if name in ("flow_run_state", "task_run_state"):
+                owner = tables[name.removesuffix("_state")]
+                pairs = current[owner.name]
+                if pairs:
+                    connection.execute(
+                        update(owner)
+                        .where(owner.c.id == bindparam("owner_id"))
+                        .values(state_id=bindparam("current_state_id")),
+                        [{"owner_id": a, "current_state_id": b} for a, b in pairs],
+                    )
 
 
 FIXED = ("id", "name", "created", "updated", "parameters", "state_id", "idempotency_key")
