@@ -10,10 +10,10 @@ unique constraint inside a SAVEPOINT, after which the winner's row is read back.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -34,8 +34,7 @@ from models.orm import (
     StageRecord,
 )
 from models.referral import Referral
-
-_Row = TypeVar("_Row")
+from tasks.create_once import create_once
 
 # A failure message is kept for the team lead, not as a log: long tracebacks are cut.
 MAX_ERROR_LENGTH = 2000
@@ -125,11 +124,12 @@ def open_case(
 
     if flow_run_id is None:
         return create()
-    return _create_once(
+    case, _created = create_once(
         session=session,
         create=create,
         reread=lambda: get_case_by_flow_run(session=session, flow_run_id=flow_run_id),
     )
+    return case
 
 
 def get_case(*, session: Session, reference: str) -> Case | None:
@@ -225,11 +225,12 @@ def start_stage(
         )
         return record
 
-    return _create_once(
+    record, _created = create_once(
         session=session,
         create=create,
         reread=lambda: get_stage(session=session, case_id=case_id, stage=stage),
     )
+    return record
 
 
 def complete_stage(
@@ -424,11 +425,12 @@ def record_decision(
         )
         return decision
 
-    return _create_once(
+    decision, _created = create_once(
         session=session,
         create=create,
         reread=lambda: get_decision(session=session, case_id=case_id, key=key),
     )
+    return decision
 
 
 def get_decision(*, session: Session, case_id: int, key: str) -> Decision | None:
@@ -971,20 +973,6 @@ def _allocate_reference(*, session: Session, year: int) -> str:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     return f"CME-{year}-{number:05d}"
-
-
-def _create_once(
-    *, session: Session, create: Callable[[], _Row], reread: Callable[[], _Row | None]
-) -> _Row:
-    # The SAVEPOINT keeps the caller's transaction usable when a concurrent writer won the race.
-    try:
-        with session.begin_nested():
-            return create()
-    except IntegrityError:
-        existing = reread()
-        if existing is None:
-            raise
-        return existing
 
 
 def _require_case(*, session: Session, case_id: int) -> Case:

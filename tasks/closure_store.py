@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus, ClosureOutcome, Stage
 from models.orm import Case, ClosureRequestRecord
 from tasks import case_store
+from tasks.create_once import create_once
 
 
 def request_closure(
@@ -58,24 +58,25 @@ def request_closure(
         details=details,
         requested_at=requested_at,
     )
-    try:
-        with session.begin_nested():
-            session.add(request)
-            session.flush()
-            case_store.append_event(
-                session=session,
-                case_id=case_id,
-                kind="closure_requested",
-                actor=requested_by,
-                occurred_at=requested_at,
-                payload={"outcome": outcome.value, "reason": reason, "details": details},
-            )
-    except IntegrityError:
-        winner = get_closure_request(session=session, case_id=case_id)
-        if winner is None:
-            raise
-        return winner, False
-    return request, True
+
+    def create() -> ClosureRequestRecord:
+        session.add(request)
+        session.flush()
+        case_store.append_event(
+            session=session,
+            case_id=case_id,
+            kind="closure_requested",
+            actor=requested_by,
+            occurred_at=requested_at,
+            payload={"outcome": outcome.value, "reason": reason, "details": details},
+        )
+        return request
+
+    return create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_closure_request(session=session, case_id=case_id),
+    )
 
 
 def get_closure_request(*, session: Session, case_id: int) -> ClosureRequestRecord | None:

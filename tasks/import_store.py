@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus
@@ -32,6 +31,7 @@ from models.orm import (
 )
 from models.referral import Referral
 from tasks import case_store
+from tasks.create_once import create_once
 
 IMPORTING = "importing"
 IMPORTED = "imported"
@@ -70,15 +70,16 @@ def receive_import(
         rows_read=0,
         rows_quarantined=0,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
-        raced = get_import(session=session, sha256=sha256)
-        if raced is None:
-            raise
-        return raced, False
-    return entry, True
+
+    def create() -> IntakeImport:
+        session.add(entry)
+        return entry
+
+    return create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_import(session=session, sha256=sha256),
+    )
 
 
 def get_import(*, session: Session, sha256: str) -> IntakeImport | None:
@@ -194,15 +195,17 @@ def claim_row(
         notice_kind=notice_kind,
         notice_to=notice_to,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        raced = get_row(session=session, natural_key=natural_key)
-        if raced is None:
-            raise
-        return RowClaim(raced, claimed=False)
-    return RowClaim(row, claimed=True)
+
+    def create() -> IntakeRow:
+        session.add(row)
+        return row
+
+    recorded, claimed = create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_row(session=session, natural_key=natural_key),
+    )
+    return RowClaim(recorded, claimed=claimed)
 
 
 def get_row(*, session: Session, natural_key: str) -> IntakeRow | None:

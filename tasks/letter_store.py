@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import Addressee, LetterKind
 from models.orm import Letter
 from tasks import case_store
+from tasks.create_once import create_once
 
 
 def get_letter(*, session: Session, case_id: int, natural_key: str) -> Letter | None:
@@ -73,43 +73,45 @@ def record_letter(
     existing = get_letter(session=session, case_id=case_id, natural_key=natural_key)
     if existing is not None:
         return existing
-    try:
-        with session.begin_nested():
-            letter = Letter(
-                case_id=case_id,
-                kind=kind,
-                natural_key=natural_key,
-                addressed_to=addressed_to,
-                path=path,
-                sha256=sha256,
-                template=template,
-                template_version=template_version,
-                created_at=created_at,
-            )
-            session.add(letter)
-            session.flush()
-            case_store.append_event(
-                session=session,
-                case_id=case_id,
-                kind="letter_produced",
-                actor=actor,
-                occurred_at=created_at,
-                payload={
-                    "letter": kind.value,
-                    "natural_key": natural_key,
-                    "addressed_to": addressed_to.value,
-                    "path": path,
-                    "sha256": sha256,
-                    "template": template,
-                    "template_version": template_version,
-                },
-            )
-            return letter
-    except IntegrityError:
-        winner = get_letter(session=session, case_id=case_id, natural_key=natural_key)
-        if winner is None:
-            raise
-        return winner
+
+    def create() -> Letter:
+        letter = Letter(
+            case_id=case_id,
+            kind=kind,
+            natural_key=natural_key,
+            addressed_to=addressed_to,
+            path=path,
+            sha256=sha256,
+            template=template,
+            template_version=template_version,
+            created_at=created_at,
+        )
+        session.add(letter)
+        session.flush()
+        case_store.append_event(
+            session=session,
+            case_id=case_id,
+            kind="letter_produced",
+            actor=actor,
+            occurred_at=created_at,
+            payload={
+                "letter": kind.value,
+                "natural_key": natural_key,
+                "addressed_to": addressed_to.value,
+                "path": path,
+                "sha256": sha256,
+                "template": template,
+                "template_version": template_version,
+            },
+        )
+        return letter
+
+    letter, _created = create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_letter(session=session, case_id=case_id, natural_key=natural_key),
+    )
+    return letter
 
 
 def list_letters(*, session: Session, case_id: int) -> list[Letter]:

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus
 from models.orm import Case, NewPupilReturn, NewPupilRow
+from tasks.create_once import create_once
 
 REVIEW = "review"
 CLOSURE_REQUESTED = "closure_requested"
@@ -36,16 +36,18 @@ def claim_return(
     if existing is not None:
         return existing
     entry = NewPupilReturn(sha256=sha256, file_name=file_name, received_at=received_at)
-    try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
-    except IntegrityError:
-        winner = get_return(session=session, sha256=sha256)
-        if winner is None:
-            raise
-        return winner
-    return entry
+
+    def create() -> NewPupilReturn:
+        session.add(entry)
+        session.flush()
+        return entry
+
+    recorded, _created = create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_return(session=session, sha256=sha256),
+    )
+    return recorded
 
 
 def get_return(*, session: Session, sha256: str) -> NewPupilReturn | None:
@@ -116,16 +118,17 @@ def record_row(
         payload=payload,
         recorded_at=recorded_at,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        winner = get_row(session=session, natural_key=natural_key)
-        if winner is None:
-            raise
-        return winner, False
-    return row, True
+
+    def create() -> NewPupilRow:
+        session.add(row)
+        session.flush()
+        return row
+
+    return create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_row(session=session, natural_key=natural_key),
+    )
 
 
 def list_rows(*, session: Session, return_id: int) -> list[NewPupilRow]:

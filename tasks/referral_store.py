@@ -14,7 +14,6 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus
@@ -23,6 +22,7 @@ from models.matching import ChildIdentity, IdentityIndex, MatchStrength, MatchTh
 from models.orm import Case, Child, ReferralRecord
 from models.referral import Referral
 from tasks import case_store
+from tasks.create_once import create_once
 
 
 @dataclass(frozen=True)
@@ -167,40 +167,44 @@ def _record_further_referral(
     received_at: datetime,
     actor: str,
 ) -> Receipt:
-    try:
-        with session.begin_nested():
-            record = ReferralRecord(
-                case=case,
-                flow_run_id=flow_run_id,
-                received_on=referral.received_on,
-                referrer_type=referral.referrer_type,
-                payload=referral.model_dump(mode="json"),
-                recorded_at=received_at,
-            )
-            session.add(record)
-            session.flush()
-            # The score and why; never the child's name or what the referrer wrote.
-            case_store.append_event(
-                session=session,
-                case_id=case.id,
-                kind="further_referral_received",
-                actor=actor,
-                occurred_at=received_at,
-                payload={
-                    "referral_id": record.id,
-                    "flow_run_id": str(flow_run_id),
-                    "received_on": referral.received_on.isoformat(),
-                    "referrer_type": referral.referrer_type.value,
-                    "score": match.score,
-                    "reasons": list(match.reasons),
-                    "safeguarding_indicators": [i.value for i in referral.safeguarding_indicators],
-                },
-            )
-    except IntegrityError:  # the same run, racing itself: the first record wins
-        winner = get_referral_by_flow_run(session=session, flow_run_id=flow_run_id)
-        if winner is None:
-            raise
-        return _receipt_of(winner, flow_run_id)
+    def create() -> ReferralRecord:
+        record = ReferralRecord(
+            case=case,
+            flow_run_id=flow_run_id,
+            received_on=referral.received_on,
+            referrer_type=referral.referrer_type,
+            payload=referral.model_dump(mode="json"),
+            recorded_at=received_at,
+        )
+        session.add(record)
+        session.flush()
+        # The score and why; never the child's name or what the referrer wrote.
+        case_store.append_event(
+            session=session,
+            case_id=case.id,
+            kind="further_referral_received",
+            actor=actor,
+            occurred_at=received_at,
+            payload={
+                "referral_id": record.id,
+                "flow_run_id": str(flow_run_id),
+                "received_on": referral.received_on.isoformat(),
+                "referrer_type": referral.referrer_type.value,
+                "score": match.score,
+                "reasons": list(match.reasons),
+                "safeguarding_indicators": [i.value for i in referral.safeguarding_indicators],
+            },
+        )
+        return record
+
+    # The same run, racing itself: the first record wins.
+    record, created = create_once(
+        session=session,
+        create=create,
+        reread=lambda: get_referral_by_flow_run(session=session, flow_run_id=flow_run_id),
+    )
+    if not created:
+        return _receipt_of(record, flow_run_id)
     return Receipt(case=case, referral=record, further_referral=True, matches=(match,))
 
 
