@@ -18,7 +18,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.decisions import decide
-from flows.service import serve_letter
+from flows.service import serve_notice
 from models.case import CaseHandle, StageResult, closed, next_stage
 from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
@@ -56,7 +56,6 @@ from tasks.letters import (
     produce_legal_services_referral,
     produce_other_la_notice,
 )
-from tasks.notices import record_notice_served
 from tasks.opening import label_flow_run, receive_referral
 from tasks.recording import (
     begin_stage,
@@ -191,7 +190,8 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
     )
     if outcome := service.closes_case():
         return closed(outcome)
-    notice = serve_letter(
+    # The same dates as the letter states: both come from models.letters.notice_period.
+    expires = serve_notice(
         case,
         Stage.EDUCATION_ENQUIRY,
         "s437-notice",
@@ -201,11 +201,6 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
             period_days=service.period_days,
         ),
         due_on=due,
-    )  # fmt: skip
-    # The same dates as the letter states: both come from models.letters.notice_period.
-    expires = record_notice_served(
-        case, Stage.EDUCATION_ENQUIRY, DeadlineStep.S437_NOTICE_RESPONSE,
-        "s437_notice", notice.service_method, notice.sent_on, notice.period_days,
     )  # fmt: skip
     answer = decide(
         case,
@@ -234,7 +229,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     )
     if outcome := intention.closes_case():
         return closed(outcome)
-    notice = serve_letter(
+    choice_ends = serve_notice(
         case,
         Stage.SAO_NOTICE,
         "s438-notice",
@@ -245,10 +240,6 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
             alternative_schools=intention.alternative_schools,
         ),
         due_on=due,
-    )  # fmt: skip
-    choice_ends = record_notice_served(
-        case, Stage.SAO_NOTICE, DeadlineStep.S438_PARENT_CHOICE,
-        "s438_notice", notice.service_method, notice.sent_on, None,
     )  # fmt: skip
     service_due = set_stage_clock(case, Stage.SAO_NOTICE, DeadlineStep.SAO_SERVICE, choice_ends)
     order = decide(
@@ -262,7 +253,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     )
     if outcome := order.closes_case():
         return closed(outcome)
-    served = serve_letter(
+    compliance_due = serve_notice(
         case,
         Stage.SAO_NOTICE,
         "sao-service",
@@ -272,10 +263,6 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
             named_school=order.named_school,
         ),
         due_on=service_due,
-    )  # fmt: skip
-    compliance_due = record_notice_served(
-        case, Stage.SAO_NOTICE, DeadlineStep.SAO_COMPLIANCE,
-        "school_attendance_order", served.service_method, served.sent_on, None,
     )  # fmt: skip
     compliance = decide(
         case,

@@ -15,8 +15,9 @@ from flows.decisions import decide, decision_key
 from models.case import CaseHandle
 from models.enums import Stage
 from models.forms import LetterSent, LetterServed
-from models.letters import SERVICE_METHOD_WORDS, NoticeRequest
+from models.letters import NOTICE_CLOCKS, SERVICE_METHOD_WORDS, NoticeRequest
 from tasks.letters import produce_notice_letter
+from tasks.notices import record_notice_served
 
 
 def serve_letter(
@@ -49,3 +50,19 @@ def serve_letter(
             }
         )
     raise AssertionError("unreachable")
+
+
+def serve_notice(
+    case: CaseHandle, stage: Stage, step: str, request: NoticeRequest, *, due_on: date | None
+) -> date:
+    """Serve the statutory notice the decision `step` approved (serve_letter), record its service
+    and move the stage's clock to the end of the period it starts; returns that day.
+
+    The clock is the one the letter's own dates were computed on (models.letters.NOTICE_CLOCKS),
+    so the letter and the record always agree.
+    """
+    served = serve_letter(case, stage, step, request, due_on=due_on)
+    return record_notice_served(
+        case, stage, NOTICE_CLOCKS[served.kind], served.kind.value, served.service_method,
+        served.sent_on, served.period_days,
+    )  # fmt: skip
