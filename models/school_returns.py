@@ -462,6 +462,15 @@ class NewPupilRow(_ReturnRow):
         """The pupil as the matcher sees them."""
         return self._identity(self.date_of_birth)
 
+    @classmethod
+    def _check_age(cls, born: date, on: date, data: Mapping[str, Any]) -> None:
+        """Reg 13(1) covers every name entered on the admission register, whatever the age: a
+        nursery child or a sixth-former on a new-pupil return is a good row (it simply matches no
+        CME case, all of whom are of compulsory school age). Only an admission before birth is
+        wrong."""
+        if on < born:
+            raise _error(f"after the {cls.EVENT_FIELD.replace('_', ' ')}")
+
     @field_validator("admission_date", mode="before")
     @classmethod
     def _parse_admission_date(cls, value: Any) -> Any:

@@ -12,7 +12,8 @@ phone numbers are in Ofcom's 01632 960xxx drama range. Generated files are never
 The counts are exact by construction:
 
 - `bad_rows`: rows planted with one fault of a varied kind (impossible or future date, malformed
-  postcode, unknown ground, outside compulsory school age, empty required cell, bad URN, too many
+  postcode, unknown ground (a bad UPN on a new-pupil return), outside compulsory school age (born
+  after the admission date on a new-pupil return), empty required cell, bad URN, too many
   cells, an exact repeat of an earlier row). Reading the file reports a problem on each of them
   and on no other row.
 - `near_duplicates`: good rows that name an earlier child again with a variation (typo, swapped
@@ -213,9 +214,12 @@ class _Maker:
             row["deletion_ground"] = self.random.choice(["z", "moved", "9(1)(q)", "p"])
         elif kind == "unknown_ground":  # new-pupil returns have no ground: a bad UPN instead
             row["upn"] = "123"
-        elif kind == "outside_school_age":
+        elif kind == "outside_school_age" and self.kind == "deletion":
             event = date.fromisoformat(self._iso(row[self.event_column]))
             row["date_of_birth"] = self._format(event - timedelta(days=3 * 365))
+        elif kind == "outside_school_age":  # a new pupil may be any age: born after admission
+            event = date.fromisoformat(self._iso(row[self.event_column]))
+            row["date_of_birth"] = self._format(event + timedelta(days=1))
         elif kind == "empty_required_cell":
             row[self.random.choice(["pupil_surname", "address", "school_name"])] = ""
         elif kind == "bad_urn":

@@ -466,7 +466,7 @@ def test_new_pupil_return_keeps_good_rows_and_names_bad_ones() -> None:
         NEW_PUPIL,
         NEW_PUPIL | {"admission_date": "2027-01-04"},
         NEW_PUPIL | {"upn": "123"},
-        NEW_PUPIL | {"date_of_birth": "2023-05-05"},
+        NEW_PUPIL | {"date_of_birth": "2026-10-13"},
         NEW_PUPIL | {"pupil_forenames": "Ada"},
     ]
     result = read_new_pupil_return(as_csv(rows, columns=NEW_PUPIL_RETURN_COLUMNS), today=TODAY)
@@ -477,7 +477,23 @@ def test_new_pupil_return_keeps_good_rows_and_names_bad_ones() -> None:
     assert [(p.row, p.field, p.problem.split(" (")[0]) for p in result.problems] == [
         (3, "admission_date", "in the future"),
         (4, "upn", "not a UPN"),
-        (5, "date_of_birth", "the pupil was not of compulsory school age on the admission date"),
+        (5, "date_of_birth", "after the admission date"),
+    ]
+
+
+def test_new_pupil_return_keeps_pupils_of_any_age_the_register_takes() -> None:
+    """Reg 13(1) covers every name entered on the admission register: a nursery child and a
+    sixth-former are good rows, not problems to send back to the school."""
+    rows = [
+        NEW_PUPIL | {"date_of_birth": "2023-05-05"},  # 3 on admission: a school nursery
+        NEW_PUPIL | {"date_of_birth": "2010-03-14", "pupil_forenames": "Sam"},  # 16: year 12
+    ]
+    result = read_new_pupil_return(as_csv(rows, columns=NEW_PUPIL_RETURN_COLUMNS), today=TODAY)
+
+    assert result.problems == []
+    assert [pupil.date_of_birth for _, pupil in result.rows] == [
+        date(2023, 5, 5),
+        date(2010, 3, 14),
     ]
 
 
