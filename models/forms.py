@@ -288,13 +288,14 @@ class _Service(_Closable):
         title="Service method", description="How the notice is served (sets the deemed date)."
     )
     served_on: date = Field(
-        title="Sent or delivered on", description="Date posted, emailed or delivered by hand."
+        title="To be sent on",
+        description="The day it will be posted, emailed or handed over: the letter states it.",
     )
     served_on_parent: str = Field(
         min_length=2,
         max_length=200,
-        title="Served on",
-        description="The parent(s) the notice is addressed to (needed for any prosecution).",
+        title="Addressed to",
+        description="The parent(s) to serve it on, by name (needed for any prosecution).",
     )
 
     @model_validator(mode="after")
@@ -307,7 +308,8 @@ class _Service(_Closable):
 
 
 class S437NoticeService(_Service):
-    """Approve and record service of the s437(1) notice requiring the parent to satisfy the LA."""
+    """Approve the s437(1) notice requiring the parent to satisfy the LA: how, when and to whom it
+    will be sent. The letter is produced next, and its service confirmed on it."""
 
     period_days: int = Field(
         default=15,
@@ -412,7 +414,8 @@ class LetterServed(DecisionForm):
 
 
 class S438NoticeOfIntention(_Service):
-    """Serve the s438 notice of intention naming the proposed school and any alternatives."""
+    """Approve the s438 notice of intention naming the proposed school and any alternatives: how,
+    when and to whom it will be sent. The letter is produced next, and its service confirmed."""
 
     proposed_school: str = Field(
         min_length=2, max_length=200, title="Proposed school", description="The school proposed."
@@ -438,7 +441,8 @@ class OrderDecision(LabelledEnum):
 
 
 class SaoService(_Closable):
-    """Serve the School Attendance Order naming the school (s437(3)-(5))."""
+    """Approve the School Attendance Order naming the school (s437(3)-(5)): how and when it will
+    be sent. The order is produced next, and its service confirmed on it."""
 
     decision: OrderDecision = Field(title="Decision", description="Serve the order, or close.")
     parent_choice: ParentChoice = Field(
@@ -447,8 +451,13 @@ class SaoService(_Closable):
     named_school: str = Field(
         min_length=2, max_length=200, title="Named school", description="The school the SAO names."
     )
-    service_method: ServiceMethod = Field(title="Service method", description="How served.")
-    served_on: date = Field(title="Sent or delivered on", description="Date posted or delivered.")
+    service_method: ServiceMethod = Field(
+        title="Service method", description="How the order is served (sets the deemed date)."
+    )
+    served_on: date = Field(
+        title="To be sent on",
+        description="The day it will be posted, emailed or handed over: the order states it.",
+    )
     closure_outcome: ClosureOutcome | None = _closure_outcome()
 
     @model_validator(mode="after")
