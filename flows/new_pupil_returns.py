@@ -14,7 +14,7 @@ from datetime import datetime
 
 from prefect import flow
 
-from tasks.closures import wake
+from tasks.closures import outstanding_closure_runs, wake
 from tasks.new_pupil_returns import (
     ask_officer_to_review,
     import_new_pupil_return,
@@ -39,11 +39,12 @@ def intake_new_pupil_returns(
     totals: Counter[str] = Counter()
     for file in files:
         outcome = import_new_pupil_return(file, at)
-        for case in outcome.to_wake:
-            totals["case_runs_woken"] += int(wake(case.flow_run_id))
         for row_id in outcome.reviews:
             ask_officer_to_review(row_id)
         publish_import(outcome)
         totals.update(outcome.counts())
+    # This run's closure requests, and any an earlier run recorded and stopped before it woke the
+    # case (the request is committed first): waking a run that is not suspended does nothing.
+    totals["case_runs_woken"] = sum(int(wake(run_id)) for run_id in outstanding_closure_runs())
     totals["open_reviews"] = publish_review_list()
     return dict(totals)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,6 +85,22 @@ def get_closure_request(*, session: Session, case_id: int) -> ClosureRequestReco
     return session.scalars(
         select(ClosureRequestRecord).where(ClosureRequestRecord.case_id == case_id)
     ).one_or_none()
+
+
+def list_outstanding_runs(*, session: Session) -> list[UUID]:
+    """The runs of open cases whose closure request their run has not carried out yet, oldest
+    request first: the runs to wake (waking one that is not suspended does nothing)."""
+    runs = session.scalars(
+        select(Case.flow_run_id)
+        .join(ClosureRequestRecord, ClosureRequestRecord.case_id == Case.id)
+        .where(
+            ClosureRequestRecord.applied_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+            Case.flow_run_id.is_not(None),
+        )
+        .order_by(ClosureRequestRecord.requested_at, ClosureRequestRecord.id)
+    ).all()
+    return [run for run in runs if run is not None]
 
 
 def mark_closure_carried_out(

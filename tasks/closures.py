@@ -91,3 +91,10 @@ def wake_case_run(flow_run_id: UUID, *, at: datetime) -> bool:
 def wake(flow_run_id: UUID) -> bool:
     """Wake one case run (see `wake_case_run`)."""
     return wake_case_run(flow_run_id, at=utcnow())
+
+
+@task(name="list-outstanding-closures", cache_policy=NO_CACHE, persist_result=False)
+def outstanding_closure_runs() -> list[UUID]:
+    """The runs of open cases with a closure request not yet carried out (closure_store)."""
+    with session_scope(runtime().engine) as session:
+        return closure_store.list_outstanding_runs(session=session)

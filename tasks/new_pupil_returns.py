@@ -13,7 +13,6 @@ import csv
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -21,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from models.case import CaseHandle
-from models.enums import CaseStatus, ClosureOutcome
+from models.enums import ClosureOutcome
 from models.new_pupil_intake import REQUESTED_BY, closure_reason, decide_row, pupil_key
 from models.orm import Case, NewPupilReturn, NewPupilRow
 from models.school_returns import (
@@ -41,11 +40,6 @@ REPORT_SUFFIX = ".report.csv"
 REVIEW_KEY = "new-pupil-review"
 
 
-class CaseToWake(BaseModel):
-    reference: str
-    flow_run_id: UUID
-
-
 class ImportOutcome(BaseModel):
     """What importing one file did: references, line numbers and counts, never a pupil."""
 
@@ -59,7 +53,6 @@ class ImportOutcome(BaseModel):
     pupils_already_recorded: int = 0
     closures_requested: int = 0
     reviews: list[int] = []  # new_pupil_row ids of near matches
-    to_wake: list[CaseToWake] = []
     lines: list[dict[str, str]] = []  # the import's table: line, outcome, case, score, problem
 
     def counts(self) -> dict[str, int]:
@@ -220,11 +213,6 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
             if recorded.outcome != new_pupil_store.CLOSURE_REQUESTED or not recorded.case_reference:
                 continue
             outcome.closures_requested += 1
-            case = case_store.get_case(session=session, reference=recorded.case_reference)
-            if case is not None and case.status is not CaseStatus.CLOSED and case.flow_run_id:
-                outcome.to_wake.append(
-                    CaseToWake(reference=case.reference, flow_run_id=case.flow_run_id)
-                )
         new_pupil_store.complete_return(
             session=session,
             return_id=return_id,

@@ -8,7 +8,7 @@ match for the officer without touching that case.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from models.enums import ClosureOutcome, ReferrerType, SafeguardingIndicator
 from models.orm import Case, NewPupilReturn
 from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
-from tasks import new_pupil_store, referral_store
+from tasks import closure_store, new_pupil_store, referral_store
 from tasks.database import session_scope
 from tasks.new_pupil_returns import report_path
 from tasks.runtime import runtime
@@ -191,3 +191,34 @@ def test_a_new_pupil_return_closes_the_pupils_case_through_its_own_run_and_lists
     mails_after = _subjects(inbox, found_case.reference) + _subjects(inbox, maybe_case.reference)
     assert mails_after == mails_before
     assert driver.read(maybe).state_name == "Suspended"
+
+
+def test_a_closure_an_import_recorded_but_did_not_wake_is_carried_out_by_the_next_import(
+    driver: Driver, tmp_path: Path
+) -> None:
+    """An import commits its closure requests before it wakes the cases' runs; one that stopped
+    in between (a worker lost, the server unreachable) leaves the case waiting on its form. The
+    next import, of any file, wakes every run with a request not yet carried out."""
+    run_id = driver.open_case(_referral("Jordan", "Exampleson", date(2012, 4, 3)))
+    driver.wait_for_form(run_id, FIRST_FORM)
+    case = driver.case(run_id)
+    with session_scope(runtime().engine) as session:  # what the stopped import had committed
+        closure_store.request_closure(
+            session=session,
+            case_id=case.id,
+            outcome=ClosureOutcome.FOUND_ON_ROLL,
+            reason="NP-2026-09999 line 2: on roll at Example Academy (fictional)",
+            requested_by="intake-new-pupil-returns",
+            details={"school_name": "Example Academy (fictional)", "school_urn": "999002"},
+            requested_at=datetime.now(UTC),
+        )
+    assert driver.read(run_id).state_name == "Suspended"
+
+    unrelated = tmp_path / "another-school-new-pupils.csv"
+    _write_return(unrelated, [_pupil("Alex", "Unrelatedchild", "2014-01-15")])
+    _import(unrelated)
+
+    run = driver.wait_until_final(run_id)
+    assert run.state is not None and run.state.type is StateType.COMPLETED
+    assert driver.case(run_id).closure_outcome is ClosureOutcome.FOUND_ON_ROLL
+    assert driver.events(driver.case(run_id)).count("closure_request_carried_out") == 1

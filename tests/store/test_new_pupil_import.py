@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from models.enums import Stage
 from models.orm import ClosureRequestRecord, NewPupilReturn, NewPupilRow
-from tasks import case_store
+from tasks import case_store, closure_store
 from tasks.database import session_scope
 from tasks.new_pupil_returns import ImportOutcome, import_new_pupil_return, report_path
 from tasks.runtime import runtime
@@ -83,7 +84,15 @@ def test_a_return_quarantines_its_faults_and_closes_each_known_childs_case_once(
     assert lines == sorted(expected.bad_row_lines)
     assert outcome.pupils_recorded == expected.good_rows
     assert outcome.closures_requested == known_cases == _count(product, ClosureRequestRecord)
-    assert len(outcome.to_wake) == known_cases
+    with session_scope(product) as session:
+        assert len(closure_store.list_outstanding_runs(session=session)) == known_cases
+        carried = session.scalars(select(ClosureRequestRecord)).first()
+        assert carried is not None
+        closure_store.mark_closure_carried_out(
+            session=session, case_id=carried.case_id, stage=Stage.REFERRAL_CHECK, at=AT
+        )
+    with session_scope(product) as session:  # the run that carried its request out is not woken
+        assert len(closure_store.list_outstanding_runs(session=session)) == known_cases - 1
     assert outcome.reviews == []
     quarantined = {line["line"] for line in outcome.lines if line["outcome"] == "quarantined"}
     assert quarantined == {str(n) for n in expected.bad_row_lines}
@@ -110,6 +119,6 @@ def test_an_import_cut_short_is_finished_by_the_next_without_recording_anything_
 
     assert not resumed.already_imported
     assert resumed.pupils_recorded == 0 and resumed.pupils_already_recorded == 0
-    assert resumed.to_wake == first.to_wake and resumed.closures_requested == known_cases
+    assert resumed.closures_requested == first.closures_requested == known_cases
     assert _count(product, NewPupilRow) == generated.expected.good_rows
     assert _count(product, ClosureRequestRecord) == known_cases
