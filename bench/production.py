@@ -11,7 +11,7 @@ bench/waiting_clones.py), up to `--waiting`.
 It reports and never asserts: a missed target is a finding, so the exit code is 0 (non-zero only
 when it could not run; its logs are then kept).
 
-    .venv/bin/python -m bench.production          # 10,000 waiting, 40 real: ~15-25 min on 2 cores
+    .venv/bin/python -m bench.production          # 10,000 waiting, 40 real: ~11 min on 2 cores
     .venv/bin/python -m bench.production --waiting 500 --opened 10 --bare 10 --resumes 2
 
 Uses fresh databases on CME_BENCH_POSTGRES_URL (default: postgres@127.0.0.1:5432), dropped at the
@@ -418,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{len(template.logs)} logs"
             )
             clones = max(0, args.waiting - args.opened - args.resumes)
-            progress(f"CLONED: {clones} waiting cases through the API, copies of the real ones")
+            progress(f"CLONED: {clones} waiting cases, copies of the real runs' rows")
             clone_start = time.monotonic()
             clone_ids = waiting_clones.clone_by_copy(prefect_url, real_ids, clones, progress)
             clone_seconds = time.monotonic() - clone_start
@@ -445,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "10000", verdict(waiting_total >= 10_000)],
                 ["  of which real (opened by the workers)", f"{args.opened + args.resumes}",
                  "-", "-"],
-                ["  of which cloned through the API", f"{clones} in {clone_seconds:.0f} s",
+                ["  of which cloned (real runs' rows copied)", f"{clones} in {clone_seconds:.0f} s",
                  "-", "-"],
                 ["cloned run vs real one in the list query", "; ".join(differences) or "same",
                  "same", verdict(not differences)],
