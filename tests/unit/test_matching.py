@@ -5,11 +5,12 @@ Every name here is fictitious.
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
+from models import matching
 from models.matching import (
     ChildIdentity,
     IdentityIndex,
@@ -162,7 +163,12 @@ def test_thresholds_refuse_near_above_certain_or_below_what_blocking_supports() 
         MatchThresholds(near=0.4)
 
 
-def test_ten_thousand_children_against_ten_thousand_take_under_two_cpu_seconds() -> None:
+def test_ten_thousand_children_are_matched_within_their_blocks_not_against_everyone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index compares a child only with those sharing a date of birth (or its day and month
+    swapped) or a name key: a few dozen comparisons, not the 10,000 of a full scan. Counted, not
+    timed (bench/intake_triage.py measures the time)."""
     first, surnames = (
         ["Ada", "Bea", "Cal", "Dev", "Eve", "Finn", "Gus", "Hana"],
         [f"Testname{n}" for n in range(400)],
@@ -176,16 +182,22 @@ def test_ten_thousand_children_against_ten_thousand_take_under_two_cpu_seconds()
         )
         for n in range(10_000)
     ]
+    scored = 0
+    score = matching._score
+
+    def counted(a: Any, b: Any) -> tuple[float, tuple[str, ...]]:
+        nonlocal scored
+        scored += 1
+        return score(a, b)
+
+    monkeypatch.setattr(matching, "_score", counted)
     index: IdentityIndex[int] = IdentityIndex(THRESHOLDS)
-    # CPU time, not wall time: the machine is shared, and blocking is what this test is about.
-    started = time.process_time()
     for n, person in enumerate(people):
         index.add(n, person)
     found = sum(1 for person in people if index.matches(person))
-    elapsed = time.process_time() - started
 
     assert found == len(people)
-    assert elapsed < 2.0, f"{elapsed:.2f} s of CPU"
+    assert scored / len(people) <= 100, f"{scored / len(people):.0f} comparisons a child"
 
 
 def test_similar_names_are_found_and_dissimilar_ones_refused_by_the_cheap_bound() -> None:
