@@ -32,10 +32,9 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from pathlib import Path
@@ -62,12 +61,12 @@ from prefect.settings import (
     PREFECT_RESULTS_DEFAULT_SERIALIZER,
     temporary_settings,
 )
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import make_url
 
 from bench import waiting_clones
 from bench.case_flow import enquiries
 from bench.sweep import TODAY as SWEEP_TODAY
-from bench.sweep import fill
+from bench.sweep import fill, postgres_database
 from launcher.production import work_pool_name
 from launcher.stack import Stack
 from models.config import load_config
@@ -86,7 +85,6 @@ BARE_FIRST, BARE_SECOND = "bare-first-form", "bare-second-form"  # bench/bare_fl
 # The task runs of a cme-case run before its first form, and on the pass to its second form
 # (bench/README.md, "The bare comparison flow").
 BARE_TASKS_BEFORE, BARE_TASKS_AFTER = 6, 5
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 OPEN_CONCURRENCY = 8
 TARGET_OPEN_PER_SECOND = 5.0
 TARGET_RESUME_RATIO = 1.2
@@ -98,23 +96,6 @@ PAGE = 200
 def progress(line: str) -> None:
     sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {line}\n")
     sys.stderr.flush()
-
-
-@contextmanager
-def postgres_database(prefix: str) -> Iterator[str]:
-    admin_url = make_url(os.environ.get("CME_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield admin_url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 def free_port() -> int:

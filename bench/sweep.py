@@ -50,9 +50,11 @@ def sqlite_database() -> Iterator[str]:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(prefix: str = "cme_bench") -> Iterator[str]:
+    """A fresh database on CME_BENCH_POSTGRES_URL's server (default: the local one), dropped at
+    the end; yields its URL."""
     admin_url = make_url(os.environ.get("CME_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    name = f"cme_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
