@@ -132,6 +132,28 @@ def sao_served() -> dict[str, Any]:
     }
 
 
+def to_prosecution_outcome(driver: Driver, run_id: Any) -> None:
+    """From the SAO compliance form: not complied with, an ESO considered and prosecution
+    decided, until the run waits on the prosecution outcome."""
+    driver.resume(
+        run_id,
+        "sao-notice-sao-compliance",
+        {"officer": OFFICER, "compliance": "not_complied", "checked_on": "2027-01-26"},
+    )
+    driver.resume(
+        run_id,
+        "prosecution-referral-eso-consideration",
+        {
+            "officer": OFFICER,
+            "eso_considered": True,
+            "decision": "prosecute",
+            "decided_on": "2027-01-28",
+            "reasons": "An ESO was considered; the family has refused all engagement.",
+        },
+    )
+    driver.wait_for_form(run_id, "prosecution-referral-prosecution-outcome")
+
+
 def to_sao_compliance(driver: Driver, run_id: Any) -> None:
     """Referral check, a home visit, the s437(1) notice and the SAO up to compliance."""
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
@@ -299,23 +321,7 @@ def test_sao_not_complied_with_goes_to_prosecution_referral_and_its_outcome(
 ) -> None:
     run_id = driver.open_case(make_referral())
     to_sao_compliance(driver, run_id)
-    driver.resume(
-        run_id,
-        "sao-notice-sao-compliance",
-        {"officer": OFFICER, "compliance": "not_complied", "checked_on": "2027-01-26"},
-    )
-    driver.resume(
-        run_id,
-        "prosecution-referral-eso-consideration",
-        {
-            "officer": OFFICER,
-            "eso_considered": True,
-            "decision": "prosecute",
-            "decided_on": "2027-01-28",
-            "reasons": "An ESO was considered; the family has refused all engagement.",
-        },
-    )
-    driver.wait_for_form(run_id, "prosecution-referral-prosecution-outcome")
+    to_prosecution_outcome(driver, run_id)
     case = driver.case(run_id)
     (referral_to_legal,) = driver.inbox.wait_for(case.reference)
     assert referral_to_legal["X-Envelope-To"] == "legal.education@example.gov.uk"

@@ -32,6 +32,7 @@ from tests.e2e.test_journeys import (
     s437_notice,
     sao_served,
     sent_as_stated,
+    to_prosecution_outcome,
 )
 from tests.factories import make_referral
 
@@ -130,23 +131,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
         },
     )
     driver.resume(run_id, "sao-notice-sao-service-served-1", sent_as_stated())
-    driver.resume(
-        run_id,
-        "sao-notice-sao-compliance",
-        {"officer": OFFICER, "compliance": "not_complied", "checked_on": "2027-01-26"},
-    )
-    driver.resume(
-        run_id,
-        "prosecution-referral-eso-consideration",
-        {
-            "officer": OFFICER,
-            "eso_considered": True,
-            "decision": "prosecute",
-            "decided_on": "2027-01-28",
-            "reasons": "An ESO was considered; the family has refused all engagement.",
-        },
-    )
-    driver.wait_for_form(run_id, "prosecution-referral-prosecution-outcome")
+    to_prosecution_outcome(driver, run_id)
 
     # Every letter once, on disk with the checksum the case database holds.
     case = driver.case(run_id)
