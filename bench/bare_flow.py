@@ -13,7 +13,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
-from models.settings import load_settings
+from adapters.settings import load_settings
 
 FIRST_KEY = "bare-first-form"
 SECOND_KEY = "bare-second-form"

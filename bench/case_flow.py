@@ -46,9 +46,9 @@ from prefect.settings import (
     temporary_settings,
 )
 
+from adapters.settings import PROJECT_ROOT, load_settings
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
-from models.settings import PROJECT_ROOT, load_settings
-from tasks.migrations import migrate
+from store.migrations import migrate
 from tasks.runtime import runtime
 from tests.factories import distinct_births, make_referral
 from tests.mail import start_smtp

@@ -45,12 +45,12 @@ from prefect.settings import (
     temporary_settings,
 )
 
+from adapters.settings import PROJECT_ROOT, load_settings
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from models.school_returns import DELETION_RETURN_COLUMNS
-from models.settings import PROJECT_ROOT, load_settings
-from tasks import import_store
-from tasks.database import session_scope
-from tasks.migrations import migrate
+from store import imports
+from store.database import session_scope
+from store.migrations import migrate
 from tasks.runtime import runtime
 from tests.mail import start_smtp
 
@@ -172,7 +172,7 @@ def measure_intake(client: SyncPrefectClient, file: Path, rows: int) -> Rate:
     created = time.monotonic()
     sha = hashlib.sha256((file.parent / "processed" / file.name).read_bytes()).hexdigest()
     with session_scope(runtime().engine) as session:
-        entry = import_store.get_import(session=session, sha256=sha)
+        entry = imports.get_import(session=session, sha256=sha)
         assert entry is not None
         reference = entry.reference
     runs = read_runs(

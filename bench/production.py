@@ -63,6 +63,7 @@ from prefect.settings import (
 )
 from sqlalchemy import make_url
 
+from adapters.settings import PROJECT_ROOT, Settings
 from bench import waiting_clones
 from bench.case_flow import enquiries
 from bench.sweep import TODAY as SWEEP_TODAY
@@ -71,9 +72,8 @@ from launcher.production import work_pool_name
 from launcher.stack import Stack
 from models.config import load_config
 from models.deadlines import load_calendar_config
-from models.settings import PROJECT_ROOT, Settings
-from tasks.database import make_engine, session_scope
-from tasks.migrations import migrate
+from store.database import make_engine, session_scope
+from store.migrations import migrate
 from tasks.sweep import local_day, plan_notices
 from tests.factories import distinct_births, make_referral
 from tests.mail import start_smtp

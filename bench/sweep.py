@@ -27,13 +27,13 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, insert, make_url
 from sqlalchemy.orm import Session
 
+from adapters.settings import load_settings
 from models.config import CmeConfig, load_config
 from models.deadlines import CalendarConfig, load_calendar_config
 from models.enums import CaseStatus, Sex, Stage
-from models.orm import Case, Child, StageRecord
-from models.settings import load_settings
-from tasks.database import make_engine
-from tasks.migrations import migrate
+from store.database import make_engine
+from store.migrations import migrate
+from store.orm import Case, Child, StageRecord
 from tasks.sweep import plan_notices
 
 TARGET_SIZE = 10_000

@@ -18,13 +18,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.decisions import decide
-from flows.service import serve_notice
-from models.case import CaseHandle, StageResult, closed, next_stage
-from models.closure import CaseClosedElsewhereError
-from models.deadlines import DeadlineStep
-from models.enums import CaseStatus, ClosureOutcome, LetterKind, Stage
-from models.extracts import ExtractFinding
-from models.forms import (
+from flows.forms import (
     EsoConsideration,
     HomeVisitFinding,
     HomeVisitRecord,
@@ -40,6 +34,12 @@ from models.forms import (
     SaoService,
     WhereaboutsUnknown,
 )
+from flows.service import serve_notice
+from models.case import CaseHandle, StageResult, closed, next_stage
+from models.closure import CaseClosedElsewhereError
+from models.deadlines import DeadlineStep
+from models.enums import CaseStatus, ClosureOutcome, LetterKind, Stage
+from models.extracts import ExtractFinding
 from models.intake import ReceivedReferral
 from models.letters import NoticeRequest
 from models.referral import Referral

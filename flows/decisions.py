@@ -18,10 +18,10 @@ from prefect import get_run_logger
 from prefect.flow_runs import suspend_flow_run
 from pydantic import ValidationError
 
+from flows.forms import DecisionForm, with_people
 from models.case import CaseHandle
 from models.closure import CaseClosedElsewhereError
 from models.enums import Stage
-from models.forms import DecisionForm, with_people
 from models.letters import LetterLink
 from tasks.closures import closure_request_for
 from tasks.recording import has_answer, record_decision, recorded_decision

@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import flow
 
 from models.deletion_intake import ImportCounts, add_counts
+from store.imports import IMPORTED, REJECTED
 from tasks.deletion_returns import (
     Plan,
     Received,
@@ -27,7 +28,6 @@ from tasks.deletion_returns import (
     record_rows,
     triage_return,
 )
-from tasks.import_store import IMPORTED, REJECTED
 from tasks.intake_notices import send_import_notices
 from tasks.return_files import PROCESSED, file_return, find_returns, write_quarantine_report
 from tasks.sweep import local_day, read_clock

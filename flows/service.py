@@ -12,9 +12,9 @@ from datetime import date
 from itertools import count
 
 from flows.decisions import decide, decision_key
+from flows.forms import LetterSent, LetterServed
 from models.case import CaseHandle
 from models.enums import Stage
-from models.forms import LetterSent, LetterServed
 from models.letters import NOTICE_CLOCKS, SERVICE_METHOD_WORDS, NoticeRequest
 from tasks.letters import produce_notice_letter
 from tasks.notices import record_notice_served

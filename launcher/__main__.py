@@ -11,11 +11,11 @@ import sys
 import threading
 from types import FrameType
 
+from adapters.settings import load_settings
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
-from models.settings import load_settings
-from tasks.migrations import migrate
+from store.migrations import migrate
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ from prefect.events.actions import ChangeFlowRunState, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-from models.settings import Settings, load_settings
+from adapters.settings import Settings, load_settings
 
 RUN_FAILED_AUTOMATION = "cme-case-run-failed"
 RUN_STALLED_AUTOMATION = "cme-case-run-stalled"

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from models.settings import Settings, load_settings
+from adapters.settings import Settings, load_settings
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 

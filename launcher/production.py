@@ -28,11 +28,11 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 from prefect.settings.legacy import Setting
 
+from adapters.settings import PROJECT_ROOT, Settings, load_settings
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import prefect_environment
-from models.settings import PROJECT_ROOT, Settings, load_settings
-from tasks.migrations import migrate
+from store.migrations import migrate
 
 
 def work_pool_name() -> str:

@@ -15,7 +15,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, Schedule
 
-from models.settings import PROJECT_ROOT, load_settings
+from adapters.settings import PROJECT_ROOT, load_settings
 
 
 def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:

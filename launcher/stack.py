@@ -29,7 +29,7 @@ from typing import IO, Literal
 import psutil
 from pydantic import SecretStr
 
-from models.settings import PROJECT_ROOT, Settings
+from adapters.settings import PROJECT_ROOT, Settings
 
 # How often the serving process looks for new and resumed runs. Prefect's default (10 s) makes an
 # officer wait up to 10 s for the next form after pressing Resume; 1 s costs one cheap query.

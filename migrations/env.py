@@ -1,7 +1,7 @@
 """Alembic environment for the case database.
 
 The URL is taken, in order, from ``-x url=...``, from ``config.attributes["url"]`` (set by
-``tasks.database.migrate``), from ``sqlalchemy.url`` in the ini, and finally from the product
+``store.database.migrate``), from ``sqlalchemy.url`` in the ini, and finally from the product
 settings (CME_DATABASE_URL or the SQLite file in the state folder).
 """
 
@@ -12,8 +12,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from models.orm import Base
-from models.settings import load_settings
+from adapters.settings import load_settings
+from store.orm import Base
 
 config = context.config
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 
 class ChainedEvent(Protocol):
-    """What the chain needs of a stored event (a models.orm.CaseEvent is one)."""
+    """What the chain needs of a stored event (a store.orm.CaseEvent is one)."""
 
     @property
     def sequence(self) -> int: ...

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from models.enums import LetterKind
-from models.orm import CaseEvent, Notification
+from store.orm import CaseEvent, Notification
 
 CSV_COLUMNS = ("case_reference", "when_utc", "who", "what", "details")
 

@@ -149,7 +149,7 @@ REASON_BY_CLOSURE: Mapping[ClosureOutcome, DfeCmeReason] = {
     ClosureOutcome.MOVED_TO_OTHER_LA: DfeCmeReason.MOVED_OUT_OF_LA,
 }
 
-# Home-visit findings (models/forms.py HomeVisitFinding values) that say the same before closure.
+# Home-visit findings (flows/forms.py HomeVisitFinding values) that say the same before closure.
 REASON_BY_VISIT_FINDING: Mapping[str, DfeCmeReason] = {
     "moved_abroad_believed": DfeCmeReason.MOVED_OUT_OF_COUNTRY,
     "moved_abroad_confirmed": DfeCmeReason.MOVED_OUT_OF_COUNTRY,

@@ -40,7 +40,7 @@ def pupil_key(row: NewPupilRow) -> str:
 class RowDecision:
     """What to do with one pupil: close `match`'s case, list it for review, or only record."""
 
-    outcome: str  # "closure_requested", "review" or "no_match" (tasks/new_pupil_store.py)
+    outcome: str  # "closure_requested", "review" or "no_match" (tasks/new_pupils.py)
     match: MatchNote | None
     note: str = ""
 

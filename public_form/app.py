@@ -22,14 +22,14 @@ from jinja2 import (
 from sqlalchemy import Engine
 from starlette.staticfiles import StaticFiles
 
-from models.settings import PROJECT_ROOT, Settings, load_settings
+from adapters.settings import PROJECT_ROOT, Settings, load_settings
 from public_form import template_helpers
 from public_form.drafts import DraftStore
 from public_form.outbox import DatabaseOutbox, Outbox
 from public_form.ratelimit import RateLimiter
 from public_form.routes import FormService, router
 from public_form.security import SecurityHeaders
-from tasks.database import make_engine
+from store.database import make_engine
 
 GOVUK_FRONTEND = PROJECT_ROOT / "public_form" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 OWN_STATIC = PROJECT_ROOT / "public_form" / "static"

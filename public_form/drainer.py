@@ -21,9 +21,9 @@ from uuid import UUID
 
 from sqlalchemy import Engine
 
-from models.settings import load_settings
-from tasks.database import make_engine, session_scope
-from tasks.public_submission_store import (
+from adapters.settings import load_settings
+from store.database import make_engine, session_scope
+from store.public_submissions import (
     list_due_submissions,
     mark_delivered,
     record_failed_attempt,

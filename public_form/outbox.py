@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models.public_form import new_receipt
 from models.referral import Referral
-from tasks.database import session_scope
-from tasks.public_submission_store import add_submission
+from store.database import session_scope
+from store.public_submissions import add_submission
 
 
 class Outbox(Protocol):

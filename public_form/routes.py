@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
+from adapters.settings import Settings
 from models.public_form import (
     AGENCY_CHOICES,
     PAGE_BY_SLUG,
@@ -33,7 +34,6 @@ from models.public_form import (
     page_is_answered,
     summary_rows,
 )
-from models.settings import Settings
 from public_form.drafts import Draft, DraftStore
 from public_form.outbox import Outbox
 from public_form.ratelimit import RateLimiter

@@ -18,14 +18,14 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from adapters.templating import render
 from models.caseload import CaseloadFigures, CaseRow, Durations, StageRow, caseload_figures
 from models.enums import CaseStatus
-from models.orm import Case, StageRecord
-from tasks.database import session_scope
+from store.database import session_scope
+from store.orm import Case, StageRecord
 from tasks.runtime import Runtime, runtime
 from tasks.sweep import local_day
 from tasks.team_lead_mail import email_team_lead_once
-from tasks.templating import render
 
 KEYS = {
     "officer": "caseload-by-officer",

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
-from models.orm import Notification
-from tasks import case_store
+from store import case_events, cases
+from store.database import session_scope
+from store.orm import Notification
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.letters import document_url, render_pdf
 from tasks.recording import AUTOMATION
 from tasks.runtime import runtime, utcnow
@@ -51,12 +51,12 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
     now = utcnow()
     people = {person.id: person.display_name for person in rt.config.people}
     with session_scope(rt.engine) as session:
-        record = case_store.get_case(session=session, reference=reference)
+        record = cases.get_case(session=session, reference=reference)
         if record is None:
             raise LookupError(f"reference: no case {reference!r} in the case database")
         case_id = record.id
         lines = chronology_lines(
-            case_store.list_events(session=session, case_id=case_id),
+            case_events.list_events(session=session, case_id=case_id),
             _case_notifications(session=session, case_id=case_id),
             who=lambda actor: people.get(actor, actor),
         )
@@ -79,7 +79,7 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
     pdf_sha256 = _write(rt.settings.chronology_dir / pdf_path, pdf)
     csv_sha256 = _write(rt.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8"))
     with session_scope(rt.engine) as session:
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case_id,
             kind="chronology_produced",

@@ -22,9 +22,9 @@ from prefect.states import Scheduled
 from models.case import CaseHandle
 from models.closure import ClosureRequest
 from models.enums import Stage
-from tasks import closure_store
+from store import closure_requests
+from store.database import session_scope
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.notify import notify
 from tasks.runtime import runtime, utcnow
 
@@ -32,7 +32,7 @@ from tasks.runtime import runtime, utcnow
 def closure_request_for(case: CaseHandle) -> ClosureRequest | None:
     """The closure requested for this case from outside its run, if any."""
     with session_scope(runtime().engine) as session:
-        record = closure_store.get_closure_request(session=session, case_id=case.case_id)
+        record = closure_requests.get_closure_request(session=session, case_id=case.case_id)
         if record is None:
             return None
         return ClosureRequest(
@@ -49,7 +49,7 @@ def carry_out_closure_request(case: CaseHandle, stage: Stage, request: ClosureRe
     """Record that this run carried the request out, and tell the officer, once."""
     rt = runtime()
     with session_scope(rt.engine) as session:
-        closure_store.mark_closure_carried_out(
+        closure_requests.mark_closure_carried_out(
             session=session, case_id=case.case_id, stage=stage, at=utcnow()
         )
     details = request.details
@@ -95,6 +95,6 @@ def wake(flow_run_id: UUID) -> bool:
 
 @task(name="list-outstanding-closures", cache_policy=NO_CACHE, persist_result=False)
 def outstanding_closure_runs() -> list[UUID]:
-    """The runs of open cases with a closure request not yet carried out (closure_store)."""
+    """The runs of open cases with a closure request not yet carried out (store.closure_requests)."""
     with session_scope(runtime().engine) as session:
-        return closure_store.list_outstanding_runs(session=session)
+        return closure_requests.list_outstanding_runs(session=session)

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
+from adapters.templating import render
 from models.deletion_intake import ImportCounts, NoticeKind, RowOutcome, RowPlan, plan_rows
 from models.matching import ChildIdentity, IdentityIndex
 from models.school_returns import (
@@ -30,12 +31,11 @@ from models.school_returns import (
     read_deletion_return,
 )
 from models.triage import triage_deletion_return
-from tasks import case_store, import_store
-from tasks.database import session_scope
+from store import cases, imports
+from store.database import session_scope
 from tasks.return_files import intake_settings, sha256_of
 from tasks.runtime import runtime
 from tasks.sweep import local_day
-from tasks.templating import render
 
 CASE_DEPLOYMENT = "cme-case/cme-case"
 KIND = "deletion_return"
@@ -59,7 +59,7 @@ def receive_return(path: Path, at: datetime) -> Received:
     """Enter the file in the ledger by its SHA-256; the same bytes under any name are one import."""
     sha256 = sha256_of(path)
     with session_scope(runtime().engine) as session:
-        entry, new = import_store.receive_import(
+        entry, new = imports.receive_import(
             session=session, sha256=sha256, file_name=path.name, kind=KIND, received_at=at
         )
         received = Received(entry.id, entry.reference, sha256, path.name, entry.status, new)
@@ -141,7 +141,7 @@ def triage_return(reading: Reading, at: datetime) -> Plan:
     rt = runtime()
     open_cases: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
     with session_scope(rt.engine) as session:
-        for case in import_store.list_open_cases(session=session):
+        for case in imports.list_open_cases(session=session):
             open_cases.add(case.reference, case.identity)
     triaged = triage_deletion_return(
         reading.rows,
@@ -204,9 +204,9 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
         with session_scope(rt.engine) as session:
             officer_email = None
             if plan.linked_case is not None:
-                case = case_store.get_case(session=session, reference=plan.linked_case)
+                case = cases.get_case(session=session, reference=plan.linked_case)
                 officer_email = _officer_email(case.officer_id) if case is not None else None
-            claim = import_store.claim_row(
+            claim = imports.claim_row(
                 session=session,
                 import_id=received.import_id,
                 row_number=plan.line,
@@ -237,7 +237,7 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                 to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
             elif plan.outcome is RowOutcome.RECORDED_ON_CASE:
                 assert plan.linked_case is not None and plan.referral is not None
-                import_store.record_referral_on_case(
+                imports.record_referral_on_case(
                     session=session,
                     case_reference=plan.linked_case,
                     referral=plan.referral,
@@ -246,7 +246,7 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                     source={"import": received.reference, "row": plan.line, "route": plan.route},
                 )
             elif plan.outcome is RowOutcome.EHE_LISTED:
-                import_store.add_to_ehe_list(
+                imports.add_to_ehe_list(
                     session=session,
                     intake_row_id=row.id,
                     school_urn=plan.row.school_urn,
@@ -254,7 +254,7 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                     listed_at=at,
                 )
             for review in plan.reviews:
-                import_store.list_for_review(
+                imports.list_for_review(
                     session=session,
                     intake_row_id=row.id,
                     candidate=review.candidate,
@@ -289,7 +289,7 @@ def open_case_run(reference: str, case: CaseToOpen) -> UUID:
     )
     assert isinstance(run, FlowRun)
     with session_scope(runtime().engine) as session:
-        import_store.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
+        imports.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
     return run.id
 
 
@@ -297,10 +297,10 @@ def open_case_run(reference: str, case: CaseToOpen) -> UUID:
 def finish_import(received: Received, reading: Reading, quarantined: int, at: datetime) -> None:
     """Mark the import finished (or rejected): from now on the same file is "already imported"."""
     with session_scope(runtime().engine) as session:
-        import_store.finish_import(
+        imports.finish_import(
             session=session,
             import_id=received.import_id,
-            status=import_store.REJECTED if reading.refused else import_store.IMPORTED,
+            status=imports.REJECTED if reading.refused else imports.IMPORTED,
             completed_at=at,
             rows_read=len(reading.rows) + len({p.row for p in reading.problems}),
             rows_quarantined=quarantined,

@@ -33,8 +33,8 @@ from models.dfe_return import (
     day_in_england,
 )
 from models.enums import AgencyKind, Stage
-from models.orm import Case, Decision
-from tasks.database import session_scope
+from store.database import session_scope
+from store.orm import Case, Decision
 from tasks.runtime import runtime
 
 CENSUS_DAY_FILE = "cme_census_day.csv"

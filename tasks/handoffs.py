@@ -12,8 +12,8 @@ from models.case import CaseHandle
 from models.chronology import ChronologyBundle
 from models.enums import Stage
 from models.letters import LetterLink
-from tasks import case_store
-from tasks.database import session_scope
+from store import cases
+from store.database import session_scope
 from tasks.notify import notify
 from tasks.runtime import runtime
 
@@ -21,7 +21,7 @@ from tasks.runtime import runtime
 def _child_details(case: CaseHandle) -> dict[str, Any]:
     """What a receiving team needs to identify the child; read here, not passed through Prefect."""
     with session_scope(runtime().engine) as session:
-        record = case_store.get_case(session=session, reference=case.reference)
+        record = cases.get_case(session=session, reference=case.reference)
         if record is None:
             raise LookupError(f"case {case.reference} is not in the case database")
         child = record.child

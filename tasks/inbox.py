@@ -22,8 +22,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus, Stage
-from models.orm import Case, StageRecord
-from tasks.database import session_scope
+from store.database import session_scope
+from store.orm import Case, StageRecord
 from tasks.runtime import runtime
 
 TEAM_KEY = "open-cases-all"

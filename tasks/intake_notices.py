@@ -14,12 +14,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from adapters.mailer import send_email
 from models.deletion_intake import NoticeKind
-from models.orm import IntakeRow
 from models.school_returns import DeletionGround
-from tasks import case_store, import_store
-from tasks.database import session_scope
-from tasks.mailer import send_email
+from store import imports, notifications
+from store.database import session_scope
+from store.orm import IntakeRow
 from tasks.notify import render_email
 from tasks.runtime import runtime, utcnow
 
@@ -55,7 +55,7 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
     rt = runtime()
     groups: defaultdict[tuple[NoticeKind, str], list[dict[str, Any]]] = defaultdict(list)
     with session_scope(rt.engine) as session:
-        for row in import_store.list_rows(session=session, import_id=import_id):
+        for row in imports.list_rows(session=session, import_id=import_id):
             if row.notice_kind and row.notice_to:
                 groups[(NoticeKind(row.notice_kind), row.notice_to)].append(_item(row))
     intake = rt.config.intake
@@ -74,7 +74,7 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
         )
         natural_key = f"{reference}:{kind.value}:{recipient}"
         with session_scope(rt.engine) as session:
-            claimed = case_store.claim_notification(
+            claimed = notifications.claim_notification(
                 session=session,
                 natural_key=natural_key,
                 case_id=None,
@@ -83,7 +83,7 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
                 subject=subject,
                 claimed_at=utcnow(),
             )
-            notification = claimed or case_store.get_notification(
+            notification = claimed or notifications.get_notification(
                 session=session, natural_key=natural_key
             )
             if notification is None or notification.sent_at is not None:
@@ -93,7 +93,7 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
             send_email(settings=rt.settings, to=[recipient], subject=subject, body=body)
         except Exception as exc:
             with session_scope(rt.engine) as session:
-                case_store.record_notification_failure(
+                notifications.record_notification_failure(
                     session=session,
                     notification_id=notification_id,
                     error=type(exc).__name__,
@@ -101,7 +101,7 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
                 )
             raise
         with session_scope(rt.engine) as session:
-            case_store.mark_notification_sent(
+            notifications.mark_notification_sent(
                 session=session, notification_id=notification_id, sent_at=utcnow()
             )
         sent += 1

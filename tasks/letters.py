@@ -17,6 +17,8 @@ from typing import Any
 
 from prefect import task
 
+from adapters.settings import PROJECT_ROOT
+from adapters.templating import render
 from models.case import CaseHandle
 from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import (
@@ -31,14 +33,12 @@ from models.letters import (
     closing_letter_due,
     notice_content,
 )
-from models.orm import Case, Letter
-from models.settings import PROJECT_ROOT
-from tasks import case_store, letter_store
+from store import cases, decisions, letters
+from store.database import session_scope
+from store.orm import Case, Letter
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.recording import AUTOMATION
 from tasks.runtime import runtime, utcnow
-from tasks.templating import render
 
 LAYOUT = "letters/_layout.html.j2"
 # The decision that names the school in the School Attendance Order (flows/case.py sao_notice).
@@ -93,7 +93,7 @@ def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> 
     """Render, write and record one letter, unless one is recorded under this key already."""
     rt = runtime()
     with session_scope(rt.engine) as session:
-        existing = letter_store.get_letter(
+        existing = letters.get_letter(
             session=session, case_id=case.case_id, natural_key=natural_key
         )
         if existing is not None:
@@ -109,7 +109,7 @@ def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> 
     partial.write_bytes(pdf)
     os.replace(partial, target)
     with session_scope(rt.engine) as session:
-        letter = letter_store.record_letter(
+        letter = letters.record_letter(
             session=session,
             case_id=case.case_id,
             natural_key=natural_key,
@@ -126,7 +126,7 @@ def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> 
 
 
 def _case_record(session: Any, case: CaseHandle) -> Case:
-    record = case_store.get_case(session=session, reference=case.reference)
+    record = cases.get_case(session=session, reference=case.reference)
     if record is None:
         raise LookupError(f"case {case.reference} is not in the case database")
     return record
@@ -208,7 +208,7 @@ def produce_legal_services_referral(
     rt = runtime()
     with session_scope(rt.engine) as session:
         record = _case_record(session, case)
-        order = case_store.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
+        order = decisions.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
         served = tuple(
             ServedLetterLine(
                 title=letter.kind.label,
@@ -216,7 +216,7 @@ def produce_legal_services_referral(
                 file_name=Path(letter.path).name,
                 sha256=letter.sha256,
             )
-            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+            for letter in letters.list_letters(session=session, case_id=case.case_id)
         )
         content = LetterContent(
             kind=LetterKind.LEGAL_SERVICES_REFERRAL,
@@ -261,6 +261,5 @@ def list_letter_links(case: CaseHandle) -> list[LetterLink]:
     """The case's letters, oldest first, as links (for the summary and the forms)."""
     with session_scope(runtime().engine) as session:
         return [
-            _link(letter)
-            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+            _link(letter) for letter in letters.list_letters(session=session, case_id=case.case_id)
         ]

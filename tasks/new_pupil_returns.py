@@ -22,15 +22,15 @@ from pydantic import BaseModel
 from models.case import CaseHandle
 from models.enums import ClosureOutcome
 from models.new_pupil_intake import REQUESTED_BY, closure_reason, decide_row, pupil_key
-from models.orm import Case, NewPupilReturn, NewPupilRow
 from models.school_returns import (
     NEW_PUPIL_RETURN_COLUMNS,
     FileRejected,
     RowProblem,
     read_new_pupil_return,
 )
-from tasks import case_store, closure_store, new_pupil_store, referral_store
-from tasks.database import session_scope
+from store import cases, closure_requests, new_pupils, referrals
+from store.database import session_scope
+from store.orm import Case, NewPupilReturn, NewPupilRow
 from tasks.notify import notify
 from tasks.return_files import intake_settings
 from tasks.runtime import runtime
@@ -105,7 +105,7 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
     data = file.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     with session_scope(rt.engine) as session:
-        entry = new_pupil_store.claim_return(
+        entry = new_pupils.claim_return(
             session=session, sha256=sha, file_name=file.name, received_at=at
         )
         outcome = ImportOutcome(return_reference=entry.reference, file_name=file.name)
@@ -120,7 +120,7 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
     except FileRejected as rejected:
         _write_report(file, [], str(rejected))
         with session_scope(rt.engine) as session:
-            new_pupil_store.complete_return(
+            new_pupils.complete_return(
                 session=session,
                 return_id=return_id,
                 rows_read=0,
@@ -148,21 +148,21 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
     with session_scope(rt.engine) as session:
         for line, row in result.rows:
             key = pupil_key(row)
-            earlier = new_pupil_store.get_row(session=session, natural_key=key)
+            earlier = new_pupils.get_row(session=session, natural_key=key)
             if earlier is not None:
                 if earlier.return_id != return_id:
                     outcome.pupils_already_recorded += 1
                 continue
             decision = decide_row(
-                referral_store.find_open_case_matches(
+                referrals.find_open_case_matches(
                     session=session, identity=row.identity(), thresholds=thresholds
                 )
             )
             match = decision.match
-            if decision.outcome == new_pupil_store.CLOSURE_REQUESTED and match is not None:
-                case = case_store.get_case(session=session, reference=match.reference)
+            if decision.outcome == new_pupils.CLOSURE_REQUESTED and match is not None:
+                case = cases.get_case(session=session, reference=match.reference)
                 assert case is not None
-                closure_store.request_closure(
+                closure_requests.request_closure(
                     session=session,
                     case_id=case.id,
                     outcome=ClosureOutcome.FOUND_ON_ROLL,
@@ -179,7 +179,7 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
                     },
                     requested_at=at,
                 )
-            new_pupil_store.record_row(
+            new_pupils.record_row(
                 session=session,
                 return_id=return_id,
                 row_number=line,
@@ -197,7 +197,7 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
             )
             outcome.pupils_recorded += 1
         # From the rows, not from this call: an import cut short and run again still acts on all.
-        for recorded in new_pupil_store.list_rows(session=session, return_id=return_id):
+        for recorded in new_pupils.list_rows(session=session, return_id=return_id):
             outcome.lines.append(
                 {
                     "line": str(recorded.row_number),
@@ -208,12 +208,12 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
                     "problem": "",
                 }
             )
-            if recorded.outcome == new_pupil_store.REVIEW:
+            if recorded.outcome == new_pupils.REVIEW:
                 outcome.reviews.append(recorded.id)
-            if recorded.outcome != new_pupil_store.CLOSURE_REQUESTED or not recorded.case_reference:
+            if recorded.outcome != new_pupils.CLOSURE_REQUESTED or not recorded.case_reference:
                 continue
             outcome.closures_requested += 1
-        new_pupil_store.complete_return(
+        new_pupils.complete_return(
             session=session,
             return_id=return_id,
             rows_read=outcome.rows_read,
@@ -263,7 +263,7 @@ def ask_officer_to_review(row_id: int) -> None:
     with session_scope(rt.engine) as session:
         row = session.get(NewPupilRow, row_id)
         assert row is not None and row.case_reference is not None
-        case = case_store.get_case(session=session, reference=row.case_reference)
+        case = cases.get_case(session=session, reference=row.case_reference)
         assert case is not None
         entry = session.get(NewPupilReturn, row.return_id)
         assert entry is not None
@@ -320,10 +320,10 @@ def publish_import(outcome: ImportOutcome) -> None:
 def publish_review_list() -> int:
     """The review list: near matches no officer has dealt with, one line each; returns the count."""
     with session_scope(runtime().engine) as session:
-        rows = new_pupil_store.list_open_reviews(session=session)
+        rows = new_pupils.list_open_reviews(session=session)
         returns = {
             entry.id: entry.reference
-            for entry in new_pupil_store.list_returns(
+            for entry in new_pupils.list_returns(
                 session=session, return_ids=[row.return_id for row in rows]
             )
         }

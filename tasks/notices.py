@@ -11,9 +11,9 @@ from models.case import CaseHandle
 from models.deadlines import DeadlineStep
 from models.enums import Stage
 from models.letters import notice_period
-from tasks import case_store
+from store import stages
+from store.database import session_scope
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.recording import AUTOMATION
 from tasks.runtime import runtime, utcnow
 
@@ -37,7 +37,7 @@ def record_notice_served(
     period = notice_period(runtime().calendar, step, method, sent_on, period_days)
     deemed, ends = period.deemed_served_on, period.ends_on
     with session_scope(runtime().engine) as session:
-        case_store.set_stage_due(
+        stages.set_stage_due(
             session=session,
             case_id=case.case_id,
             stage=stage,

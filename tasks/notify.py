@@ -9,12 +9,12 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from adapters.mailer import send_email
+from adapters.templating import render
 from models.case import CaseHandle
-from tasks import case_store
-from tasks.database import session_scope
-from tasks.mailer import send_email
+from store import notifications
+from store.database import session_scope
 from tasks.runtime import runtime, utcnow
-from tasks.templating import render
 
 
 def run_link(case: CaseHandle) -> str:
@@ -55,7 +55,7 @@ def notify(
         template, reference=case.reference, run_link=run_link(case), **context
     )
     with session_scope(rt.engine) as session:
-        claimed = case_store.claim_notification(
+        claimed = notifications.claim_notification(
             session=session,
             natural_key=natural_key,
             case_id=case.case_id,
@@ -64,7 +64,7 @@ def notify(
             subject=subject,
             claimed_at=utcnow(),
         )
-        notification = claimed or case_store.get_notification(
+        notification = claimed or notifications.get_notification(
             session=session, natural_key=natural_key
         )
         if notification is None or notification.sent_at is not None:
@@ -80,7 +80,7 @@ def notify(
         )
     except Exception as exc:
         with session_scope(rt.engine) as session:
-            case_store.record_notification_failure(
+            notifications.record_notification_failure(
                 session=session,
                 notification_id=notification_id,
                 error=type(exc).__name__,
@@ -88,7 +88,7 @@ def notify(
             )
         raise
     with session_scope(rt.engine) as session:
-        case_store.mark_notification_sent(
+        notifications.mark_notification_sent(
             session=session, notification_id=notification_id, sent_at=utcnow()
         )
     return True

@@ -13,9 +13,9 @@ from models.allocation import allocate
 from models.case import CaseHandle
 from models.intake import ReceivedReferral
 from models.referral import Referral, validate_referral
-from tasks import referral_store
+from store import referrals
+from store.database import session_scope
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.runtime import runtime, utcnow
 
 
@@ -32,7 +32,7 @@ def receive_referral(referral: Referral) -> ReceivedReferral:
         raise RuntimeError("a referral is received by a cme-case flow run")
     allocation = allocate(postcode=referral.postcode, config=rt.config)
     with session_scope(rt.engine) as session:
-        receipt = referral_store.receive_referral(
+        receipt = referrals.receive_referral(
             session=session,
             referral=referral,
             flow_run_id=UUID(run_id),

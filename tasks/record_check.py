@@ -10,10 +10,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.database import session_scope
+from adapters.templating import render
+from store.database import session_scope
 from tasks.runtime import runtime, utcnow
 from tasks.team_lead_mail import email_team_lead_once
-from tasks.templating import render
 from tasks.verify_case_record import RecordCheck, check_records
 
 ARTIFACT_KEY = "case-record-check"

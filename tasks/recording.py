@@ -15,9 +15,9 @@ from prefect.input.actions import read_flow_run_input
 from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, Stage
-from tasks import case_store
+from store import case_events, cases, decisions, stages
+from store.database import session_scope
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.runtime import runtime, utcnow
 
 AUTOMATION = "cme-automation"
@@ -36,7 +36,7 @@ STAGE_CLOCKS: dict[Stage, DeadlineStep] = {
 def recorded_stage_result(case: CaseHandle, stage: Stage) -> StageResult | None:
     """How a stage ended, if the case database says it has."""
     with session_scope(runtime().engine) as session:
-        record = case_store.get_stage(session=session, case_id=case.case_id, stage=stage)
+        record = stages.get_stage(session=session, case_id=case.case_id, stage=stage)
         if record is None or record.completed_at is None or record.outcome is None:
             return None
         return StageResult.decode(record.outcome)
@@ -45,13 +45,13 @@ def recorded_stage_result(case: CaseHandle, stage: Stage) -> StageResult | None:
 def recorded_decision(case: CaseHandle, key: str) -> dict[str, Any] | None:
     """The values of a decision already recorded under this key."""
     with session_scope(runtime().engine) as session:
-        decision = case_store.get_decision(session=session, case_id=case.case_id, key=key)
+        decision = decisions.get_decision(session=session, case_id=case.case_id, key=key)
         return None if decision is None else dict(decision.values)
 
 
 def stage_due_on(case: CaseHandle, stage: Stage) -> date | None:
     with session_scope(runtime().engine) as session:
-        record = case_store.get_stage(session=session, case_id=case.case_id, stage=stage)
+        record = stages.get_stage(session=session, case_id=case.case_id, stage=stage)
         return None if record is None else record.due_on
 
 
@@ -62,7 +62,7 @@ def begin_stage(case: CaseHandle, stage: Stage) -> date | None:
     now = utcnow()
     due = rt.due_on(STAGE_CLOCKS[stage], now.date())
     with session_scope(rt.engine) as session:
-        record = case_store.start_stage(
+        record = stages.start_stage(
             session=session, case_id=case.case_id, stage=stage, started_at=now, due_on=due
         )
         return record.due_on
@@ -76,7 +76,7 @@ def set_stage_clock(
     rt = runtime()
     due = rt.due_on(step, start, school_urn)
     with session_scope(rt.engine) as session:
-        case_store.set_stage_due(
+        stages.set_stage_due(
             session=session,
             case_id=case.case_id,
             stage=stage,
@@ -95,7 +95,7 @@ def record_decision(
 ) -> None:
     """Store an officer's decision (who, when, what) and its case event, once per key."""
     with session_scope(runtime().engine) as session:
-        case_store.record_decision(
+        decisions.record_decision(
             session=session,
             case_id=case.case_id,
             stage=stage,
@@ -111,7 +111,7 @@ def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str
     """Complete the stage with its result; a closure closes the case in the same transaction."""
     now = utcnow()
     with session_scope(runtime().engine) as session:
-        case_store.complete_stage(
+        stages.complete_stage(
             session=session,
             case_id=case.case_id,
             stage=stage,
@@ -119,7 +119,7 @@ def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str
             completed_at=now,
         )
         if result.closure is not None:
-            case_store.close_case(
+            cases.close_case(
                 session=session,
                 case_id=case.case_id,
                 outcome=result.closure,
@@ -132,7 +132,7 @@ def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str
 @task(name="set-case-status", cache_policy=STABLE_CACHE, persist_result=True)
 def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
     with session_scope(runtime().engine) as session:
-        case_store.set_case_status(
+        cases.set_case_status(
             session=session,
             case_id=case.case_id,
             status=status,
@@ -146,7 +146,7 @@ def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
 def record_event(case: CaseHandle, kind: str, payload: dict[str, Any]) -> None:
     """A case event the automation itself records (notice served, clock moved, ...)."""
     with session_scope(runtime().engine) as session:
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case.case_id,
             kind=kind,

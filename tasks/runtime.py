@@ -11,10 +11,10 @@ from functools import cache
 
 from sqlalchemy import Engine
 
+from adapters.settings import Settings, load_settings
 from models.config import CmeConfig, load_config
 from models.deadlines import CalendarConfig, DeadlineStep, due_date, load_calendar_config
-from models.settings import Settings, load_settings
-from tasks.database import engine_for
+from store.database import engine_for
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from models.case import CaseHandle
 from models.enums import SafeguardingIndicator
 from models.extracts import ExtractMatch, match_extracts
 from models.referral import Referral
-from tasks import case_store
+from store import case_events, notifications
+from store.database import session_scope
 from tasks.caching import STABLE_CACHE
-from tasks.database import session_scope
 from tasks.notify import notify
 from tasks.runtime import runtime, utcnow
 
@@ -25,8 +25,8 @@ def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: 
     rt = runtime()
     natural_key = f"{case.reference}:{origin}:safeguarding:1"
     with session_scope(rt.engine) as session:
-        if case_store.get_notification(session=session, natural_key=natural_key) is None:
-            case_store.append_event(
+        if notifications.get_notification(session=session, natural_key=natural_key) is None:
+            case_events.append_event(
                 session=session,
                 case_id=case.case_id,
                 kind="safeguarding_escalation",
@@ -81,7 +81,7 @@ def check_data_extracts(case: CaseHandle, referral: Referral) -> ExtractMatch:
         ehe_register=_read_csv(extracts.ehe_register),
     )
     with session_scope(runtime().engine) as session:
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case.case_id,
             kind="data_extracts_checked",

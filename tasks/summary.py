@@ -15,15 +15,15 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from adapters.templating import render
 from models.case import CaseHandle
 from models.enums import Stage
 from models.letters import LetterLink
-from models.orm import Case, CaseEvent
-from tasks import case_store, letter_store
-from tasks.database import session_scope
+from store import case_events, cases, decisions, letters
+from store.database import session_scope
+from store.orm import Case, CaseEvent
 from tasks.notify import run_link
 from tasks.runtime import runtime, utcnow
-from tasks.templating import render
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _context(case: CaseHandle) -> dict[str, object]:
     rt = runtime()
     today = utcnow().date()
     with session_scope(rt.engine) as session:
-        record: Case | None = case_store.get_case(session=session, reference=case.reference)
+        record: Case | None = cases.get_case(session=session, reference=case.reference)
         if record is None:
             raise LookupError(f"case {case.reference} is not in the case database")
         child = record.child
@@ -85,7 +85,7 @@ def _context(case: CaseHandle) -> dict[str, object]:
             }
             for s in sorted(record.stages, key=lambda s: s.started_at)
         ]
-        decisions = [
+        decided = [
             DecisionLine(
                 stage=Stage(d.stage).label,
                 key=d.key,
@@ -95,19 +95,19 @@ def _context(case: CaseHandle) -> dict[str, object]:
                 decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
                 summary=_summary_of(dict(d.values)),
             )
-            for d in case_store.list_decisions(session=session, case_id=case.case_id)
+            for d in decisions.list_decisions(session=session, case_id=case.case_id)
         ]
-        letters = [
+        letters_made = [
             {
                 "title": letter.kind.label,
                 "produced": letter.created_at.strftime("%Y-%m-%d %H:%M"),
                 "url": f"{rt.settings.documents_base_url}/letters/{letter.path}",
                 "sha256": letter.sha256,
             }
-            for letter in letter_store.list_letters(session=session, case_id=case.case_id)
+            for letter in letters.list_letters(session=session, case_id=case.case_id)
         ]
         return {
-            "notes": intake_notes(case_store.list_events(session=session, case_id=case.case_id)),
+            "notes": intake_notes(case_events.list_events(session=session, case_id=case.case_id)),
             "reference": case.reference,
             "status": record.status.label,
             "stage": record.current_stage.label if record.current_stage else "",
@@ -117,8 +117,8 @@ def _context(case: CaseHandle) -> dict[str, object]:
             "child": f"{child.forenames[:1]}. {child.surname[:1]}., "
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,
-            "decisions": decisions,
-            "letters": letters,
+            "decisions": decided,
+            "letters": letters_made,
             "run_link": run_link(case),
         }
 

@@ -24,6 +24,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
+from adapters.mailer import send_email
+from adapters.templating import render
 from models.calendar import BankHolidays
 from models.config import CmeConfig, Person
 from models.enums import Stage
@@ -39,12 +41,10 @@ from models.escalation import (
     notice_key,
     sweep_horizon,
 )
-from tasks import case_store
-from tasks.database import session_scope
-from tasks.mailer import send_email
+from store import cases, notifications, stages
+from store.database import session_scope
 from tasks.runtime import Runtime, runtime, utcnow
 from tasks.team_lead_mail import email_team_lead_once
-from tasks.templating import render
 
 # Deadlines are days in England: a sweep at 23:30 UTC in summer already runs on tomorrow's date.
 LOCAL_TIME = ZoneInfo("Europe/London")
@@ -146,12 +146,12 @@ def plan_notices(
         The number of stages read, and the notices, ordered by natural key.
     """
     policy = policy_of(config)
-    stages = case_store.list_due_stages(session=session, due_by=sweep_horizon(today, policy))
+    due_stages = stages.list_due_stages(session=session, due_by=sweep_horizon(today, policy))
     # Stages share due dates and officers: each is worked out once per sweep, not per stage.
     owed: dict[date, list[DueNotice]] = {}
     people: dict[tuple[Audience, str], Person | None] = {}
     planned: dict[str, PlannedNotice] = {}
-    for stage in stages:
+    for stage in due_stages:
         notices = owed.get(stage.due_on)
         if notices is None:
             notices = owed[stage.due_on] = due_notices(
@@ -191,7 +191,7 @@ def plan_notices(
                     recipient_name=person.display_name,
                     email=person.email,
                 )
-    return len(stages), [planned[key] for key in sorted(planned)]
+    return len(due_stages), [planned[key] for key in sorted(planned)]
 
 
 def render_digest(
@@ -241,7 +241,7 @@ def _claim(
     pending: dict[int, PlannedNotice] = {}
     with session_scope(rt.engine) as session:
         for notice in planned:
-            claimed = case_store.claim_notification(
+            claimed = notifications.claim_notification(
                 session=session,
                 natural_key=notice.natural_key,
                 case_id=notice.case_id,
@@ -250,7 +250,7 @@ def _claim(
                 subject=notice.subject,
                 claimed_at=utcnow(),
             )
-            row = claimed or case_store.get_notification(
+            row = claimed or notifications.get_notification(
                 session=session, natural_key=notice.natural_key
             )
             if row is None:
@@ -277,7 +277,7 @@ def _deliver(
         # The row locks (SQLite: the write lock) are held across the send, so a sweep running at
         # the same moment waits here and then finds these notices sent.
         with session_scope(rt.engine) as session:
-            rows = case_store.lock_unsent_notifications(
+            rows = notifications.lock_unsent_notifications(
                 session=session, notification_ids=sorted(pending)
             )
             if not rows:
@@ -294,7 +294,7 @@ def _deliver(
             except Exception as exc:  # any relay failure: recorded, retried, never lost
                 failed_at = utcnow()
                 for row in rows:
-                    case_store.record_notification_failure(
+                    notifications.record_notification_failure(
                         session=session,
                         notification_id=row.id,
                         error=f"{type(exc).__name__}: {exc}",
@@ -303,7 +303,7 @@ def _deliver(
                 continue
             sent_at = utcnow()
             for row in rows:
-                case_store.mark_notification_sent(
+                notifications.mark_notification_sent(
                     session=session, notification_id=row.id, sent_at=sent_at
                 )
         report.emails_sent += 1
@@ -397,21 +397,21 @@ def change_stage_clock(
         raise ValueError(f"officer: {officer!r} is not in the configured team")
     now = utcnow()
     with session_scope(rt.engine) as session:
-        case = case_store.get_case(session=session, reference=case_reference)
+        case = cases.get_case(session=session, reference=case_reference)
         if case is None:
             raise ValueError(f"case_reference: no case {case_reference!r}")
-        record = case_store.get_stage(session=session, case_id=case.id, stage=stage)
+        record = stages.get_stage(session=session, case_id=case.id, stage=stage)
         if record is None:
             raise ValueError(f"stage: {stage.value} has not started on case {case_reference}")
         if action is ClockAction.PAUSE:
-            record = case_store.pause_stage_clock(
+            record = stages.pause_stage_clock(
                 session=session, case_id=case.id, stage=stage, at=now, actor=officer, reason=reason
             )
             return record.due_on
         due_on = record.due_on
         if record.clock_paused_at is not None and due_on is not None:
             due_on = due_on_after_pause(due_on, local_day(record.clock_paused_at), local_day(now))
-        record = case_store.resume_stage_clock(
+        record = stages.resume_stage_clock(
             session=session,
             case_id=case.id,
             stage=stage,

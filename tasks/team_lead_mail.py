@@ -6,9 +6,9 @@ sends nothing twice, and a failed send stays unsent, is recorded, and is tried a
 
 from __future__ import annotations
 
-from tasks import case_store
-from tasks.database import session_scope
-from tasks.mailer import send_email
+from adapters.mailer import send_email
+from store import notifications
+from store.database import session_scope
 from tasks.runtime import Runtime, utcnow
 
 
@@ -33,7 +33,7 @@ def email_team_lead_once(
     """
     lead = rt.config.team_lead
     with session_scope(rt.engine) as session:
-        claimed = case_store.claim_notification(
+        claimed = notifications.claim_notification(
             session=session,
             natural_key=natural_key,
             case_id=None,
@@ -42,7 +42,7 @@ def email_team_lead_once(
             subject=subject,
             claimed_at=utcnow(),
         )
-        row = claimed or case_store.get_notification(session=session, natural_key=natural_key)
+        row = claimed or notifications.get_notification(session=session, natural_key=natural_key)
         if row is None or row.sent_at is not None:
             return False
         notification_id = row.id
@@ -50,7 +50,7 @@ def email_team_lead_once(
         send_email(settings=rt.settings, to=[lead.email], subject=subject, body=body, html=html)
     except Exception as exc:
         with session_scope(rt.engine) as session:
-            case_store.record_notification_failure(
+            notifications.record_notification_failure(
                 session=session,
                 notification_id=notification_id,
                 error=f"{type(exc).__name__}: {exc}",
@@ -58,7 +58,7 @@ def email_team_lead_once(
             )
         raise
     with session_scope(rt.engine) as session:
-        case_store.mark_notification_sent(
+        notifications.mark_notification_sent(
             session=session, notification_id=notification_id, sent_at=utcnow()
         )
     return True

@@ -20,11 +20,11 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters.settings import load_settings
 from models.case_record import BrokenLink, StoredEvent, first_broken_link
-from models.orm import Case, CaseEvent
-from models.settings import load_settings
-from tasks.case_store import CaseNotFoundError
-from tasks.database import make_engine, session_scope
+from store.database import make_engine, session_scope
+from store.guards import CaseNotFoundError
+from store.orm import Case, CaseEvent
 
 # Rows read from the database at a time: the whole record is checked without holding it all.
 BATCH_SIZE = 2000

@@ -18,9 +18,9 @@ from sqlalchemy import Connection, Engine, create_engine, delete, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from models.orm import Base
-from tasks.database import make_engine
-from tasks.migrations import migrate
+from store.database import make_engine
+from store.migrations import migrate
+from store.orm import Base
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 
 from models.dfe_return import CmeEpisode, CountRow, Finding
 from models.enums import AgencyKind, CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
-from models.orm import Case, Child
-from tasks import case_store
+from store import cases, decisions, stages
+from store.orm import Case, Child
 from tests.factories import make_referral
 
 CENSUS_DATE = date(2026, 1, 22)
@@ -225,7 +225,7 @@ def seed(session: Session) -> dict[str, str]:
             date_last_attended=None,
             **_referrer(spec.referral),
         )
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session,
             referral=referral,
             flow_run_id=uuid.uuid4(),
@@ -236,11 +236,11 @@ def seed(session: Session) -> dict[str, str]:
             actor="test",
         )
         references[spec.name] = case.reference
-        case_store.start_stage(
+        stages.start_stage(
             session=session, case_id=case.id, stage=spec.stage, started_at=spec.opened, due_on=None
         )
         for number, (finding, decided_at) in enumerate(spec.findings, start=1):
-            case_store.record_decision(
+            decisions.record_decision(
                 session=session,
                 case_id=case.id,
                 stage=Stage.HOME_VISIT,
@@ -251,7 +251,7 @@ def seed(session: Session) -> dict[str, str]:
             )
         if spec.closed_at is not None:
             assert spec.outcome is not None
-            case_store.close_case(
+            cases.close_case(
                 session=session,
                 case_id=case.id,
                 outcome=spec.outcome,

@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-28
 
 Self-contained on purpose: the column types are spelled out here rather than imported from
-models.orm, so this revision keeps creating the same schema however the ORM changes later.
+store.orm, so this revision keeps creating the same schema however the ORM changes later.
 Enums are VARCHAR(64) of their values with no CHECK constraint; timestamps are UTC.
 """
 

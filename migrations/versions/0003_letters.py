@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0004
 Create Date: 2026-11-28
 
-Self-contained: column types are spelled out, not imported from models.orm.
+Self-contained: column types are spelled out, not imported from store.orm.
 """
 
 from collections.abc import Sequence

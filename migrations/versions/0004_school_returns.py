@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-11-28
 
 Self-contained on purpose: the column types are spelled out here rather than imported from
-models.orm. Timestamps are UTC.
+store.orm. Timestamps are UTC.
 """
 
 from collections.abc import Sequence

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0002
 Create Date: 2026-11-28
 
-Self-contained: the column types are spelled out here, not imported from models.orm.
+Self-contained: the column types are spelled out here, not imported from store.orm.
 """
 
 from collections.abc import Sequence

@@ -25,7 +25,7 @@ from playwright.sync_api import Locator, Page, Playwright, expect
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from models.settings import PROJECT_ROOT
+from adapters.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Locator, Page
 from pydantic import BaseModel
 
+from flows import forms
 from launcher.stack import Stack
-from models import forms
 from models.referral import Referral
 from tasks.runtime import runtime
 from tests.browser.pages import (

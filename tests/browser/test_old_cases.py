@@ -14,8 +14,8 @@ from prefect.states import Scheduled
 from sqlalchemy import update
 
 from launcher.stack import Stack
-from models.orm import Case
-from tasks.database import session_scope
+from store.database import session_scope
+from store.orm import Case
 from tasks.inbox import TEAM_KEY, officer_key
 from tasks.runtime import runtime
 from tests.browser.pages import Steps, off_loop

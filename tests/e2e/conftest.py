@@ -31,9 +31,9 @@ from prefect.settings import (
 )
 from sqlalchemy import make_url
 
+from adapters.settings import PROJECT_ROOT, Settings, load_settings
 from launcher.stack import Runner, Stack
-from models.settings import PROJECT_ROOT, Settings, load_settings
-from tasks.migrations import migrate
+from store.migrations import migrate
 from tasks.runtime import runtime
 from tests.conftest import fresh_database, fresh_postgres_database
 from tests.e2e.driver import Driver

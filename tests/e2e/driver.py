@@ -16,10 +16,10 @@ from prefect.flow_runs import resume_flow_run
 from sqlalchemy import Engine
 
 from launcher.stack import Stack
-from models.orm import Case, StageRecord
 from models.referral import Referral
-from tasks import case_store
-from tasks.database import session_scope
+from store import case_events, cases, decisions
+from store.database import session_scope
+from store.orm import Case, StageRecord
 from tasks.runtime import runtime
 from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
@@ -114,7 +114,7 @@ class Driver:
 
     def case(self, run_id: UUID) -> Case:
         with session_scope(self.engine) as session:
-            case = case_store.get_case_by_flow_run(session=session, flow_run_id=run_id)
+            case = cases.get_case_by_flow_run(session=session, flow_run_id=run_id)
             assert case is not None, f"no case for flow run {run_id}"
             session.expunge(case)
             return case
@@ -123,16 +123,16 @@ class Driver:
         with session_scope(self.engine) as session:
             return {
                 d.key: dict(d.values)
-                for d in case_store.list_decisions(session=session, case_id=case.id)
+                for d in decisions.list_decisions(session=session, case_id=case.id)
             }
 
     def events(self, case: Case) -> list[str]:
         with session_scope(self.engine) as session:
-            return [e.kind for e in case_store.list_events(session=session, case_id=case.id)]
+            return [e.kind for e in case_events.list_events(session=session, case_id=case.id)]
 
     def stages(self, case: Case) -> list[StageRecord]:
         with session_scope(self.engine) as session:
-            record = case_store.get_case(session=session, reference=case.reference)
+            record = cases.get_case(session=session, reference=case.reference)
             assert record is not None
             stages = sorted(record.stages, key=lambda s: s.started_at)
             session.expunge_all()

@@ -13,8 +13,8 @@ from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
 from pydantic import SecretStr
 
+from adapters.settings import Settings
 from launcher.stack import Stack, auth_headers
-from models.settings import Settings
 from tests.e2e.conftest import client_settings, free_port
 
 pytestmark = pytest.mark.e2e

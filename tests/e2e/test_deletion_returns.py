@@ -28,10 +28,10 @@ from prefect.deployments import run_deployment
 from launcher.stack import Stack
 from models.deletion_intake import referral_from_row, row_natural_key
 from models.enums import ReferralPurpose
-from models.orm import IntakeImport, IntakeRow
 from models.school_returns import DELETION_RETURN_COLUMNS, read_deletion_return
-from tasks import case_store, import_store
-from tasks.database import session_scope
+from store import cases, imports
+from store.database import session_scope
+from store.orm import IntakeImport, IntakeRow
 from tasks.runtime import runtime
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
@@ -100,9 +100,9 @@ def import_file(path: Path | None, *, now: datetime | None = NOW, timeout: float
 
 def ledger(sha256: str) -> tuple[IntakeImport, list[IntakeRow]]:
     with session_scope(runtime().engine) as session:
-        entry = import_store.get_import(session=session, sha256=sha256)
+        entry = imports.get_import(session=session, sha256=sha256)
         assert entry is not None, "the file is not in the ledger"
-        return entry, import_store.list_rows(session=session, import_id=entry.id)
+        return entry, imports.list_rows(session=session, import_id=entry.id)
 
 
 def sha_of(path: Path) -> str:
@@ -187,7 +187,7 @@ def test_a_schools_return_opens_the_right_cases_and_quarantines_the_rest(
         case = driver.case(run.id)
         assert driver.read(run.id).name == case.reference
         with session_scope(runtime().engine) as session:
-            record = case_store.get_case(session=session, reference=case.reference)
+            record = cases.get_case(session=session, reference=case.reference)
             assert record is not None
             purposes[run.id] = record.referrals[0].payload["purpose"]
             assert record.referrals[0].payload["deletion_date"] == "2026-11-13"
@@ -304,13 +304,13 @@ def test_an_import_that_crashed_half_way_is_completed_by_the_next_run_without_du
     # The state a crash leaves: the import entered, rows 2 and 3 claimed, row 2's run created by
     # Prefect (idempotency key) but never attached to its row.
     with session_scope(runtime().engine) as session:
-        entry, _ = import_store.receive_import(
+        entry, _ = imports.receive_import(
             session=session, sha256=sha, file_name=file.name, kind="deletion_return",
             received_at=NOW,
         )  # fmt: skip
         reference = entry.reference
         for line in (2, 3):
-            import_store.claim_row(
+            imports.claim_row(
                 session=session, import_id=entry.id, row_number=line, natural_key=keys[line],
                 school_urn="999001", deletion_ground="g", route="cme_case",
                 outcome="case_requested", reason="before the crash", payload={},
@@ -377,7 +377,7 @@ def test_a_generated_windows_1252_semicolon_return_quarantines_exactly_its_plant
         reviewed = {
             row.row_number
             for row in rows
-            for review in import_store.list_match_reviews(session=session)
+            for review in imports.list_match_reviews(session=session)
             if review.intake_row_id == row.id and review.candidate.startswith("row ")
         }
     duplicates = {r.row_number for r in rows if r.outcome == "duplicate_in_file"}

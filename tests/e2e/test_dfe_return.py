@@ -15,7 +15,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 
 from launcher.stack import Stack
-from tasks.database import session_scope
+from store.database import session_scope
 from tasks.runtime import runtime
 from tests import dfe_scenario
 from tests.dfe_scenario import (

@@ -26,12 +26,12 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
 from sqlalchemy import select
 
+from adapters.settings import Settings
 from launcher.stack import Stack
 from models.enums import ClosureOutcome, Stage
-from models.orm import Case, Notification
-from models.settings import Settings
-from tasks.database import make_engine, session_scope
-from tasks.migrations import migrate
+from store.database import make_engine, session_scope
+from store.migrations import migrate
+from store.orm import Case, Notification
 from tests.conftest import fresh_postgres_database_on
 from tests.e2e.conftest import as_asyncpg, client_settings, free_port
 from tests.e2e.driver import Driver

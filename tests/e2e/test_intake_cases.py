@@ -18,10 +18,10 @@ from prefect.deployments import run_deployment
 from sqlalchemy import func, select
 
 from models.enums import ClosureOutcome, ReferrerType, SafeguardingIndicator
-from models.orm import Case, NewPupilReturn
 from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
-from tasks import closure_store, new_pupil_store, referral_store
-from tasks.database import session_scope
+from store import closure_requests, new_pupils, referrals
+from store.database import session_scope
+from store.orm import Case, NewPupilReturn
 from tasks.new_pupil_returns import report_path
 from tasks.runtime import runtime
 from tests.e2e.driver import Driver
@@ -75,7 +75,7 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it_not_opened
     assert "Testchlid" not in run.name and "cme-case" not in run.tags
     assert _case_count() == cases_before  # no second case
     with session_scope(runtime().engine) as session:
-        referral = referral_store.get_referral_by_flow_run(session=session, flow_run_id=again)
+        referral = referrals.get_referral_by_flow_run(session=session, flow_run_id=again)
         assert referral is not None and referral.case_id == case.id
         assert referral.referrer_type is ReferrerType.ANONYMOUS
     assert "further_referral_received" in driver.events(case)
@@ -169,7 +169,7 @@ def test_a_new_pupil_return_closes_the_pupils_case_through_its_own_run_and_lists
     # Case 2 is untouched, still waiting, and on the review list; its officer was asked to look.
     assert driver.read(maybe).state_name == "Suspended"
     with session_scope(runtime().engine) as session:
-        reviews = new_pupil_store.list_open_reviews(session=session)
+        reviews = new_pupils.list_open_reviews(session=session)
     assert [r.case_reference for r in reviews] == [maybe_case.reference]
     [review_mail] = inbox.wait_for(maybe_case.reference)
     assert "for review" in str(review_mail["Subject"])
@@ -203,7 +203,7 @@ def test_a_closure_an_import_recorded_but_did_not_wake_is_carried_out_by_the_nex
     driver.wait_for_form(run_id, FIRST_FORM)
     case = driver.case(run_id)
     with session_scope(runtime().engine) as session:  # what the stopped import had committed
-        closure_store.request_closure(
+        closure_requests.request_closure(
             session=session,
             case_id=case.id,
             outcome=ClosureOutcome.FOUND_ON_ROLL,

@@ -19,9 +19,9 @@ from prefect.deployments import run_deployment
 from pypdf import PdfReader
 
 from models.enums import LetterKind, Stage
-from models.orm import Case, Letter
-from tasks import letter_store
-from tasks.database import session_scope
+from store import letters
+from store.database import session_scope
+from store.orm import Case, Letter
 from tasks.runtime import runtime
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import (
@@ -41,9 +41,9 @@ pytestmark = pytest.mark.e2e
 
 def letters_of(case: Case) -> list[Letter]:
     with session_scope(runtime().engine) as session:
-        letters = letter_store.list_letters(session=session, case_id=case.id)
+        made = letters.list_letters(session=session, case_id=case.id)
         session.expunge_all()
-        return letters
+        return made
 
 
 def fetch(url: str) -> tuple[int, bytes, str]:

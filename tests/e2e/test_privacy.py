@@ -18,8 +18,8 @@ from prefect.client.schemas.filters import (
 from prefect.settings import temporary_settings
 from sqlalchemy import select
 
-from models.orm import Child
-from tasks.database import engine_for, session_scope
+from store.database import engine_for, session_scope
+from store.orm import Child
 from tests.e2e.conftest import client_settings
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import enquiries

@@ -18,8 +18,8 @@ from sqlalchemy import text
 
 from launcher.stack import Stack
 from models.enums import ClosureOutcome, Stage
-from tasks import case_store
-from tasks.database import session_scope
+from store import cases, stages
+from store.database import session_scope
 from tasks.runtime import runtime
 from tests.conftest import append_only_suspended
 from tests.e2e.driver import Driver
@@ -58,7 +58,7 @@ def _seed() -> dict[str, tuple[str, uuid.UUID]]:
     with session_scope(runtime().engine) as session:
         for name, officer, area, opened, stage, due, closed in plan:
             run_id = uuid.uuid4()
-            case = case_store.open_case(
+            case = cases.open_case(
                 session=session,
                 referral=make_referral(),
                 flow_run_id=run_id,
@@ -68,11 +68,11 @@ def _seed() -> dict[str, tuple[str, uuid.UUID]]:
                 opened_at=opened,
                 actor="intake",
             )
-            case_store.start_stage(
+            stages.start_stage(
                 session=session, case_id=case.id, stage=stage, started_at=opened, due_on=due
             )
             if closed is not None:
-                case_store.close_case(
+                cases.close_case(
                     session=session,
                     case_id=case.id,
                     outcome=outcomes[name],

@@ -15,7 +15,7 @@ from prefect.deployments import run_deployment
 from launcher.automations import RUN_FAILED_AUTOMATION, apply_automations
 from launcher.stack import Stack
 from models.enums import Stage
-from models.orm import Case
+from store.orm import Case
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from launcher.stack import Stack
 from models.enums import ReferrerType
-from models.orm import PublicSubmission, SubmissionStatus
-from tasks import case_store
+from store import cases
+from store.orm import PublicSubmission, SubmissionStatus
 from tasks.runtime import runtime
 from tests.e2e.conftest import driver, e2e_database_url, free_port, inbox, stack
 
@@ -38,7 +38,7 @@ class PublicForm:
     def case_referral(self, run_id: UUID) -> tuple[ReferrerType, dict[str, Any], str]:
         """How the case opened by this run records its referral: type, payload, child's surname."""
         with Session(runtime().engine) as session:
-            case = case_store.get_case_by_flow_run(session=session, flow_run_id=run_id)
+            case = cases.get_case_by_flow_run(session=session, flow_run_id=run_id)
             assert case is not None, f"no case for flow run {run_id}"
             (referral,) = case.referrals
             return referral.referrer_type, dict(referral.payload), case.child.surname

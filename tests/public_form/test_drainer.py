@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
-from models.orm import PublicSubmission, SubmissionStatus
 from models.public_form import build_referral
 from public_form.drainer import drain_once
 from public_form.outbox import DatabaseOutbox
+from store.orm import PublicSubmission, SubmissionStatus
 from tests.public_form.answers import complete
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from models.settings import PROJECT_ROOT
+from adapters.settings import PROJECT_ROOT
 from tests.browser.conftest import chromium
 from tests.browser.pages import VIEWPORT
 from tests.e2e.driver import Driver

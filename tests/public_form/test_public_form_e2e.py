@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from models.enums import ReferrerType
-from models.orm import SubmissionStatus
+from store.orm import SubmissionStatus
 from tests.e2e.driver import Driver
 from tests.public_form.answers import NAMED, complete
 from tests.public_form.conftest import PublicForm

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from models.orm import PublicSubmission, SubmissionStatus
-from models.settings import Settings
+from adapters.settings import Settings
 from public_form.app import create_app
 from public_form.ratelimit import RateLimiter
+from store.orm import PublicSubmission, SubmissionStatus
 from tests.public_form.answers import CHILD, complete
 from tests.public_form.http import csrf_of, fill_in, post
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from models.case_record import Problem, first_broken_link
 from models.enums import ClosureOutcome, Stage
-from tasks import case_store
-from tasks.database import session_scope
+from store import case_events, cases, decisions, stages
+from store.database import session_scope
 from tasks.verify_case_record import check_records, main
 from tests.conftest import append_only_suspended
 from tests.factories import make_referral
@@ -28,7 +28,7 @@ OFFICER = "cme-officer-dspl-1-5"
 
 
 def _open(session: Session) -> tuple[int, str]:
-    case = case_store.open_case(
+    case = cases.open_case(
         session=session,
         referral=make_referral(),
         flow_run_id=uuid.uuid4(),
@@ -49,11 +49,11 @@ def _journey(engine: Engine) -> tuple[int, str]:
     for stage, outcome in ((Stage.REFERRAL_CHECK, "not_found"), (Stage.HOME_VISIT, "on_roll")):
         at += timedelta(days=1)
         with session_scope(engine) as session:
-            case_store.start_stage(
+            stages.start_stage(
                 session=session, case_id=case_id, stage=stage, started_at=at, due_on=None
             )
         with session_scope(engine) as session:
-            case_store.record_decision(
+            decisions.record_decision(
                 session=session,
                 case_id=case_id,
                 stage=stage,
@@ -63,7 +63,7 @@ def _journey(engine: Engine) -> tuple[int, str]:
                 decided_at=at + timedelta(hours=2),
             )
         with session_scope(engine) as session:
-            case_store.complete_stage(
+            stages.complete_stage(
                 session=session,
                 case_id=case_id,
                 stage=stage,
@@ -71,7 +71,7 @@ def _journey(engine: Engine) -> tuple[int, str]:
                 completed_at=at + timedelta(hours=3),
             )
     with session_scope(engine) as session:
-        case_store.close_case(
+        cases.close_case(
             session=session,
             case_id=case_id,
             outcome=ClosureOutcome.FOUND_ON_ROLL,
@@ -97,7 +97,7 @@ def test_a_journeys_events_are_numbered_from_one_and_chained(engine: Engine) -> 
     case_id, reference = _journey(engine)
 
     with Session(engine) as session:
-        events = case_store.list_events(session=session, case_id=case_id)
+        events = case_events.list_events(session=session, case_id=case_id)
         assert [e.sequence for e in events] == list(range(1, len(events) + 1))
         assert events[0].previous_hash is None
         assert all(e.previous_hash == p.hash for p, e in pairwise(events))
@@ -244,7 +244,7 @@ def _append_at_once(engine: Engine, case_id: int, workers: int) -> None:
     def append(worker: int) -> None:
         barrier.wait(timeout=30)
         with session_scope(engine) as session:
-            case_store.append_event(
+            case_events.append_event(
                 session=session,
                 case_id=case_id,
                 kind="note_added",
@@ -271,7 +271,7 @@ def test_appends_to_one_case_at_once_never_fork_its_chain(engine: Engine, worker
     _append_at_once(engine, case_id, workers)
 
     with Session(engine) as session:
-        events = case_store.list_events(session=session, case_id=case_id)
+        events = case_events.list_events(session=session, case_id=case_id)
         assert [e.sequence for e in events] == list(range(1, workers + 2))
         assert sorted(e.actor for e in events[1:]) == sorted(f"worker-{w}" for w in range(workers))
         assert check_records(session=session).holds
@@ -283,7 +283,7 @@ def test_the_orm_listener_still_refuses_changes_before_the_database_sees_them(
     case_id, _ = _journey(engine)
 
     with Session(engine) as session:
-        [first, *_] = case_store.list_events(session=session, case_id=case_id)
+        [first, *_] = case_events.list_events(session=session, case_id=case_id)
         first.kind = "rewritten"
         with pytest.raises(RuntimeError, match="append-only"):
             session.flush()

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus, ClosureOutcome, Stage
-from models.orm import Case, CaseEvent, Child, Decision, Notification, ReferralRecord, StageRecord
-from tasks import case_store
-from tasks.database import session_scope
+from store import case_events, cases, decisions, guards, notifications, stages
+from store.database import session_scope
+from store.orm import Case, CaseEvent, Child, Decision, Notification, ReferralRecord, StageRecord
 from tests.factories import make_referral
 
 OPENED_AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
@@ -21,7 +21,7 @@ OFFICER = "cme-officer-dspl-1-5"
 
 
 def _open(session: Session, flow_run_id: uuid.UUID | None = None, **overrides: object) -> Case:
-    return case_store.open_case(
+    return cases.open_case(
         session=session,
         referral=make_referral(**overrides),
         flow_run_id=flow_run_id,
@@ -34,7 +34,7 @@ def _open(session: Session, flow_run_id: uuid.UUID | None = None, **overrides: o
 
 
 def _event_kinds(session: Session, case_id: int) -> list[str]:
-    return [event.kind for event in case_store.list_events(session=session, case_id=case_id)]
+    return [event.kind for event in case_events.list_events(session=session, case_id=case_id)]
 
 
 def _count(session: Session, model: type[object]) -> int:
@@ -46,7 +46,7 @@ def test_open_case_records_child_referral_and_an_event_without_the_childs_name(
 ) -> None:
     referral = make_referral()
     with session_scope(engine) as session:
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session,
             referral=referral,
             flow_run_id=None,
@@ -58,12 +58,12 @@ def test_open_case_records_child_referral_and_an_event_without_the_childs_name(
         )
 
     with Session(engine) as session:
-        stored = case_store.get_case(session=session, reference="CME-2026-00001")
+        stored = cases.get_case(session=session, reference="CME-2026-00001")
         assert stored is not None and stored.id == case.id
         assert (stored.status, stored.officer_id, stored.dspl_area) == (CaseStatus.OPEN, OFFICER, 2)
         assert (stored.child.surname, stored.child.postcode) == ("Testchild", "AL1 3ER")
         assert stored.referrals[0].payload == referral.model_dump(mode="json")
-        [event] = case_store.list_events(session=session, case_id=case.id)
+        [event] = case_events.list_events(session=session, case_id=case.id)
         assert (event.kind, event.actor) == ("case_opened", "intake")
         assert event.payload == {
             "reference": "CME-2026-00001",
@@ -75,7 +75,7 @@ def test_open_case_records_child_referral_and_an_event_without_the_childs_name(
 
 def test_references_number_cases_in_order_within_the_year_of_opening(session: Session) -> None:
     references = [_open(session).reference for _ in range(3)]
-    next_year = case_store.open_case(
+    next_year = cases.open_case(
         session=session,
         referral=make_referral(),
         flow_run_id=None,
@@ -105,13 +105,13 @@ def test_open_case_replayed_for_the_same_flow_run_returns_the_same_case(engine: 
             1,
         )
         assert _event_kinds(session, first.id) == ["case_opened"]
-        found = case_store.get_case_by_flow_run(session=session, flow_run_id=flow_run_id)
+        found = cases.get_case_by_flow_run(session=session, flow_run_id=flow_run_id)
         assert found is not None and found.id == first.id
 
 
 def test_open_case_refuses_a_naive_opened_at_naming_the_field(session: Session) -> None:
     with pytest.raises(ValueError, match="opened_at: naive datetime"):
-        case_store.open_case(
+        cases.open_case(
             session=session,
             referral=make_referral(),
             flow_run_id=None,
@@ -127,25 +127,25 @@ def test_attach_flow_run_sets_it_once_and_refuses_a_different_one(session: Sessi
     case = _open(session)
     flow_run_id = uuid.uuid4()
 
-    case_store.attach_flow_run(session=session, case_id=case.id, flow_run_id=flow_run_id)
-    case_store.attach_flow_run(session=session, case_id=case.id, flow_run_id=flow_run_id)
+    cases.attach_flow_run(session=session, case_id=case.id, flow_run_id=flow_run_id)
+    cases.attach_flow_run(session=session, case_id=case.id, flow_run_id=flow_run_id)
 
     assert case.flow_run_id == flow_run_id
     with pytest.raises(ValueError, match="flow_run_id: case CME-2026-00001 already runs"):
-        case_store.attach_flow_run(session=session, case_id=case.id, flow_run_id=uuid.uuid4())
+        cases.attach_flow_run(session=session, case_id=case.id, flow_run_id=uuid.uuid4())
 
 
 def test_start_stage_twice_keeps_the_first_deadline_and_one_event(session: Session) -> None:
     case = _open(session)
 
-    first = case_store.start_stage(
+    first = stages.start_stage(
         session=session,
         case_id=case.id,
         stage=Stage.HOME_VISIT,
         started_at=OPENED_AT,
         due_on=date(2026, 11, 9),
     )
-    replay = case_store.start_stage(
+    replay = stages.start_stage(
         session=session,
         case_id=case.id,
         stage=Stage.HOME_VISIT,
@@ -161,18 +161,18 @@ def test_start_stage_twice_keeps_the_first_deadline_and_one_event(session: Sessi
 
 def test_complete_stage_twice_keeps_the_first_outcome_and_one_event(session: Session) -> None:
     case = _open(session)
-    case_store.start_stage(
+    stages.start_stage(
         session=session, case_id=case.id, stage=Stage.HOME_VISIT, started_at=OPENED_AT, due_on=None
     )
 
-    first = case_store.complete_stage(
+    first = stages.complete_stage(
         session=session,
         case_id=case.id,
         stage=Stage.HOME_VISIT,
         outcome="child_seen",
         completed_at=OPENED_AT + timedelta(days=1),
     )
-    replay = case_store.complete_stage(
+    replay = stages.complete_stage(
         session=session,
         case_id=case.id,
         stage=Stage.HOME_VISIT,
@@ -188,8 +188,8 @@ def test_complete_stage_twice_keeps_the_first_outcome_and_one_event(session: Ses
 def test_complete_stage_fails_when_the_stage_was_never_started(session: Session) -> None:
     case = _open(session)
 
-    with pytest.raises(case_store.CaseNotFoundError, match="stage: home_visit was never started"):
-        case_store.complete_stage(
+    with pytest.raises(guards.CaseNotFoundError, match="stage: home_visit was never started"):
+        stages.complete_stage(
             session=session,
             case_id=case.id,
             stage=Stage.HOME_VISIT,
@@ -203,7 +203,7 @@ def test_record_decision_twice_keeps_one_row_and_one_event(engine: Engine) -> No
         case = _open(session)
     for outcome in ("child_seen", "no_contact"):
         with session_scope(engine) as session:
-            case_store.record_decision(
+            decisions.record_decision(
                 session=session,
                 case_id=case.id,
                 stage=Stage.HOME_VISIT,
@@ -214,11 +214,11 @@ def test_record_decision_twice_keeps_one_row_and_one_event(engine: Engine) -> No
             )
 
     with Session(engine) as session:
-        [decision] = case_store.list_decisions(session=session, case_id=case.id)
+        [decision] = decisions.list_decisions(session=session, case_id=case.id)
         assert decision.values == {"outcome": "child_seen"}
         assert _count(session, Decision) == 1
         assert _event_kinds(session, case.id).count("decision_recorded") == 1
-        found = case_store.get_decision(session=session, case_id=case.id, key="home_visit:outcome")
+        found = decisions.get_decision(session=session, case_id=case.id, key="home_visit:outcome")
         assert found is not None and found.id == decision.id
 
 
@@ -226,7 +226,7 @@ def test_set_case_status_records_an_event_only_when_the_status_changes(session: 
     case = _open(session)
 
     for _ in range(2):
-        case_store.set_case_status(
+        cases.set_case_status(
             session=session,
             case_id=case.id,
             status=CaseStatus.UNDER_PERIODIC_REVIEW,
@@ -234,7 +234,7 @@ def test_set_case_status_records_an_event_only_when_the_status_changes(session: 
             actor=OFFICER,
             reason="whereabouts unknown after all enquiries",
         )
-    case_store.set_case_status(
+    cases.set_case_status(
         session=session,
         case_id=case.id,
         status=CaseStatus.OPEN,
@@ -251,7 +251,7 @@ def test_set_case_status_refuses_to_close_a_case(session: Session) -> None:
     case = _open(session)
 
     with pytest.raises(ValueError, match="status: a case is closed with close_case"):
-        case_store.set_case_status(
+        cases.set_case_status(
             session=session,
             case_id=case.id,
             status=CaseStatus.CLOSED,
@@ -266,7 +266,7 @@ def test_close_case_twice_keeps_the_first_outcome_and_one_event(engine: Engine) 
         case = _open(session)
     for outcome in (ClosureOutcome.FOUND_ON_ROLL, ClosureOutcome.MOVED_ABROAD_BELIEVED):
         with session_scope(engine) as session:
-            case_store.close_case(
+            cases.close_case(
                 session=session,
                 case_id=case.id,
                 outcome=outcome,
@@ -301,7 +301,7 @@ def test_list_open_stages_due_by_leaves_out_done_paused_future_and_closed(
         (future, date(2026, 11, 11)),
         (closed, date(2026, 11, 9)),
     ]:
-        record = case_store.start_stage(
+        record = stages.start_stage(
             session=session,
             case_id=case.id,
             stage=Stage.HOME_VISIT,
@@ -310,14 +310,14 @@ def test_list_open_stages_due_by_leaves_out_done_paused_future_and_closed(
         )
         if case is paused:
             record.clock_paused_at = OPENED_AT
-    case_store.complete_stage(
+    stages.complete_stage(
         session=session,
         case_id=done.id,
         stage=Stage.HOME_VISIT,
         outcome="child_seen",
         completed_at=OPENED_AT,
     )
-    case_store.close_case(
+    cases.close_case(
         session=session,
         case_id=closed.id,
         outcome=ClosureOutcome.NOT_CME,
@@ -327,7 +327,7 @@ def test_list_open_stages_due_by_leaves_out_done_paused_future_and_closed(
     )
     session.flush()
 
-    overdue = case_store.list_open_stages_due_by(session=session, on=date(2026, 11, 10))
+    overdue = stages.list_open_stages_due_by(session=session, on=date(2026, 11, 10))
 
     assert [record.case_id for record in overdue] == [due.id]
 
@@ -338,7 +338,7 @@ def test_claim_notification_twice_returns_none_the_second_time(engine: Engine) -
     for _ in range(2):
         with session_scope(engine) as session:
             claims.append(
-                case_store.claim_notification(
+                notifications.claim_notification(
                     session=session,
                     natural_key=key,
                     case_id=None,
@@ -352,12 +352,12 @@ def test_claim_notification_twice_returns_none_the_second_time(engine: Engine) -
     assert claims[0] is not None and claims[1] is None
     with Session(engine) as session:
         assert _count(session, Notification) == 1
-        stored = case_store.get_notification(session=session, natural_key=key)
+        stored = notifications.get_notification(session=session, natural_key=key)
         assert stored is not None and stored.recipients == ["cme.team.lead@example.gov.uk"]
 
 
 def test_failed_notification_stays_unsent_until_marked_sent(session: Session) -> None:
-    claim = case_store.claim_notification(
+    claim = notifications.claim_notification(
         session=session,
         natural_key="CME-2026-00001:home_visit:reminder:1",
         case_id=None,
@@ -368,18 +368,18 @@ def test_failed_notification_stays_unsent_until_marked_sent(session: Session) ->
     )
     assert claim is not None
 
-    case_store.record_notification_failure(
+    notifications.record_notification_failure(
         session=session,
         notification_id=claim.id,
         error="421 service not available",
         failed_at=OPENED_AT,
     )
-    assert case_store.list_unsent_notifications(session=session) == [claim]
-    assert case_store.list_unsent_notifications(session=session, max_attempts=1) == []
+    assert notifications.list_unsent_notifications(session=session) == [claim]
+    assert notifications.list_unsent_notifications(session=session, max_attempts=1) == []
 
     sent_at = OPENED_AT + timedelta(minutes=5)
-    case_store.mark_notification_sent(session=session, notification_id=claim.id, sent_at=sent_at)
-    case_store.mark_notification_sent(
+    notifications.mark_notification_sent(session=session, notification_id=claim.id, sent_at=sent_at)
+    notifications.mark_notification_sent(
         session=session, notification_id=claim.id, sent_at=sent_at + timedelta(hours=1)
     )
 
@@ -388,7 +388,7 @@ def test_failed_notification_stays_unsent_until_marked_sent(session: Session) ->
         2,
         "421 service not available",
     )
-    assert case_store.list_unsent_notifications(session=session) == []
+    assert notifications.list_unsent_notifications(session=session) == []
 
 
 def test_database_refuses_a_second_row_for_the_same_stage_of_a_case(session: Session) -> None:
@@ -405,7 +405,7 @@ def test_database_refuses_a_second_row_for_the_same_stage_of_a_case(session: Ses
 def test_events_are_listed_in_the_order_they_were_appended(session: Session) -> None:
     case = _open(session)
     for kind in ("letter_generated", "note_added"):
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case.id,
             kind=kind,
@@ -414,14 +414,14 @@ def test_events_are_listed_in_the_order_they_were_appended(session: Session) -> 
             payload={},
         )
 
-    events = case_store.list_events(session=session, case_id=case.id)
+    events = case_events.list_events(session=session, case_id=case.id)
     assert [event.kind for event in events] == ["case_opened", "letter_generated", "note_added"]
     assert all(isinstance(event, CaseEvent) for event in events)
 
 
 def test_set_stage_due_moves_the_deadline_once_with_its_reason(session: Session) -> None:
     case = _open(session)
-    case_store.start_stage(
+    stages.start_stage(
         session=session,
         case_id=case.id,
         stage=Stage.EDUCATION_ENQUIRY,
@@ -430,7 +430,7 @@ def test_set_stage_due_moves_the_deadline_once_with_its_reason(session: Session)
     )
 
     for _ in range(2):
-        record = case_store.set_stage_due(
+        record = stages.set_stage_due(
             session=session,
             case_id=case.id,
             stage=Stage.EDUCATION_ENQUIRY,
@@ -444,7 +444,7 @@ def test_set_stage_due_moves_the_deadline_once_with_its_reason(session: Session)
     assert record.due_on == date(2026, 11, 20)
     moves = [
         event
-        for event in case_store.list_events(session=session, case_id=case.id)
+        for event in case_events.list_events(session=session, case_id=case.id)
         if event.kind == "stage_due_changed"
     ]
     assert [move.payload["to"] for move in moves] == ["2026-11-20"]
@@ -455,8 +455,8 @@ def test_set_stage_due_moves_the_deadline_once_with_its_reason(session: Session)
 def test_set_stage_due_fails_when_the_stage_was_never_started(session: Session) -> None:
     case = _open(session)
 
-    with pytest.raises(case_store.CaseNotFoundError, match="stage: sao_notice was never started"):
-        case_store.set_stage_due(
+    with pytest.raises(guards.CaseNotFoundError, match="stage: sao_notice was never started"):
+        stages.set_stage_due(
             session=session,
             case_id=case.id,
             stage=Stage.SAO_NOTICE,

@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from adapters.settings import load_settings
 from models.caseload import CaseloadFigures
 from models.config import load_config
 from models.deadlines import load_calendar_config
 from models.enums import ClosureOutcome, Stage
-from models.orm import Case
-from models.settings import load_settings
-from tasks import case_store
+from store import cases, stages
+from store.database import session_scope
+from store.orm import Case
 from tasks.caseload import KEYS, figures_as_at, read_caseload, report_tables, send_digest
-from tasks.database import session_scope
 from tasks.runtime import Runtime
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of, start_smtp
@@ -42,7 +42,7 @@ def _seed(session: Session) -> dict[str, str]:
     """Five cases (see each comment); returns reference by name."""
 
     def open_case(officer: str, area: int, day: int) -> int:
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session,
             referral=make_referral(),
             flow_run_id=uuid.uuid4(),
@@ -55,17 +55,17 @@ def _seed(session: Session) -> dict[str, str]:
         return case.id
 
     def stage(case_id: int, name: Stage, start: datetime, due: date | None = None) -> None:
-        case_store.start_stage(
+        stages.start_stage(
             session=session, case_id=case_id, stage=name, started_at=start, due_on=due
         )
 
     def complete(case_id: int, name: Stage, at: datetime) -> None:
-        case_store.complete_stage(
+        stages.complete_stage(
             session=session, case_id=case_id, stage=name, outcome="done", completed_at=at
         )
 
     def close(case_id: int, at: datetime, outcome: ClosureOutcome) -> None:
-        case_store.close_case(
+        cases.close_case(
             session=session, case_id=case_id, outcome=outcome, closed_at=at, actor="o", reason=None
         )
 
@@ -90,7 +90,7 @@ def _seed(session: Session) -> dict[str, str]:
     # 5: open, home visit since 1/11, due 15/11 but its clock paused on 14/11: not overdue.
     c5 = open_case(NORTH, 3, 1)
     stage(c5, HV, _at(1), date(2026, 11, 15))
-    case_store.pause_stage_clock(
+    stages.pause_stage_clock(
         session=session, case_id=c5, stage=HV, at=_at(14), actor=NORTH, reason="court direction"
     )
     references = {}

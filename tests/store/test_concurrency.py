@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from models.orm import Case
-from tasks import case_store
-from tasks.database import session_scope
+from store import cases
+from store.database import session_scope
+from store.orm import Case
 from tests.factories import make_referral
 
 OPENED_AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
@@ -26,7 +26,7 @@ def _open_cases_at_once(engine: Engine, flow_run_ids: list[uuid.UUID]) -> list[t
     def open_one(flow_run_id: uuid.UUID) -> tuple[int, str]:
         barrier.wait(timeout=30)
         with session_scope(engine) as session:
-            case = case_store.open_case(
+            case = cases.open_case(
                 session=session,
                 referral=make_referral(),
                 flow_run_id=flow_run_id,

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.orm import NewPupilReturn
-from tasks.create_once import create_once
-from tasks.database import session_scope
+from store.create_once import create_once
+from store.database import session_scope
+from store.orm import NewPupilReturn
 
 AT = datetime(2026, 11, 27, 9, tzinfo=UTC)
 SHA = "a" * 64

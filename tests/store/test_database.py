@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.orm import CaseEvent, CaseReferenceSequence
-from tasks.database import engine_for, session_scope
+from store.database import engine_for, session_scope
+from store.orm import CaseEvent, CaseReferenceSequence
 
 
 class _Boom(Exception):

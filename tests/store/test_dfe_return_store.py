@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from models.dfe_return import CensusDays, build_return
-from tasks.database import session_scope
+from store.database import session_scope
 from tasks.dfe_return import (
     CENSUS_DAY_FILE,
     PREVIOUS_YEAR_FILE,

@@ -10,24 +10,22 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from models.enums import ClosureOutcome
-from models.orm import CaseEvent, IntakeImport, IntakeRow, ReferralRecord
-from tasks import case_store, import_store
-from tasks.database import session_scope
+from store import cases, imports
+from store.database import session_scope
+from store.orm import CaseEvent, IntakeImport, IntakeRow, ReferralRecord
 from tests.factories import make_referral
 
 AT = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
 def _receive(session: Session, sha: str = "a" * 64) -> tuple[IntakeImport, bool]:
-    return import_store.receive_import(
+    return imports.receive_import(
         session=session, sha256=sha, file_name="return.csv", kind="deletion_return", received_at=AT
     )
 
 
-def _claim(
-    session: Session, import_id: int, key: str, row_number: int = 2
-) -> import_store.RowClaim:
-    return import_store.claim_row(
+def _claim(session: Session, import_id: int, key: str, row_number: int = 2) -> imports.RowClaim:
+    return imports.claim_row(
         session=session,
         import_id=import_id,
         row_number=row_number,
@@ -48,7 +46,7 @@ def test_the_same_file_is_entered_once_and_found_again_by_its_sha(engine: Engine
     with session_scope(engine) as session:
         again, created_again = _receive(session)
     assert created and not created_again
-    assert again.id == first.id and again.status == import_store.IMPORTING
+    assert again.id == first.id and again.status == imports.IMPORTING
     assert first.reference == f"DR-2026-{first.id:05d}"
 
 
@@ -71,7 +69,7 @@ def test_a_claim_survives_a_rolled_back_later_failure_only_if_committed(engine: 
         _claim(session, entry.id, "key-1")
         raise RuntimeError("crash before commit")
     with session_scope(engine) as session:
-        assert import_store.get_row(session=session, natural_key="key-1") is None
+        assert imports.get_row(session=session, natural_key="key-1") is None
         assert _claim(session, entry.id, "key-1").claimed
 
 
@@ -80,10 +78,10 @@ def test_attaching_the_case_run_is_idempotent_and_refuses_a_second_run(engine: E
     with session_scope(engine) as session:
         entry, _ = _receive(session)
         row = _claim(session, entry.id, "key-1").row
-        import_store.attach_case_run(session=session, row_id=row.id, flow_run_id=run)
-        import_store.attach_case_run(session=session, row_id=row.id, flow_run_id=run)
+        imports.attach_case_run(session=session, row_id=row.id, flow_run_id=run)
+        imports.attach_case_run(session=session, row_id=row.id, flow_run_id=run)
         with pytest.raises(ValueError, match="flow_run_id: row 2 already opened run"):
-            import_store.attach_case_run(session=session, row_id=row.id, flow_run_id=uuid.uuid4())
+            imports.attach_case_run(session=session, row_id=row.id, flow_run_id=uuid.uuid4())
 
 
 def test_finishing_an_import_records_its_counts_and_refuses_an_unknown_status(
@@ -91,17 +89,17 @@ def test_finishing_an_import_records_its_counts_and_refuses_an_unknown_status(
 ) -> None:
     with session_scope(engine) as session:
         entry, _ = _receive(session)
-        import_store.finish_import(
-            session=session, import_id=entry.id, status=import_store.IMPORTED, completed_at=AT,
+        imports.finish_import(
+            session=session, import_id=entry.id, status=imports.IMPORTED, completed_at=AT,
             rows_read=12, rows_quarantined=3, encoding="cp1252", delimiter=";",
         )  # fmt: skip
         with pytest.raises(ValueError, match="status: 'done'"):
-            import_store.finish_import(
+            imports.finish_import(
                 session=session, import_id=entry.id, status="done", completed_at=AT,
                 rows_read=0, rows_quarantined=0,
             )  # fmt: skip
     with session_scope(engine) as session:
-        again = import_store.get_import(session=session, sha256="a" * 64)
+        again = imports.get_import(session=session, sha256="a" * 64)
         assert again is not None
         assert (again.status, again.rows_read, again.rows_quarantined) == ("imported", 12, 3)
 
@@ -111,42 +109,42 @@ def test_review_and_ehe_lists_take_each_row_once(engine: Engine) -> None:
         entry, _ = _receive(session)
         row = _claim(session, entry.id, "key-1").row
         for _ in range(2):
-            import_store.list_for_review(
+            imports.list_for_review(
                 session=session, intake_row_id=row.id, candidate="CME-2026-00001", score=0.8,
                 reasons=["surname similar"], listed_at=AT,
             )  # fmt: skip
-            import_store.add_to_ehe_list(
+            imports.add_to_ehe_list(
                 session=session, intake_row_id=row.id, school_urn="999001",
                 deletion_date=date(2026, 11, 13), listed_at=AT,
             )  # fmt: skip
     with session_scope(engine) as session:
-        reviews = import_store.list_match_reviews(session=session)
+        reviews = imports.list_match_reviews(session=session)
         assert [(r.candidate, r.score, r.reasons) for r in reviews] == [
             ("CME-2026-00001", 0.8, ["surname similar"])
         ]
-        assert len(import_store.list_ehe_list(session=session)) == 1
+        assert len(imports.list_ehe_list(session=session)) == 1
 
 
 def test_a_further_referral_is_recorded_on_the_open_case_with_an_event(engine: Engine) -> None:
     with session_scope(engine) as session:
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session, referral=make_referral(), flow_run_id=None,
             officer_id="cme-officer-dspl-6-9", dspl_area=7, config_version="t",
             opened_at=AT, actor="test",
         )  # fmt: skip
         reference = case.reference
     with session_scope(engine) as session:
-        import_store.record_referral_on_case(
+        imports.record_referral_on_case(
             session=session, case_reference=reference, referral=make_referral(),
             recorded_at=AT, actor="intake", source={"import": "DR-2026-00001", "row": 4},
         )  # fmt: skip
-        with pytest.raises(import_store.ImportNotFoundError, match="no case CME-1999"):
-            import_store.record_referral_on_case(
+        with pytest.raises(imports.ImportNotFoundError, match="no case CME-1999"):
+            imports.record_referral_on_case(
                 session=session, case_reference="CME-1999-00001", referral=make_referral(),
                 recorded_at=AT, actor="intake", source={},
             )  # fmt: skip
     with session_scope(engine) as session:
-        found = case_store.get_case(session=session, reference=reference)
+        found = cases.get_case(session=session, reference=reference)
         assert found is not None
         referrals = select(func.count()).where(ReferralRecord.case_id == found.id)
         assert session.scalar(referrals) == 2
@@ -158,27 +156,27 @@ def test_a_further_referral_is_recorded_on_the_open_case_with_an_event(engine: E
 
 def test_open_cases_list_identities_of_cases_not_closed(engine: Engine) -> None:
     with session_scope(engine) as session:
-        open_case = case_store.open_case(
+        open_case = cases.open_case(
             session=session, referral=make_referral(), flow_run_id=uuid.uuid4(),
             officer_id="cme-officer-dspl-6-9", dspl_area=7, config_version="t",
             opened_at=AT, actor="test",
         )  # fmt: skip
-        closed = case_store.open_case(
+        closed = cases.open_case(
             session=session, referral=make_referral(child_surname="Closedcase"), flow_run_id=None,
             officer_id="cme-officer-dspl-6-9", dspl_area=7, config_version="t",
             opened_at=AT, actor="test",
         )  # fmt: skip
-        case_store.close_case(
+        cases.close_case(
             session=session, case_id=closed.id, outcome=ClosureOutcome.NOT_CME,
             closed_at=AT, actor="test", reason=None,
         )  # fmt: skip
         assert open_case.flow_run_id is not None
         run_id = open_case.flow_run_id
     with session_scope(engine) as session:
-        cases = import_store.list_open_cases(session=session)
-        assert [(c.reference, c.identity.surname, c.identity.aliases) for c in cases] == [
+        listed = imports.list_open_cases(session=session)
+        assert [(c.reference, c.identity.surname, c.identity.aliases) for c in listed] == [
             (open_case.reference, "Testchild", ("Alex Example",))
         ]
-        assert import_store.case_references_of_runs(session=session, flow_run_ids=[run_id]) == {
+        assert imports.case_references_of_runs(session=session, flow_run_ids=[run_id]) == {
             run_id: open_case.reference
         }

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from models.enums import ClosureOutcome, ReferrerType, Stage
 from models.matching import MatchThresholds
 from models.referral import Referral
-from tasks import case_store, closure_store, new_pupil_store, referral_store
-from tasks.database import session_scope
+from store import case_events, cases, closure_requests, new_pupils, referrals
+from store.database import session_scope
 from tests.factories import make_referral
 
 AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
@@ -23,7 +23,7 @@ OFFICER = "cme-officer-dspl-6-9"
 
 
 def _receive(session: Session, referral: Referral, run: uuid.UUID | None = None) -> Any:
-    return referral_store.receive_referral(
+    return referrals.receive_referral(
         session=session,
         referral=referral,
         flow_run_id=run or uuid.uuid4(),
@@ -37,7 +37,7 @@ def _receive(session: Session, referral: Referral, run: uuid.UUID | None = None)
 
 
 def _kinds(session: Session, case_id: int) -> list[str]:
-    return [e.kind for e in case_store.list_events(session=session, case_id=case_id)]
+    return [e.kind for e in case_events.list_events(session=session, case_id=case_id)]
 
 
 def anonymous(**overrides: Any) -> Referral:
@@ -64,10 +64,10 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_that_case(
 
     assert again.further_referral and again.case.id == first.case.id
     assert [r.id for r in first.case.referrals] == [first.referral.id, again.referral.id]
-    assert case_store.get_case(session=session, reference="CME-2026-00002") is None
+    assert cases.get_case(session=session, reference="CME-2026-00002") is None
     [event] = [
         e
-        for e in case_store.list_events(session=session, case_id=first.case.id)
+        for e in case_events.list_events(session=session, case_id=first.case.id)
         if e.kind == "further_referral_received"
     ]
     assert event.payload["score"] >= 0.9 and "alias equal" in event.payload["reasons"]
@@ -122,7 +122,7 @@ def test_day_and_month_transposed_is_searched_and_found_near(session: Session) -
 
 def test_a_closed_case_is_not_joined(session: Session) -> None:
     first = _receive(session, make_referral())
-    case_store.close_case(
+    cases.close_case(
         session=session, case_id=first.case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
         closed_at=AT, actor="test", reason=None,
     )  # fmt: skip
@@ -148,12 +148,12 @@ def test_a_closure_request_is_recorded_once_per_case_and_carried_out_once(
     with session_scope(engine) as session:
         case = _receive(session, make_referral()).case
         details = {"school_urn": "999002", "admission_date": "2026-11-20"}
-        request, recorded = closure_store.request_closure(
+        request, recorded = closure_requests.request_closure(
             session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
             reason="new-pupil return NP-2026-00001", requested_by="new-pupil-return",
             details=details, requested_at=AT,
         )  # fmt: skip
-        again, recorded_again = closure_store.request_closure(
+        again, recorded_again = closure_requests.request_closure(
             session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
             reason="new-pupil return NP-2026-00002", requested_by="new-pupil-return",
             details={}, requested_at=AT,
@@ -164,10 +164,10 @@ def test_a_closure_request_is_recorded_once_per_case_and_carried_out_once(
 
     with session_scope(engine) as session:
         for _ in range(2):
-            closure_store.mark_closure_carried_out(
+            closure_requests.mark_closure_carried_out(
                 session=session, case_id=case_id, stage=Stage.REFERRAL_CHECK, at=AT
             )
-        stored = closure_store.get_closure_request(session=session, case_id=case_id)
+        stored = closure_requests.get_closure_request(session=session, case_id=case_id)
         assert stored is not None and stored.applied_stage is Stage.REFERRAL_CHECK
         kinds = _kinds(session, case_id)
         assert kinds.count("closure_requested") == 1
@@ -176,19 +176,19 @@ def test_a_closure_request_is_recorded_once_per_case_and_carried_out_once(
 
 def test_a_closed_case_cannot_be_asked_to_close(session: Session) -> None:
     case = _receive(session, make_referral()).case
-    case_store.close_case(
+    cases.close_case(
         session=session, case_id=case.id, outcome=ClosureOutcome.NOT_CME,
         closed_at=AT, actor="test", reason=None,
     )  # fmt: skip
     with pytest.raises(ValueError, match="is closed"):
-        closure_store.request_closure(
+        closure_requests.request_closure(
             session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
             reason="r", requested_by="x", details={}, requested_at=AT,
         )  # fmt: skip
 
 
 def _record(session: Session, return_id: int, key: str, outcome: str, line: int = 2) -> Any:
-    return new_pupil_store.record_row(
+    return new_pupils.record_row(
         session=session, return_id=return_id, row_number=line, natural_key=key,
         school_urn="999002", outcome=outcome, case_reference="CME-2026-00001", score=0.8,
         reasons=["surname similar"], payload={"pupil_surname": "Testchild"}, recorded_at=AT,
@@ -197,60 +197,60 @@ def _record(session: Session, return_id: int, key: str, outcome: str, line: int 
 
 def test_a_return_is_recorded_once_by_its_sha_and_a_pupil_once_by_its_key(engine: Engine) -> None:
     with session_scope(engine) as session:
-        first = new_pupil_store.claim_return(
+        first = new_pupils.claim_return(
             session=session, sha256="ab" * 32, file_name="a.csv", received_at=AT
         )
-        again = new_pupil_store.claim_return(
+        again = new_pupils.claim_return(
             session=session, sha256="ab" * 32, file_name="renamed.csv", received_at=AT
         )
         assert again.id == first.id and again.file_name == "a.csv"
         assert first.reference == f"NP-2026-{first.id:05d}"
-        row, recorded = _record(session, first.id, "k1", new_pupil_store.REVIEW)
-        same, recorded_again = _record(session, first.id, "k1", new_pupil_store.NO_MATCH, 5)
+        row, recorded = _record(session, first.id, "k1", new_pupils.REVIEW)
+        same, recorded_again = _record(session, first.id, "k1", new_pupils.NO_MATCH, 5)
         assert (recorded, recorded_again) == (True, False)
-        assert same.id == row.id and same.outcome == new_pupil_store.REVIEW
-        new_pupil_store.complete_return(
+        assert same.id == row.id and same.outcome == new_pupils.REVIEW
+        new_pupils.complete_return(
             session=session, return_id=first.id, rows_read=3, rows_quarantined=1,
             problem=None, completed_at=AT,
         )  # fmt: skip
         return_id = first.id
 
     with session_scope(engine) as session:
-        stored = new_pupil_store.get_return(session=session, sha256="ab" * 32)
+        stored = new_pupils.get_return(session=session, sha256="ab" * 32)
         assert stored is not None and stored.completed_at == AT
         assert (stored.rows_read, stored.rows_quarantined) == (3, 1)
-        assert [r.natural_key for r in new_pupil_store.list_rows(
+        assert [r.natural_key for r in new_pupils.list_rows(
             session=session, return_id=return_id)] == ["k1"]  # fmt: skip
 
 
 def test_the_review_list_holds_near_matches_until_reviewed(session: Session) -> None:
-    entry = new_pupil_store.claim_return(
+    entry = new_pupils.claim_return(
         session=session, sha256="cd" * 32, file_name="b.csv", received_at=AT
     )
-    near, _ = _record(session, entry.id, "near", new_pupil_store.REVIEW)
-    _record(session, entry.id, "closing", new_pupil_store.CLOSURE_REQUESTED, 3)
-    _record(session, entry.id, "unknown", new_pupil_store.NO_MATCH, 4)
+    near, _ = _record(session, entry.id, "near", new_pupils.REVIEW)
+    _record(session, entry.id, "closing", new_pupils.CLOSURE_REQUESTED, 3)
+    _record(session, entry.id, "unknown", new_pupils.NO_MATCH, 4)
 
-    assert [r.id for r in new_pupil_store.list_open_reviews(session=session)] == [near.id]
+    assert [r.id for r in new_pupils.list_open_reviews(session=session)] == [near.id]
     near.reviewed_at = AT
     session.flush()
-    assert new_pupil_store.list_open_reviews(session=session) == []
+    assert new_pupils.list_open_reviews(session=session) == []
 
 
 def test_a_near_match_leaves_the_review_list_when_its_case_closes(session: Session) -> None:
     case = _receive(session, make_referral()).case
-    entry = new_pupil_store.claim_return(
+    entry = new_pupils.claim_return(
         session=session, sha256="ef" * 32, file_name="c.csv", received_at=AT
     )
-    new_pupil_store.record_row(
+    new_pupils.record_row(
         session=session, return_id=entry.id, row_number=2, natural_key="near-open",
-        school_urn="999002", outcome=new_pupil_store.REVIEW, case_reference=case.reference,
+        school_urn="999002", outcome=new_pupils.REVIEW, case_reference=case.reference,
         score=0.8, reasons=[], payload={}, recorded_at=AT,
     )  # fmt: skip
-    assert len(new_pupil_store.list_open_reviews(session=session)) == 1
+    assert len(new_pupils.list_open_reviews(session=session)) == 1
 
-    case_store.close_case(
+    cases.close_case(
         session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
         closed_at=AT, actor="officer", reason=None,
     )  # fmt: skip
-    assert new_pupil_store.list_open_reviews(session=session) == []
+    assert new_pupils.list_open_reviews(session=session) == []

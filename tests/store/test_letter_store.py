@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from models.enums import Addressee, LetterKind
-from models.orm import Letter
-from tasks import case_store, letter_store
-from tasks.database import session_scope
+from store import case_events, cases, letters
+from store.database import session_scope
+from store.orm import Letter
 from tests.factories import make_referral
 
 AT = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ AT = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
 
 def _case_id(engine: Engine) -> int:
     with session_scope(engine) as session:
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session, referral=make_referral(), flow_run_id=None,
             officer_id="cme-officer-dspl-6-9", dspl_area=7, config_version="test",
             opened_at=AT, actor="intake",
@@ -29,7 +29,7 @@ def _case_id(engine: Engine) -> int:
 
 def _record(engine: Engine, case_id: int, key: str, sha256: str) -> Letter:
     with session_scope(engine) as session:
-        return letter_store.record_letter(
+        return letters.record_letter(
             session=session,
             case_id=case_id,
             natural_key=key,
@@ -48,13 +48,13 @@ def test_a_letter_is_recorded_with_its_checksum_template_and_an_event(engine: En
     case_id = _case_id(engine)
     letter = _record(engine, case_id, "education-enquiry-s437-notice-1", "a" * 64)
     with session_scope(engine) as session:
-        (stored,) = letter_store.list_letters(session=session, case_id=case_id)
+        (stored,) = letters.list_letters(session=session, case_id=case_id)
         assert stored.id == letter.id
         assert stored.sha256 == "a" * 64 and stored.template_version == "f" * 64
         assert stored.kind is LetterKind.S437_NOTICE
         assert stored.addressed_to is Addressee.PARENT
         assert stored.created_at == AT and stored.created_at.tzinfo is not None
-        events = case_store.list_events(session=session, case_id=case_id)
+        events = case_events.list_events(session=session, case_id=case_id)
         produced = [e for e in events if e.kind == "letter_produced"]
         assert len(produced) == 1 and produced[0].payload["sha256"] == "a" * 64
 
@@ -67,8 +67,8 @@ def test_recording_the_same_key_again_returns_the_first_letter_and_adds_no_event
     again = _record(engine, case_id, "education-enquiry-s437-notice-1", "b" * 64)
     assert again.id == first.id and again.sha256 == "a" * 64
     with session_scope(engine) as session:
-        assert len(letter_store.list_letters(session=session, case_id=case_id)) == 1
-        kinds = [e.kind for e in case_store.list_events(session=session, case_id=case_id)]
+        assert len(letters.list_letters(session=session, case_id=case_id)) == 1
+        kinds = [e.kind for e in case_events.list_events(session=session, case_id=case_id)]
         assert kinds.count("letter_produced") == 1
 
 
@@ -77,8 +77,8 @@ def test_a_reissued_letter_is_a_new_row_and_the_old_one_is_kept(engine: Engine) 
     _record(engine, case_id, "education-enquiry-s437-notice-1", "a" * 64)
     _record(engine, case_id, "education-enquiry-s437-notice-2", "b" * 64)
     with session_scope(engine) as session:
-        letters = letter_store.list_letters(session=session, case_id=case_id)
-        assert [x.natural_key[-1] for x in letters] == ["1", "2"]
+        made = letters.list_letters(session=session, case_id=case_id)
+        assert [x.natural_key[-1] for x in made] == ["1", "2"]
 
 
 def test_the_database_refuses_a_second_letter_under_one_key(engine: Engine) -> None:
@@ -98,7 +98,7 @@ def test_the_database_refuses_a_second_letter_under_one_key(engine: Engine) -> N
 def test_a_naive_timestamp_is_refused(engine: Engine) -> None:
     case_id = _case_id(engine)
     with pytest.raises(ValueError, match="created_at"), session_scope(engine) as session:
-        letter_store.record_letter(
+        letters.record_letter(
             session=session, case_id=case_id, natural_key="k", kind=LetterKind.S437_NOTICE,
             addressed_to=Addressee.PARENT, path="x.pdf", sha256="a" * 64, template="t",
             template_version="v" * 64, created_at=(AT - timedelta(hours=1)).replace(tzinfo=None),

@@ -15,14 +15,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from adapters.settings import Settings
 from models.calendar import ServiceMethod
 from models.case import CaseHandle
 from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import NoticeRequest
-from models.settings import Settings
-from tasks import case_store, letter_store
+from store import case_events, cases, letters, notifications
+from store.database import session_scope
 from tasks.chronology import write_chronology
-from tasks.database import session_scope
 from tasks.letters import produce_closing_letter, produce_notice_letter
 from tasks.runtime import runtime
 from tests.factories import make_referral
@@ -52,7 +52,7 @@ def settings(
 
 def open_case(engine: Engine, **referral: object) -> CaseHandle:
     with session_scope(engine) as session:
-        case = case_store.open_case(
+        case = cases.open_case(
             session=session, referral=make_referral(**referral), flow_run_id=None,
             officer_id="cme-officer-dspl-6-9", dspl_area=7, config_version="test",
             opened_at=OPENED_AT, actor="intake",
@@ -64,7 +64,7 @@ def open_case(engine: Engine, **referral: object) -> CaseHandle:
 
 def close(engine: Engine, case: CaseHandle, outcome: ClosureOutcome) -> None:
     with session_scope(engine) as session:
-        case_store.close_case(
+        cases.close_case(
             session=session, case_id=case.case_id, outcome=outcome, closed_at=OPENED_AT,
             actor="test", reason=None,
         )  # fmt: skip
@@ -87,7 +87,7 @@ def test_a_second_call_under_the_same_key_writes_no_second_letter(
     assert hashlib.sha256(files[0].read_bytes()).hexdigest() == first.sha256
     assert first.url == f"{settings.documents_base_url}/letters/{first.path}"
     with session_scope(engine) as session:
-        (letter,) = letter_store.list_letters(session=session, case_id=case.case_id)
+        (letter,) = letters.list_letters(session=session, case_id=case.case_id)
         assert letter.template == "letters/s437_notice.html.j2"
         assert len(letter.template_version) == 64
     assert "You must satisfy the council by Monday 7 December 2026" in text_of(files[0])
@@ -124,7 +124,7 @@ def test_the_chronology_lists_every_letter_with_its_checksum_and_the_reference(
     case = open_case(engine)
     notice = produce_notice_letter.fn(case, "education-enquiry-s437-notice-1", REQUEST)
     with session_scope(engine) as session:
-        case_store.claim_notification(
+        notifications.claim_notification(
             session=session, natural_key=f"{case.reference}:x:other_la_notice:1",
             case_id=case.case_id, kind="other_la_notice", recipients=["cme@luton.example"],
             subject=f"[{case.reference}] notice", claimed_at=OPENED_AT,
@@ -145,7 +145,7 @@ def test_the_chronology_lists_every_letter_with_its_checksum_and_the_reference(
     assert any(what.startswith("Notification not sent yet") for what in whats)
     assert f"Chronology of case {case.reference}" in text_of(pdf_path)
     with session_scope(engine) as session:
-        kinds = [e.kind for e in case_store.list_events(session=session, case_id=case.case_id)]
+        kinds = [e.kind for e in case_events.list_events(session=session, case_id=case.case_id)]
         assert kinds[-1] == "chronology_produced"
 
 

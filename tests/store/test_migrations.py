@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models.orm import Base, CaseEvent
-from tasks.database import make_engine
-from tasks.migrations import alembic_config, migrate
+from store.database import make_engine
+from store.migrations import alembic_config, migrate
+from store.orm import Base, CaseEvent
 from tasks.verify_case_record import check_records
 
 CASE_TABLES = {

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from models.enums import Stage
-from models.orm import ClosureRequestRecord, NewPupilReturn, NewPupilRow
-from tasks import case_store, closure_store
-from tasks.database import session_scope
+from store import cases, closure_requests
+from store.database import session_scope
+from store.orm import ClosureRequestRecord, NewPupilReturn, NewPupilRow
 from tasks.new_pupil_returns import ImportOutcome, import_new_pupil_return, report_path
 from tasks.runtime import runtime
 from tests.factories import make_referral
@@ -45,11 +45,11 @@ def _school_return(tmp_path: Path) -> tuple[Path, SyntheticReturn, int]:
     generated = new_pupil_return(
         rows=60, bad_share=0.1, near_duplicate_share=0.0, seed=11, today=TODAY, encoding="cp1252"
     )
-    cases = open_cases(count=12, known=generated.children, known_share=0.5, seed=3, today=TODAY)
+    opened = open_cases(count=12, known=generated.children, known_share=0.5, seed=3, today=TODAY)
     known = set(generated.children)
     with session_scope(runtime().engine) as session:
-        for _, child in cases:
-            case_store.open_case(
+        for _, child in opened:
+            cases.open_case(
                 session=session,
                 referral=make_referral(
                     child_forenames=child.forenames, child_surname=child.surname,
@@ -61,7 +61,7 @@ def _school_return(tmp_path: Path) -> tuple[Path, SyntheticReturn, int]:
             )  # fmt: skip
     path = tmp_path / "synthetic-new-pupils.csv"
     path.write_bytes(generated.data)
-    return path, generated, sum(1 for _, child in cases if child in known)
+    return path, generated, sum(1 for _, child in opened if child in known)
 
 
 def _count(engine: Engine, model: type[object]) -> int:
@@ -85,14 +85,14 @@ def test_a_return_quarantines_its_faults_and_closes_each_known_childs_case_once(
     assert outcome.pupils_recorded == expected.good_rows
     assert outcome.closures_requested == known_cases == _count(product, ClosureRequestRecord)
     with session_scope(product) as session:
-        assert len(closure_store.list_outstanding_runs(session=session)) == known_cases
+        assert len(closure_requests.list_outstanding_runs(session=session)) == known_cases
         carried = session.scalars(select(ClosureRequestRecord)).first()
         assert carried is not None
-        closure_store.mark_closure_carried_out(
+        closure_requests.mark_closure_carried_out(
             session=session, case_id=carried.case_id, stage=Stage.REFERRAL_CHECK, at=AT
         )
     with session_scope(product) as session:  # the run that carried its request out is not woken
-        assert len(closure_store.list_outstanding_runs(session=session)) == known_cases - 1
+        assert len(closure_requests.list_outstanding_runs(session=session)) == known_cases - 1
     assert outcome.reviews == []
     quarantined = {line["line"] for line in outcome.lines if line["outcome"] == "quarantined"}
     assert quarantined == {str(n) for n in expected.bad_row_lines}

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from models.case_record import event_hash
 from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
-from models.orm import (
+from store.database import session_scope
+from store.orm import (
     AppendOnlyError,
     Case,
     CaseEvent,
@@ -23,7 +24,6 @@ from models.orm import (
     ReferralRecord,
     StageRecord,
 )
-from tasks.database import session_scope
 
 # 10:30 in London during British Summer Time is 09:30 UTC.
 BST = timezone(timedelta(hours=1))

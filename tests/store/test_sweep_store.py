@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from adapters.settings import load_settings
 from models.config import load_config
 from models.deadlines import load_calendar_config
 from models.enums import ClosureOutcome, Stage
-from models.orm import Notification
-from models.settings import load_settings
-from tasks import case_store
-from tasks.database import session_scope
+from store import case_events, cases, stages
+from store.database import session_scope
+from store.orm import Notification
 from tasks.runtime import Runtime
 from tasks.sweep import sweep
 from tests.factories import make_referral
@@ -42,7 +42,7 @@ def _free_port() -> int:
 def _open_with_stage(
     session: Session, due_on: date, stage: Stage = Stage.HOME_VISIT
 ) -> tuple[int, str]:
-    case = case_store.open_case(
+    case = cases.open_case(
         session=session,
         referral=make_referral(),
         flow_run_id=uuid.uuid4(),
@@ -52,7 +52,7 @@ def _open_with_stage(
         opened_at=OPENED_AT,
         actor="intake",
     )
-    case_store.start_stage(
+    stages.start_stage(
         session=session, case_id=case.id, stage=stage, started_at=OPENED_AT, due_on=due_on
     )
     return case.id, case.reference
@@ -91,7 +91,7 @@ def test_due_query_lists_only_running_clocks_of_live_cases_up_to_the_horizon(
         due_id, due_ref = _open_with_stage(session, date(2026, 11, 10))
         _open_with_stage(session, date(2026, 11, 20))  # beyond the horizon
         paused_id, _ = _open_with_stage(session, date(2026, 11, 5))
-        case_store.pause_stage_clock(
+        stages.pause_stage_clock(
             session=session,
             case_id=paused_id,
             stage=Stage.HOME_VISIT,
@@ -100,7 +100,7 @@ def test_due_query_lists_only_running_clocks_of_live_cases_up_to_the_horizon(
             reason="awaiting a court direction",
         )
         done_id, _ = _open_with_stage(session, date(2026, 11, 5))
-        case_store.complete_stage(
+        stages.complete_stage(
             session=session,
             case_id=done_id,
             stage=Stage.HOME_VISIT,
@@ -108,7 +108,7 @@ def test_due_query_lists_only_running_clocks_of_live_cases_up_to_the_horizon(
             completed_at=OPENED_AT,
         )
         closed_id, _ = _open_with_stage(session, date(2026, 11, 5))
-        case_store.close_case(
+        cases.close_case(
             session=session,
             case_id=closed_id,
             outcome=ClosureOutcome.FOUND_ON_ROLL,
@@ -117,7 +117,7 @@ def test_due_query_lists_only_running_clocks_of_live_cases_up_to_the_horizon(
             reason=None,
         )
         no_clock_id, _ = _open_with_stage(session, date(2026, 11, 5))
-        case_store.start_stage(
+        stages.start_stage(
             session=session,
             case_id=no_clock_id,
             stage=Stage.PERIODIC_REVIEW,
@@ -126,7 +126,7 @@ def test_due_query_lists_only_running_clocks_of_live_cases_up_to_the_horizon(
         )
 
     with session_scope(engine) as session:
-        due = case_store.list_due_stages(session=session, due_by=date(2026, 11, 12))
+        due = stages.list_due_stages(session=session, due_by=date(2026, 11, 12))
     assert [(d.case_id, d.reference, d.stage, d.due_on) for d in due] == [
         (no_clock_id, due[0].reference, Stage.HOME_VISIT, date(2026, 11, 5)),
         (due_id, due_ref, Stage.HOME_VISIT, date(2026, 11, 10)),
@@ -139,7 +139,7 @@ def test_pausing_and_resuming_a_clock_records_both_with_reasons_and_moves_the_du
 ) -> None:
     with session_scope(engine) as session:
         case_id, _ = _open_with_stage(session, date(2026, 11, 10))
-        case_store.pause_stage_clock(
+        stages.pause_stage_clock(
             session=session,
             case_id=case_id,
             stage=Stage.HOME_VISIT,
@@ -147,7 +147,7 @@ def test_pausing_and_resuming_a_clock_records_both_with_reasons_and_moves_the_du
             actor=OFFICER,
             reason="awaiting a court direction",
         )
-        again = case_store.pause_stage_clock(
+        again = stages.pause_stage_clock(
             session=session,
             case_id=case_id,
             stage=Stage.HOME_VISIT,
@@ -156,7 +156,7 @@ def test_pausing_and_resuming_a_clock_records_both_with_reasons_and_moves_the_du
             reason="second pause",
         )
         assert again.clock_pause_reason == "awaiting a court direction"
-        resumed = case_store.resume_stage_clock(
+        resumed = stages.resume_stage_clock(
             session=session,
             case_id=case_id,
             stage=Stage.HOME_VISIT,
@@ -166,7 +166,7 @@ def test_pausing_and_resuming_a_clock_records_both_with_reasons_and_moves_the_du
             due_on=date(2026, 11, 17),
         )
         assert resumed.clock_paused_at is None and resumed.due_on == date(2026, 11, 17)
-        events = case_store.list_events(session=session, case_id=case_id)
+        events = case_events.list_events(session=session, case_id=case_id)
     clock_events = [e for e in events if e.kind.startswith("stage_clock")]
     assert [e.kind for e in clock_events] == ["stage_clock_paused", "stage_clock_resumed"]
     assert clock_events[0].payload["reason"] == "awaiting a court direction"
@@ -177,7 +177,7 @@ def test_pausing_a_clock_without_a_reason_is_refused_naming_the_reason(engine: E
     with session_scope(engine) as session:
         case_id, _ = _open_with_stage(session, date(2026, 11, 10))
         with pytest.raises(ValueError, match="reason"):
-            case_store.pause_stage_clock(
+            stages.pause_stage_clock(
                 session=session,
                 case_id=case_id,
                 stage=Stage.HOME_VISIT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from models.chronology import chronology_lines, csv_rows
-from models.orm import CaseEvent, Notification
+from store.orm import CaseEvent, Notification
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

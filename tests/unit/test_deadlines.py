@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from adapters.settings import PROJECT_ROOT
 from models.calendar import ServiceMethod, deemed_service_date
 from models.deadlines import (
     CalendarConfig,
@@ -17,7 +18,6 @@ from models.deadlines import (
     due_date,
     load_calendar_config,
 )
-from models.settings import PROJECT_ROOT
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "calendar.toml"
 S437_BLOCK = (

@@ -13,8 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from flows.decisions import decision_key, explain
+from flows.forms import HomeVisitRecord, with_people
 from models.enums import Stage
-from models.forms import HomeVisitRecord, with_people
 
 PERSON = "Priya Madeupname"  # fictitious, stands for anything personal an officer might type
 BAD_DATE = "31/13/2026"

@@ -279,8 +279,8 @@ def test_census_day_configuration_refuses_a_return_date_before_the_census_and_du
 
 
 def test_the_shipped_calendar_lists_the_2022_23_census_days_from_the_reference() -> None:
+    from adapters.settings import PROJECT_ROOT
     from models.deadlines import load_calendar_config
-    from models.settings import PROJECT_ROOT
 
     calendar = load_calendar_config(PROJECT_ROOT / "config" / "calendar.toml")
     assert [d.census_date for d in calendar.dfe_census.days] == [
@@ -291,7 +291,7 @@ def test_the_shipped_calendar_lists_the_2022_23_census_days_from_the_reference()
 
 
 def test_the_visit_findings_mapped_to_reasons_are_findings_the_home_visit_form_records() -> None:
+    from flows.forms import HomeVisitFinding
     from models.dfe_return import REASON_BY_VISIT_FINDING
-    from models.forms import HomeVisitFinding
 
     assert set(REASON_BY_VISIT_FINDING) <= {f.value for f in HomeVisitFinding}

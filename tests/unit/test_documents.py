@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.settings import Settings
 from launcher.documents import handler_for, resolve_document
-from models.settings import Settings
 
 
 @pytest.fixture

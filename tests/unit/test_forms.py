@@ -16,10 +16,8 @@ from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.utilities.callables import parameter_schema
 from pydantic import ValidationError
 
-import models.forms as forms_module
-from models.calendar import ServiceMethod
-from models.enums import ClosureOutcome
-from models.forms import (
+import flows.forms as forms_module
+from flows.forms import (
     Compliance,
     CourtOutcome,
     DecisionForm,
@@ -45,6 +43,8 @@ from models.forms import (
     SaoService,
     with_people,
 )
+from models.calendar import ServiceMethod
+from models.enums import ClosureOutcome
 from models.referral import Referral
 
 OFFICER = "CME Officer (DSPL 1-5)"

@@ -7,8 +7,8 @@ from typing import Any
 
 from models.intake import MatchNote, birth_dates_to_search
 from models.new_pupil_intake import closure_reason, decide_row, pupil_key
-from models.orm import CaseEvent
 from models.school_returns import NewPupilRow
+from store.orm import CaseEvent
 from tasks.summary import intake_notes
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from adapters.settings import PROJECT_ROOT
 from models.calendar import ServiceMethod
 from models.config import Letters, load_config
 from models.deadlines import CalendarConfig, DeadlineStep, load_calendar_config
@@ -27,7 +28,6 @@ from models.letters import (
     notice_period,
     split_schools,
 )
-from models.settings import PROJECT_ROOT
 from tasks.letters import render_pdf, template_version
 
 REFERENCE = "CME-2026-00042"

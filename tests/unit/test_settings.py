@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from adapters.settings import Settings
 from launcher.stack import cme_environment, prefect_environment
-from models.settings import Settings
 
 PRODUCTION: dict[str, Any] = {
     "environment": "production",

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from jinja2 import Environment, UndefinedError, meta
 
+from adapters.settings import PROJECT_ROOT
+from adapters.templating import render
 from models.case_record import BrokenLink, Problem
 from models.caseload import CaseRow, StageRow, caseload_figures
 from models.enums import CaseStatus, Stage
-from models.settings import PROJECT_ROOT
 from tasks.notify import render_email
-from tasks.templating import render
 from tasks.verify_case_record import RecordCheck
 
 TEMPLATES = PROJECT_ROOT / "templates"

@@ -1,6 +1,6 @@
 """Reading and writing the letter table: which PDFs a case has, with their checksums.
 
-Like tasks/case_store.py, every function takes the caller's session and never commits. A letter is
+Like store/, every function takes the caller's session and never commits. A letter is
 recorded once per natural key: a replay finds the recorded letter and produces nothing new.
 """
 
@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import Addressee, LetterKind
-from models.orm import Letter
-from tasks import case_store
-from tasks.create_once import create_once
+from store import case_events
+from store.create_once import create_once
+from store.orm import Letter
 
 
 def get_letter(*, session: Session, case_id: int, natural_key: str) -> Letter | None:
@@ -88,7 +88,7 @@ def record_letter(
         )
         session.add(letter)
         session.flush()
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case_id,
             kind="letter_produced",

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus, ClosureOutcome, Stage
-from models.orm import Case, ClosureRequestRecord
-from tasks import case_store
-from tasks.create_once import create_once
+from store import case_events, guards
+from store.create_once import create_once
+from store.orm import Case, ClosureRequestRecord
 
 
 def request_closure(
@@ -48,7 +48,7 @@ def request_closure(
         return existing, False
     case = session.get(Case, case_id)
     if case is None:
-        raise case_store.CaseNotFoundError(f"case_id: no case with id {case_id}")
+        raise guards.CaseNotFoundError(f"case_id: no case with id {case_id}")
     if case.status is CaseStatus.CLOSED:
         raise ValueError(f"case_id: case {case.reference} is closed; there is nothing to close")
     request = ClosureRequestRecord(
@@ -63,7 +63,7 @@ def request_closure(
     def create() -> ClosureRequestRecord:
         session.add(request)
         session.flush()
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case_id,
             kind="closure_requested",
@@ -118,11 +118,11 @@ def mark_closure_carried_out(
         .execution_options(populate_existing=True)
     ).one_or_none()
     if request is None:
-        raise case_store.CaseNotFoundError(f"case_id: no closure request for case {case_id}")
+        raise guards.CaseNotFoundError(f"case_id: no closure request for case {case_id}")
     if request.applied_at is None:
         request.applied_at = at
         request.applied_stage = stage
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case_id,
             kind="closure_request_carried_out",

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from models.enums import CaseStatus
 from models.intake import MatchNote, birth_dates_to_search, identity_of_referral
 from models.matching import ChildIdentity, IdentityIndex, MatchStrength, MatchThresholds
-from models.orm import Case, Child, ReferralRecord
 from models.referral import Referral
-from tasks import case_store
-from tasks.create_once import create_once
+from store import case_events, cases
+from store.create_once import create_once
+from store.orm import Case, Child, ReferralRecord
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def receive_referral(
     )
     certain = [m for m in matches if m.strength == MatchStrength.CERTAIN.value]
     if certain:
-        existing = case_store.get_case(session=session, reference=certain[0].reference)
+        existing = cases.get_case(session=session, reference=certain[0].reference)
         assert existing is not None
         return _record_further_referral(
             session=session,
@@ -131,7 +131,7 @@ def receive_referral(
             actor=actor,
         )
 
-    case = case_store.open_case(
+    case = cases.open_case(
         session=session,
         referral=referral,
         flow_run_id=flow_run_id,
@@ -152,7 +152,7 @@ def list_match_events(*, session: Session, case_id: int) -> list[dict[str, objec
     """The further referrals and possible duplicates noted on a case, oldest first."""
     return [
         {"kind": event.kind, "at": event.occurred_at, **event.payload}
-        for event in case_store.list_events(session=session, case_id=case_id)
+        for event in case_events.list_events(session=session, case_id=case_id)
         if event.kind in {"further_referral_received", "possible_duplicate"}
     ]
 
@@ -179,7 +179,7 @@ def _record_further_referral(
         session.add(record)
         session.flush()
         # The score and why; never the child's name or what the referrer wrote.
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=case.id,
             kind="further_referral_received",
@@ -209,10 +209,10 @@ def _record_further_referral(
 
 
 def _note_possible_duplicate(session: Session, case: Case, near: MatchNote, at: datetime) -> None:
-    other = case_store.get_case(session=session, reference=near.reference)
+    other = cases.get_case(session=session, reference=near.reference)
     assert other is not None
     for this, that in ((case, other), (other, case)):
-        case_store.append_event(
+        case_events.append_event(
             session=session,
             case_id=this.id,
             kind="possible_duplicate",
@@ -240,7 +240,7 @@ def _receipt_of(record: ReferralRecord, flow_run_id: UUID) -> Receipt:
             strength=MatchStrength.CERTAIN.value,
             reasons=tuple(event.payload["reasons"]),
         )
-        for event in case_store.list_events(session=session, case_id=case.id)
+        for event in case_events.list_events(session=session, case_id=case.id)
         if event.kind == "further_referral_received"
         and event.payload.get("flow_run_id") == str(flow_run_id)
     )

@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus
-from models.orm import Case, NewPupilReturn, NewPupilRow
-from tasks.create_once import create_once
+from store.create_once import create_once
+from store.orm import Case, NewPupilReturn, NewPupilRow
 
 REVIEW = "review"
 CLOSURE_REQUESTED = "closure_requested"

@@ -4,7 +4,7 @@ officers and the EHE team work from (match reviews, the EHE list).
 Idempotency lives here (DESIGN.md decision 5). A file is known by its SHA-256, so the same bytes
 import once; a row is claimed by its natural key (school, pupil, deletion date) before anything is
 done for it, so the same row in a re-exported file, or a re-run after a crash, does nothing twice.
-Like tasks/case_store.py, every function takes the caller's session and never commits.
+Like store/, every function takes the caller's session and never commits.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus
 from models.matching import ChildIdentity
-from models.orm import (
+from models.referral import Referral
+from store import case_events, cases
+from store.create_once import create_once
+from store.orm import (
     Case,
     Child,
     EheListEntry,
@@ -29,9 +32,6 @@ from models.orm import (
     MatchReview,
     ReferralRecord,
 )
-from models.referral import Referral
-from tasks import case_store
-from tasks.create_once import create_once
 
 IMPORTING = "importing"
 IMPORTED = "imported"
@@ -347,7 +347,7 @@ def record_referral_on_case(
     Raises:
         ImportNotFoundError: No case has that reference.
     """
-    case = case_store.get_case(session=session, reference=case_reference)
+    case = cases.get_case(session=session, reference=case_reference)
     if case is None:
         raise ImportNotFoundError(f"case_reference: no case {case_reference}")
     record = ReferralRecord(
@@ -359,7 +359,7 @@ def record_referral_on_case(
     )
     session.add(record)
     session.flush()
-    case_store.append_event(
+    case_events.append_event(
         session=session,
         case_id=case.id,
         kind="referral_received",

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from models.orm import PublicSubmission, SubmissionStatus
 from models.public_form import retry_delay
+from store.orm import PublicSubmission, SubmissionStatus
 
 
 def add_submission(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yagmail
 
-from models.settings import Settings
+from adapters.settings import Settings
 
 
 class EmailNotAcceptedError(RuntimeError):

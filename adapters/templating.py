@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from models.settings import PROJECT_ROOT
+from adapters.settings import PROJECT_ROOT
 
 
 @cache

@@ -1,6 +1,6 @@
 """Migrating the case database to the latest schema (Alembic).
 
-Apart from tasks/database.py so that a flow-run process, which never migrates, does not pay for
+Apart from store/database.py so that a flow-run process, which never migrates, does not pay for
 importing Alembic.
 """
 
@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import make_url
 
-from models.settings import PROJECT_ROOT
+from adapters.settings import PROJECT_ROOT
 
 
 def alembic_config(url: str) -> Config:
