@@ -14,8 +14,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from models.deletion_intake import ImportCounts, add_counts
-from store.imports import IMPORTED, REJECTED
+from models.deletion_intake import ImportCounts, ImportStatus, add_counts
 from tasks.deletion_returns import (
     Plan,
     Received,
@@ -29,13 +28,19 @@ from tasks.deletion_returns import (
     triage_return,
 )
 from tasks.intake_notices import send_import_notices
-from tasks.return_files import PROCESSED, file_return, find_returns, write_quarantine_report
+from tasks.return_files import (
+    PROCESSED,
+    REJECTED,
+    file_return,
+    find_returns,
+    write_quarantine_report,
+)
 from tasks.sweep import local_day, read_clock
 
 
 def already_imported(file: Path, received: Received, at: datetime) -> dict[str, int]:
     """The same bytes were imported before: say so, open nothing, file it away again."""
-    outcome = PROCESSED if received.status == IMPORTED else REJECTED
+    outcome = PROCESSED if received.status == ImportStatus.IMPORTED else REJECTED
     publish_import_summary(
         received, ImportCounts(), status=f"already {received.status}", received_at=at,
         report_name=None,
@@ -63,7 +68,7 @@ def reject_file(file: Path, received: Received, refused: str, at: datetime) -> d
 def import_return(file: Path, at: datetime) -> dict[str, int]:
     """One school's file: ledger, read, quarantine, triage, act on each row once, report."""
     received = receive_return(file, at)
-    if received.status in (IMPORTED, REJECTED):
+    if received.status in (ImportStatus.IMPORTED, ImportStatus.REJECTED):
         return already_imported(file, received, at)
     reading = read_return(file, at)
     if reading.refused is not None:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,14 @@ from models.school_returns import DeletionReturnRow, RowProblem
 from models.triage import Route, RowTriage
 
 REPORT_HEADER = ("row", "field", "problem")
+
+
+class ImportStatus(StrEnum):
+    """Where a school's file is in the import ledger."""
+
+    IMPORTING = "importing"
+    IMPORTED = "imported"
+    REJECTED = "rejected"
 
 
 class RowOutcome(LabelledEnum):

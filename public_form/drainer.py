@@ -76,7 +76,7 @@ def drain_once(
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from tasks.referral_delivery import open_referral  # Prefect is imported only here
+    from public_form.delivery import open_referral  # Prefect is imported only here
 
     settings = load_settings()
     engine = make_engine(settings.case_database_url)

@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.deletion_intake import ImportStatus
 from models.enums import CaseStatus
 from models.matching import ChildIdentity
 from models.referral import Referral
@@ -33,9 +34,9 @@ from store.orm import (
     ReferralRecord,
 )
 
-IMPORTING = "importing"
-IMPORTED = "imported"
-REJECTED = "rejected"
+IMPORTING = ImportStatus.IMPORTING
+IMPORTED = ImportStatus.IMPORTED
+REJECTED = ImportStatus.REJECTED
 
 
 class ImportNotFoundError(LookupError):

@@ -95,6 +95,6 @@ def wake(flow_run_id: UUID) -> bool:
 
 @task(name="list-outstanding-closures", cache_policy=NO_CACHE, persist_result=False)
 def outstanding_closure_runs() -> list[UUID]:
-    """The runs of open cases with a closure request not yet carried out (store.closure_requests)."""
+    """The runs of open cases with a closure request not yet carried out."""
     with session_scope(runtime().engine) as session:
         return closure_requests.list_outstanding_runs(session=session)
