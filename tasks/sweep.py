@@ -260,6 +260,7 @@ def _deliver(
             engine=rt.engine, settings=rt.settings, to=[email], claims=claims, message=digest
         )
     except SendFailed as failure:  # recorded on the claims; the next sweep sends them
+        report.already_sent += len(claims) - len(failure.natural_keys)
         report.emails_failed += 1
         report.notifications_failed += len(failure.natural_keys)
         return
