@@ -66,6 +66,39 @@ def claim_notification(
     return notification
 
 
+def claim_or_find_notification(
+    *,
+    session: Session,
+    natural_key: str,
+    case_id: int | None,
+    kind: str,
+    recipients: Sequence[str],
+    subject: str,
+    claimed_at: datetime,
+) -> Notification:
+    """The claim under ``natural_key``: made now, or the one an earlier or concurrent call made.
+
+    Arguments as `claim_notification`. Whether it is still to be sent is its ``sent_at``, read
+    again under `lock_unsent_notifications` before a send.
+
+    Raises:
+        RuntimeError: The key is neither claimable nor found (a claim deleted in between).
+    """
+    claimed = claim_notification(
+        session=session,
+        natural_key=natural_key,
+        case_id=case_id,
+        kind=kind,
+        recipients=recipients,
+        subject=subject,
+        claimed_at=claimed_at,
+    )
+    notification = claimed or get_notification(session=session, natural_key=natural_key)
+    if notification is None:
+        raise RuntimeError(f"notification {natural_key} is neither new nor found")
+    return notification
+
+
 def mark_notification_sent(
     *, session: Session, notification_id: int, sent_at: datetime
 ) -> Notification:

@@ -24,6 +24,7 @@ from models.enums import CaseStatus
 from store.database import session_scope
 from store.orm import Case, StageRecord
 from tasks.runtime import Runtime, runtime
+from tasks.send_once import send_task
 from tasks.sweep import local_day
 from tasks.team_lead_mail import email_team_lead_once
 
@@ -269,8 +270,7 @@ def send_digest(*, rt: Runtime, figures: CaseloadFigures) -> bool:
     )
 
 
-@task(name="email-caseload-digest", cache_policy=NO_CACHE, persist_result=False, retries=3,
-      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+@send_task("email-caseload-digest")
 def email_caseload_digest(figures: CaseloadFigures) -> bool:
     """Email the team lead the digest, once per period; True if this call sent it."""
     return send_digest(rt=runtime(), figures=figures)

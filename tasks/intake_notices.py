@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from adapters.mailer import send_email
 from models.deletion_intake import NoticeKind
 from models.school_returns import DeletionGround
-from store import imports, notifications
+from store import imports
 from store.database import session_scope
 from store.orm import IntakeRow
 from tasks.notify import render_email
-from tasks.runtime import runtime, utcnow
+from tasks.runtime import runtime
+from tasks.send_once import Claim, Message, send_once, send_task
 
 
 def _item(row: IntakeRow) -> dict[str, Any]:
@@ -42,14 +40,7 @@ def import_link() -> str:
     return f"{runtime().settings.ui_url}/runs/flow-run/{flow_run.get_id()}"
 
 
-# No Prefect cache: the claimed natural keys are the idempotency, and a retry must send again.
-@task(
-    name="send-import-notices",
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+@send_task("send-import-notices")
 def send_import_notices(import_id: int, reference: str, received_on: str) -> int:
     """Send each of this import's notices not yet sent; returns how many this call sent."""
     rt = runtime()
@@ -72,37 +63,18 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
             school_urn=items[0]["school_urn"],
             team_email=rt.config.contacts.team_inbox.email,
         )
-        natural_key = f"{reference}:{kind.value}:{recipient}"
-        with session_scope(rt.engine) as session:
-            claimed = notifications.claim_notification(
-                session=session,
-                natural_key=natural_key,
-                case_id=None,
-                kind=f"intake_{kind.value}",
-                recipients=[recipient],
-                subject=subject,
-                claimed_at=utcnow(),
-            )
-            notification = claimed or notifications.get_notification(
-                session=session, natural_key=natural_key
-            )
-            if notification is None or notification.sent_at is not None:
-                continue
-            notification_id = notification.id
-        try:
-            send_email(settings=rt.settings, to=[recipient], subject=subject, body=body)
-        except Exception as exc:
-            with session_scope(rt.engine) as session:
-                notifications.record_notification_failure(
-                    session=session,
-                    notification_id=notification_id,
-                    error=type(exc).__name__,
-                    failed_at=utcnow(),
+        result = send_once(
+            engine=rt.engine,
+            settings=rt.settings,
+            to=[recipient],
+            claims=[
+                Claim(
+                    natural_key=f"{reference}:{kind.value}:{recipient}",
+                    kind=f"intake_{kind.value}",
+                    subject=subject,
                 )
-            raise
-        with session_scope(rt.engine) as session:
-            notifications.mark_notification_sent(
-                session=session, notification_id=notification_id, sent_at=utcnow()
-            )
-        sent += 1
+            ],
+            message=Message(subject=subject, body=body),
+        )
+        sent += len(result.sent)
     return sent

@@ -6,15 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
-from adapters.mailer import send_email
 from adapters.templating import render
 from models.case import CaseHandle
-from store import notifications
-from store.database import session_scope
-from tasks.runtime import runtime, utcnow
+from tasks.runtime import runtime
+from tasks.send_once import Claim, Message, send_once, send_task
 
 
 def run_link(case: CaseHandle) -> str:
@@ -31,14 +26,7 @@ def render_email(template: str, **context: Any) -> tuple[str, str]:
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
 
 
-# No Prefect cache: the claimed natural key is the idempotency, and a retry must try the send again.
-@task(
-    name="send-notification",
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+@send_task("send-notification")
 def notify(
     *,
     case: CaseHandle,
@@ -54,41 +42,14 @@ def notify(
     subject, body = render_email(
         template, reference=case.reference, run_link=run_link(case), **context
     )
-    with session_scope(rt.engine) as session:
-        claimed = notifications.claim_notification(
-            session=session,
-            natural_key=natural_key,
-            case_id=case.case_id,
-            kind=kind,
-            recipients=recipients,
-            subject=subject,
-            claimed_at=utcnow(),
-        )
-        notification = claimed or notifications.get_notification(
-            session=session, natural_key=natural_key
-        )
-        if notification is None or notification.sent_at is not None:
-            return False
-        notification_id = notification.id
-    try:
-        send_email(
+    return bool(
+        send_once(
+            engine=rt.engine,
             settings=rt.settings,
             to=recipients,
-            subject=subject,
-            body=body,
-            attachments=attachments or [],
+            claims=[
+                Claim(natural_key=natural_key, kind=kind, subject=subject, case_id=case.case_id)
+            ],
+            message=Message(subject=subject, body=body, attachments=attachments or ()),
         )
-    except Exception as exc:
-        with session_scope(rt.engine) as session:
-            notifications.record_notification_failure(
-                session=session,
-                notification_id=notification_id,
-                error=type(exc).__name__,
-                failed_at=utcnow(),
-            )
-        raise
-    with session_scope(rt.engine) as session:
-        notifications.mark_notification_sent(
-            session=session, notification_id=notification_id, sent_at=utcnow()
-        )
-    return True
+    )

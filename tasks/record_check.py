@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from adapters.templating import render
 from store.database import session_scope
 from tasks.runtime import runtime, utcnow
+from tasks.send_once import send_task
 from tasks.team_lead_mail import email_team_lead_once
 from tasks.verify_case_record import RecordCheck, check_records
 
@@ -52,8 +53,7 @@ def publish_record_check(check: RecordCheck, reference: str | None) -> None:
     )
 
 
-@task(name="email-broken-record", cache_policy=NO_CACHE, persist_result=False, retries=3,
-      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+@send_task("email-broken-record")
 def email_broken_record(check: RecordCheck) -> bool:
     """Email the team lead the broken links, once per set of breaks; True if this call sent it."""
     rt = runtime()

@@ -2,15 +2,14 @@
 
 One indexed query reads the stages due (cost grows with them, not with every open case); the pure
 rules in models/escalation.py say which notices each owes; each notice is claimed in the case
-database per recipient under its natural key, so a re-run or two sweeps at once send nothing twice
-(DESIGN.md decision 5). Each recipient gets ONE email per sweep listing all their items. A claim is
-marked sent only once the relay accepted that email; a failed send is recorded and left unsent, and
-the next sweep retries it.
+database per recipient under its natural key, so a re-run or two sweeps at once send nothing twice.
+Each recipient gets ONE email per sweep listing all their items not yet sent (`send_once` with the
+digest as the message). A claim is marked sent only once the relay accepted that email; a failed
+send is recorded and left unsent, and the next sweep retries it.
 """
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
-from adapters.mailer import send_email
 from adapters.templating import render
 from models.calendar import BankHolidays
 from models.config import CmeConfig, Person
@@ -41,16 +39,14 @@ from models.escalation import (
     notice_key,
     sweep_horizon,
 )
-from store import cases, notifications, stages
+from store import cases, stages
 from store.database import session_scope
 from tasks.runtime import Runtime, runtime, utcnow
+from tasks.send_once import Claim, Message, SendFailed, send_once, send_task
 from tasks.team_lead_mail import email_team_lead_once
 
 # Deadlines are days in England: a sweep at 23:30 UTC in summer already runs on tomorrow's date.
 LOCAL_TIME = ZoneInfo("Europe/London")
-
-# Pauses between attempts at one recipient's email within a sweep; the next sweep tries again.
-RETRY_DELAYS_SECONDS: tuple[float, ...] = (2.0, 10.0)
 
 _NOTICE_LABELS = {
     NoticeKind.REMINDER: "Reminder: due soon",
@@ -234,98 +230,59 @@ def render_digest(
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n"), html
 
 
-def _claim(
-    rt: Runtime, planned: Sequence[PlannedNotice], report: SweepReport
-) -> dict[int, PlannedNotice]:
-    """Claim every planned notice; the unsent ones (new or left by a failed sweep), by id."""
-    pending: dict[int, PlannedNotice] = {}
-    with session_scope(rt.engine) as session:
-        for notice in planned:
-            claimed = notifications.claim_notification(
-                session=session,
-                natural_key=notice.natural_key,
-                case_id=notice.case_id,
-                kind=notice.kind.value,
-                recipients=[notice.email],
-                subject=notice.subject,
-                claimed_at=utcnow(),
-            )
-            row = claimed or notifications.get_notification(
-                session=session, natural_key=notice.natural_key
-            )
-            if row is None:
-                raise RuntimeError(f"notification {notice.natural_key} is neither new nor found")
-            if row.sent_at is not None:
-                report.already_sent += 1
-                continue
-            pending[row.id] = notice
-    return pending
-
-
 def _deliver(
-    *,
-    rt: Runtime,
-    today: date,
-    email: str,
-    pending: dict[int, PlannedNotice],
-    retry_delays: Sequence[float],
-    report: SweepReport,
+    *, rt: Runtime, today: date, email: str, notices: Sequence[PlannedNotice], report: SweepReport
 ) -> None:
-    """Send one recipient's email, retrying; mark its claims sent only once it was accepted."""
-    for delay in (0.0, *retry_delays):
-        time.sleep(delay)
-        # The row locks (SQLite: the write lock) are held across the send, so a sweep running at
-        # the same moment waits here and then finds these notices sent.
-        with session_scope(rt.engine) as session:
-            rows = notifications.lock_unsent_notifications(
-                session=session, notification_ids=sorted(pending)
-            )
-            if not rows:
-                return
-            notices = [pending[row.id] for row in rows]
-            subject, body, html = render_digest(
-                recipient_name=notices[0].recipient_name,
-                today=today,
-                notices=notices,
-                ui_url=rt.settings.ui_url,
-            )
-            try:
-                send_email(settings=rt.settings, to=[email], subject=subject, body=body, html=html)
-            except Exception as exc:  # any relay failure: recorded, retried, never lost
-                failed_at = utcnow()
-                for row in rows:
-                    notifications.record_notification_failure(
-                        session=session,
-                        notification_id=row.id,
-                        error=f"{type(exc).__name__}: {exc}",
-                        failed_at=failed_at,
-                    )
-                continue
-            sent_at = utcnow()
-            for row in rows:
-                notifications.mark_notification_sent(
-                    session=session, notification_id=row.id, sent_at=sent_at
-                )
-        report.emails_sent += 1
-        report.notifications_sent += len(notices)
-        report.sent.extend(
-            {
-                "reference": n.reference,
-                "stage": n.stage.value,
-                "notice": f"{n.kind.value} {n.level}",
-                "recipient": n.recipient_id,
-            }
-            for n in notices
+    """One recipient's email, listing only their notices not yet sent; a failure is counted."""
+    planned = {notice.natural_key: notice for notice in notices}
+
+    def digest(unsent: Sequence[Claim]) -> Message:
+        listed = [planned[claim.natural_key] for claim in unsent]
+        subject, body, html = render_digest(
+            recipient_name=listed[0].recipient_name,
+            today=today,
+            notices=listed,
+            ui_url=rt.settings.ui_url,
         )
+        return Message(subject=subject, body=body, html=html)
+
+    claims = [
+        Claim(
+            natural_key=notice.natural_key,
+            kind=notice.kind.value,
+            subject=notice.subject,
+            case_id=notice.case_id,
+        )
+        for notice in notices
+    ]
+    try:
+        result = send_once(
+            engine=rt.engine, settings=rt.settings, to=[email], claims=claims, message=digest
+        )
+    except SendFailed as failure:  # recorded on the claims; the next sweep sends them
+        report.already_sent += len(claims) - len(failure.natural_keys)
+        report.emails_failed += 1
+        report.notifications_failed += len(failure.natural_keys)
         return
-    report.emails_failed += 1
-    report.notifications_failed += len(pending)
+    report.already_sent += len(result.already_sent)
+    if not result:
+        return
+    sent = [planned[key] for key in result.sent]
+    report.emails_sent += 1
+    report.notifications_sent += len(sent)
+    report.sent.extend(
+        {
+            "reference": n.reference,
+            "stage": n.stage.value,
+            "notice": f"{n.kind.value} {n.level}",
+            "recipient": n.recipient_id,
+        }
+        for n in sent
+    )
 
 
-def sweep(
-    *, rt: Runtime, now: datetime, retry_delays: Sequence[float] = RETRY_DELAYS_SECONDS
-) -> SweepReport:
-    """Run one sweep as at ``now``: plan, claim, then one email per recipient.
+def sweep(*, rt: Runtime, now: datetime) -> SweepReport:
+    """Run one sweep as at ``now``: plan, then one email per recipient of what they are owed.
 
     A recipient whose email fails is counted and left for the next sweep; the others still get
     theirs. Only a database failure raises.
@@ -337,19 +294,11 @@ def sweep(
             session=session, today=today, config=rt.config, bank_holidays=rt.calendar.bank_holidays
         )
     report.notices_due = len(planned)
-    pending = _claim(rt, planned, report)
-    by_email: dict[str, dict[int, PlannedNotice]] = defaultdict(dict)
-    for notification_id, notice in pending.items():
-        by_email[notice.email][notification_id] = notice
+    by_email: dict[str, list[PlannedNotice]] = defaultdict(list)
+    for notice in planned:
+        by_email[notice.email].append(notice)
     for email in sorted(by_email):
-        _deliver(
-            rt=rt,
-            today=today,
-            email=email,
-            pending=by_email[email],
-            retry_delays=retry_delays,
-            report=report,
-        )
+        _deliver(rt=rt, today=today, email=email, notices=by_email[email], report=report)
     return report
 
 
@@ -359,8 +308,8 @@ def read_clock() -> datetime:
     return utcnow()
 
 
-# No Prefect cache or retries: the natural keys are the idempotency, and a failed recipient is
-# retried inside the sweep and again by the next one.
+# No Prefect cache or retries: the natural keys are the idempotency, the sweep runs hourly, and
+# each run sends what an earlier one failed to, so an outage still ends in a completed sweep.
 @task(name="sweep-due-stages", cache_policy=NO_CACHE, persist_result=False)
 def sweep_due_stages(now: datetime) -> SweepReport:
     """Send the reminders, overdue notices, escalations and repeats owed at ``now``."""
@@ -426,8 +375,7 @@ def change_stage_clock(
 # --- Failed case runs -----------------------------------------------------------------------------
 
 
-@task(name="notify-run-failed", cache_policy=NO_CACHE, persist_result=False, retries=3,
-      retry_delay_seconds=[5, 30, 120])  # fmt: skip
+@send_task("notify-run-failed")
 def notify_run_failed(flow_run_id: UUID, run_name: str, state: str) -> bool:
     """Email the team lead that a case run ended Failed or Crashed, once per run and state.
 

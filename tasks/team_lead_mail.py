@@ -1,15 +1,13 @@
 """Emails to the team lead about no single case (reports, record checks), each sent once.
 
-The natural key is claimed in the case database before the send (DESIGN.md decision 5): a re-run
-sends nothing twice, and a failed send stays unsent, is recorded, and is tried again next time.
+Each is one `send_once` under its natural key: a re-run sends nothing twice, and a failed send
+stays unsent, is recorded, and is tried again next time.
 """
 
 from __future__ import annotations
 
-from adapters.mailer import send_email
-from store import notifications
-from store.database import session_scope
-from tasks.runtime import Runtime, utcnow
+from tasks.runtime import Runtime
+from tasks.send_once import Claim, Message, send_once
 
 
 def email_team_lead_once(
@@ -31,34 +29,12 @@ def email_team_lead_once(
     Raises:
         Exception: Whatever the relay raised; the failure is recorded first.
     """
-    lead = rt.config.team_lead
-    with session_scope(rt.engine) as session:
-        claimed = notifications.claim_notification(
-            session=session,
-            natural_key=natural_key,
-            case_id=None,
-            kind=kind,
-            recipients=[lead.email],
-            subject=subject,
-            claimed_at=utcnow(),
+    return bool(
+        send_once(
+            engine=rt.engine,
+            settings=rt.settings,
+            to=[rt.config.team_lead.email],
+            claims=[Claim(natural_key=natural_key, kind=kind, subject=subject)],
+            message=Message(subject=subject, body=body, html=html),
         )
-        row = claimed or notifications.get_notification(session=session, natural_key=natural_key)
-        if row is None or row.sent_at is not None:
-            return False
-        notification_id = row.id
-    try:
-        send_email(settings=rt.settings, to=[lead.email], subject=subject, body=body, html=html)
-    except Exception as exc:
-        with session_scope(rt.engine) as session:
-            notifications.record_notification_failure(
-                session=session,
-                notification_id=notification_id,
-                error=f"{type(exc).__name__}: {exc}",
-                failed_at=utcnow(),
-            )
-        raise
-    with session_scope(rt.engine) as session:
-        notifications.mark_notification_sent(
-            session=session, notification_id=notification_id, sent_at=utcnow()
-        )
-    return True
+    )
