@@ -11,6 +11,8 @@ import yagmail
 
 from adapters.settings import Settings
 
+SMTP_TIMEOUT_SECONDS = 15
+
 
 class EmailNotAcceptedError(RuntimeError):
     """The relay did not accept the message (yagmail reports this by returning False)."""
@@ -42,6 +44,9 @@ def send_email(
         smtp_ssl=settings.smtp_tls == "ssl",
         smtp_skip_login=not password,
         soft_email_validation=False,
+        # A send holds the notification's row lock (on SQLite, the write lock): a relay that
+        # stalls must give up well before another writer's 30 s busy timeout does.
+        timeout=SMTP_TIMEOUT_SECONDS,
     )
     try:
         if html is None:
