@@ -4,7 +4,7 @@ Each case event carries its place in the case's history (``sequence`` 1, 2, 3, .
 the event before it, and its own hash: SHA-256 over a canonical JSON of the case reference, the
 sequence, when (ISO 8601 UTC, microseconds), who (actor), what (kind and payload, keys sorted) and
 the previous hash. Changing, removing or reordering any event breaks the chain at that event, and
-`first_broken_link` names where. Pure: the database reads and writes are in tasks/.
+`first_broken_link` names where. Pure: the database reads and writes are in store/.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 
 class ChainedEvent(Protocol):
-    """What the chain needs of a stored event (a store.orm.CaseEvent is one)."""
+    """What the chain needs of a stored event (a stored row, or a typed RecordedEvent)."""
 
     @property
     def sequence(self) -> int: ...

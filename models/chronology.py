@@ -1,21 +1,27 @@
 """A case's chronology: every event, decision, letter and notification, one line each, in order.
 
-Pure: it turns the case record's rows into lines (when, who, what, details). Decisions and letters
-are case events ("decision_recorded", "letter_produced", the latter with the letter's SHA-256), so
-the event table gives them in the order they were recorded; notifications come from their table.
+Pure: it turns the case record's typed events into lines (when, who, what, details). Decisions
+and letters are case events (DecisionRecorded, LetterProduced, the latter with the letter's
+SHA-256), so the record gives them in the order they were recorded; notifications come from their
+own table, read here through the few fields a line shows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from models.enums import LetterKind
-from store.orm import CaseEvent, Notification
+from models.case_events import (
+    DecisionRecorded,
+    LetterProduced,
+    RecordedEvent,
+    StageCompleted,
+    StageStarted,
+)
 
 CSV_COLUMNS = ("case_reference", "when_utc", "who", "what", "details")
 
@@ -35,7 +41,26 @@ class ChronologyLine(BaseModel):
         return self.when.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _details(payload: dict[str, Any], leave_out: Sequence[str] = ()) -> str:
+class NotificationLike(Protocol):
+    """What a line needs of a notification (a stored notification row is one)."""
+
+    @property
+    def natural_key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def recipients(self) -> list[str]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def claimed_at(self) -> datetime: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+def _details(payload: Mapping[str, Any], leave_out: Sequence[str] = ()) -> str:
     """A payload as "key: value" pairs, nested values as compact JSON."""
     parts = []
     for key, value in payload.items():
@@ -46,35 +71,41 @@ def _details(payload: dict[str, Any], leave_out: Sequence[str] = ()) -> str:
     return "; ".join(parts)
 
 
-def _what(event: CaseEvent) -> str:
-    payload = event.payload
-    match event.kind:
-        case "decision_recorded":
-            return f"Decision recorded: {payload.get('key', '')}"
-        case "letter_produced":
-            kind = payload.get("letter", "")
-            label = LetterKind(kind).label if kind in set(LetterKind) else kind
-            return f"Letter produced: {label}"
-        case "stage_started" | "stage_completed":
-            return f"{event.kind.replace('_', ' ').capitalize()}: {payload.get('stage', '')}"
+def _what(recorded: RecordedEvent) -> str:
+    named = recorded.kind.replace("_", " ").capitalize()
+    match recorded.event:
+        case DecisionRecorded(key=key):
+            return f"Decision recorded: {key}"
+        case LetterProduced(letter=letter):
+            return f"Letter produced: {letter.label}"
+        case StageStarted(stage=stage) | StageCompleted(stage=stage):
+            return f"{named}: {stage.value}"
         case _:
-            return event.kind.replace("_", " ").capitalize()
+            return named
 
 
-def event_line(event: CaseEvent, who: Callable[[str], str]) -> ChronologyLine:
-    payload = dict(event.payload)
-    if event.kind == "decision_recorded":
-        details = _details(payload.get("values") or {}, leave_out=("officer",))
-    elif event.kind == "letter_produced":
-        details = _details(payload, leave_out=("letter", "template"))
-    else:
-        details = _details(payload)
+def _event_details(recorded: RecordedEvent) -> str:
+    # In key order, as the case record's canonical JSON keeps them, not as a model declares them.
+    match recorded.event:
+        case DecisionRecorded(values=values):
+            return _details(dict(sorted(values.items())), leave_out=("officer",))
+        case LetterProduced():
+            payload = dict(sorted(recorded.payload.items()))
+            return _details(payload, leave_out=("letter", "template"))
+        case _:
+            return _details(dict(sorted(recorded.payload.items())))
+
+
+def event_line(recorded: RecordedEvent, who: Callable[[str], str]) -> ChronologyLine:
     return ChronologyLine(
-        when=event.occurred_at, who=who(event.actor), what=_what(event), details=details
+        when=recorded.occurred_at,
+        who=who(recorded.actor),
+        what=_what(recorded),
+        details=_event_details(recorded),
     )
 
 
-def notification_line(notification: Notification) -> ChronologyLine:
+def notification_line(notification: NotificationLike) -> ChronologyLine:
     sent = notification.sent_at is not None
     status = "sent" if sent else f"not sent yet ({notification.attempts} attempts)"
     return ChronologyLine(
@@ -92,8 +123,8 @@ def notification_line(notification: Notification) -> ChronologyLine:
 
 
 def chronology_lines(
-    events: Sequence[CaseEvent],
-    notifications: Sequence[Notification],
+    events: Sequence[RecordedEvent],
+    notifications: Sequence[NotificationLike],
     who: Callable[[str], str] = str,
 ) -> list[ChronologyLine]:
     """Every event and notification of a case, oldest first; ties keep the recorded order."""

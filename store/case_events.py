@@ -6,14 +6,19 @@ natural key, so a resumed run that replays from the top writes nothing twice.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.case_record import canonical_json, event_hash
+from models.case_events import (
+    CaseEventPayload,
+    EventKind,
+    RecordedEvent,
+    checked_payload,
+    read_event,
+)
+from models.case_record import event_hash
 from store.guards import CaseNotFoundError, require_aware
 from store.orm import (
     Case,
@@ -25,27 +30,30 @@ def append_event(
     *,
     session: Session,
     case_id: int,
-    kind: str,
+    event: CaseEventPayload,
     actor: str,
     occurred_at: datetime,
-    payload: dict[str, Any],
 ) -> CaseEvent:
     """Append a line to a case's history. History is never updated or deleted.
 
     Args:
         session: The caller's session.
         case_id: The case.
-        kind: What happened, e.g. "letter_generated".
+        event: What happened, one of the case record's event kinds with its details.
         actor: Who or what did it (an officer role id, "system", "sweeper").
         occurred_at: When it happened (aware).
-        payload: The details, as JSON-compatible values.
 
     Returns:
         The new event, numbered and chained to the case's previous event.
+
+    Raises:
+        InvalidEventError: The event is of no known kind or its details do not fit its kind;
+            nothing is written.
     """
     require_aware(occurred_at=occurred_at)
-    # Stored as its canonical JSON reads back, so what is hashed is exactly what is kept.
-    stored_payload: dict[str, Any] = json.loads(canonical_json(payload))
+    # Checked before the case is even locked: a wrong event must never join the chain.
+    stored_payload = checked_payload(event)
+    kind = EventKind(event.kind).value
     # The case row lock serialises appends to one case on PostgreSQL (SQLite serialises every
     # writer), so two appends at once cannot both take the same next number and fork the chain;
     # the unique (case_id, sequence) constraint is the backstop.
@@ -61,7 +69,7 @@ def append_event(
         .limit(1)
     ).one_or_none()
     sequence, previous_hash = (1, None) if last is None else (last.sequence + 1, last.hash)
-    event = CaseEvent(
+    row = CaseEvent(
         case_id=case_id,
         sequence=sequence,
         kind=kind,
@@ -79,13 +87,39 @@ def append_event(
             previous_hash=previous_hash,
         ),
     )
-    session.add(event)
+    session.add(row)
     session.flush()
-    return event
+    return row
+
+
+def read_events(*, session: Session, case_id: int) -> list[RecordedEvent]:
+    """A case's history, typed, in the order it was recorded.
+
+    Args:
+        session: The caller's session.
+        case_id: The case.
+
+    Returns:
+        The events, oldest first.
+
+    Raises:
+        InvalidEventError: A stored event is of no known kind or does not fit its kind.
+    """
+    return [
+        RecordedEvent(
+            sequence=row.sequence,
+            occurred_at=row.occurred_at,
+            actor=row.actor,
+            event=read_event(row.kind, row.payload),
+            previous_hash=row.previous_hash,
+            hash=row.hash,
+        )
+        for row in list_events(session=session, case_id=case_id)
+    ]
 
 
 def list_events(*, session: Session, case_id: int) -> list[CaseEvent]:
-    """List a case's history in the order it was recorded.
+    """List a case's history as stored rows, in the order it was recorded.
 
     Args:
         session: The caller's session.

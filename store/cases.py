@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.case_events import CaseClosed, CaseOpened, CaseStatusChanged
 from models.enums import CaseStatus, ClosureOutcome
 from models.referral import Referral
 from store.case_events import append_event
@@ -97,10 +98,9 @@ def open_case(
         append_event(
             session=session,
             case_id=case.id,
-            kind="case_opened",
+            event=CaseOpened(reference=case.reference, officer_id=officer_id, dspl_area=dspl_area),
             actor=actor,
             occurred_at=opened_at,
-            payload={"reference": case.reference, "officer_id": officer_id, "dspl_area": dspl_area},
         )
         return case
 
@@ -201,10 +201,9 @@ def set_case_status(
     append_event(
         session=session,
         case_id=case_id,
-        kind="case_status_changed",
+        event=CaseStatusChanged(from_status=previous, to=status, reason=reason),
         actor=actor,
         occurred_at=at,
-        payload={"from": previous.value, "to": status.value, "reason": reason},
     )
     return case
 
@@ -241,14 +240,9 @@ def close_case(
     append_event(
         session=session,
         case_id=case_id,
-        kind="case_closed",
+        event=CaseClosed(outcome=outcome, stage=case.current_stage, reason=reason),
         actor=actor,
         occurred_at=closed_at,
-        payload={
-            "outcome": outcome.value,
-            "stage": case.current_stage.value if case.current_stage else None,
-            "reason": reason,
-        },
     )
     return case
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import ClosureRequestCarriedOut, ClosureRequested
 from models.enums import CaseStatus, ClosureOutcome, Stage
 from store import case_events, guards
 from store.create_once import create_once
@@ -66,10 +67,9 @@ def request_closure(
         case_events.append_event(
             session=session,
             case_id=case_id,
-            kind="closure_requested",
+            event=ClosureRequested(outcome=outcome, reason=reason, details=details),
             actor=requested_by,
             occurred_at=requested_at,
-            payload={"outcome": outcome.value, "reason": reason, "details": details},
         )
         return request
 
@@ -125,9 +125,8 @@ def mark_closure_carried_out(
         case_events.append_event(
             session=session,
             case_id=case_id,
-            kind="closure_request_carried_out",
+            event=ClosureRequestCarriedOut(outcome=request.outcome, stage=stage),
             actor=request.requested_by,
             occurred_at=at,
-            payload={"outcome": request.outcome.value, "stage": stage.value},
         )
     return request

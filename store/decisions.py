@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import DecisionRecorded
 from models.enums import Stage
 from store.case_events import append_event
 from store.cases import require_case
@@ -69,10 +70,9 @@ def record_decision(
         append_event(
             session=session,
             case_id=case_id,
-            kind="decision_recorded",
+            event=DecisionRecorded(stage=stage, key=key, values=values),
             actor=officer_id,
             occurred_at=decided_at,
-            payload={"stage": stage.value, "key": key, "values": values},
         )
         return decision
 

@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import ReferralReceived
 from models.deletion_intake import ImportStatus
 from models.enums import CaseStatus
 from models.matching import ChildIdentity
@@ -329,7 +330,9 @@ def record_referral_on_case(
     referral: Referral,
     recorded_at: datetime,
     actor: str,
-    source: dict[str, Any],
+    import_reference: str,
+    row: int,
+    route: str,
 ) -> Case:
     """Record a further referral of a child on their open case: the referral as received and a
     "referral_received" event. The caller makes it once (the row's claim), in the same transaction.
@@ -340,7 +343,9 @@ def record_referral_on_case(
         referral: The referral as built from the return's row; stored unchanged.
         recorded_at: When (aware).
         actor: Who recorded it.
-        source: Where it came from, for the history (import reference, row number; no child data).
+        import_reference: The import it came from, for the history.
+        row: Its row in that import's file (no child data).
+        route: How triage routed it.
 
     Returns:
         The case.
@@ -363,10 +368,15 @@ def record_referral_on_case(
     case_events.append_event(
         session=session,
         case_id=case.id,
-        kind="referral_received",
+        event=ReferralReceived(
+            referral_id=record.id,
+            referrer_type=referral.referrer_type,
+            import_reference=import_reference,
+            row=row,
+            route=route,
+        ),
         actor=actor,
         occurred_at=recorded_at,
-        payload={"referral_id": record.id, "referrer_type": referral.referrer_type.value, **source},
     )
     return case
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import LetterProduced
 from models.enums import Addressee, LetterKind
 from store import case_events
 from store.create_once import create_once
@@ -91,18 +92,17 @@ def record_letter(
         case_events.append_event(
             session=session,
             case_id=case_id,
-            kind="letter_produced",
+            event=LetterProduced(
+                letter=kind,
+                natural_key=natural_key,
+                addressed_to=addressed_to,
+                path=path,
+                sha256=sha256,
+                template=template,
+                template_version=template_version,
+            ),
             actor=actor,
             occurred_at=created_at,
-            payload={
-                "letter": kind.value,
-                "natural_key": natural_key,
-                "addressed_to": addressed_to.value,
-                "path": path,
-                "sha256": sha256,
-                "template": template,
-                "template_version": template_version,
-            },
         )
         return letter
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import FurtherReferralReceived, PossibleDuplicate
 from models.enums import CaseStatus
 from models.intake import MatchNote, birth_dates_to_search, identity_of_referral
 from models.matching import ChildIdentity, IdentityIndex, MatchStrength, MatchThresholds
@@ -151,9 +152,9 @@ def receive_referral(
 def list_match_events(*, session: Session, case_id: int) -> list[dict[str, object]]:
     """The further referrals and possible duplicates noted on a case, oldest first."""
     return [
-        {"kind": event.kind, "at": event.occurred_at, **event.payload}
-        for event in case_events.list_events(session=session, case_id=case_id)
-        if event.kind in {"further_referral_received", "possible_duplicate"}
+        {"kind": recorded.kind, "at": recorded.occurred_at, **recorded.payload}
+        for recorded in case_events.read_events(session=session, case_id=case_id)
+        if isinstance(recorded.event, FurtherReferralReceived | PossibleDuplicate)
     ]
 
 
@@ -182,18 +183,17 @@ def _record_further_referral(
         case_events.append_event(
             session=session,
             case_id=case.id,
-            kind="further_referral_received",
+            event=FurtherReferralReceived(
+                referral_id=record.id,
+                flow_run_id=flow_run_id,
+                received_on=referral.received_on,
+                referrer_type=referral.referrer_type,
+                score=match.score,
+                reasons=list(match.reasons),
+                safeguarding_indicators=list(referral.safeguarding_indicators),
+            ),
             actor=actor,
             occurred_at=received_at,
-            payload={
-                "referral_id": record.id,
-                "flow_run_id": str(flow_run_id),
-                "received_on": referral.received_on.isoformat(),
-                "referrer_type": referral.referrer_type.value,
-                "score": match.score,
-                "reasons": list(match.reasons),
-                "safeguarding_indicators": [i.value for i in referral.safeguarding_indicators],
-            },
         )
         return record
 
@@ -215,14 +215,11 @@ def _note_possible_duplicate(session: Session, case: Case, near: MatchNote, at: 
         case_events.append_event(
             session=session,
             case_id=this.id,
-            kind="possible_duplicate",
+            event=PossibleDuplicate(
+                other_reference=that.reference, score=near.score, reasons=list(near.reasons)
+            ),
             actor="cme-automation",
             occurred_at=at,
-            payload={
-                "other_reference": that.reference,
-                "score": near.score,
-                "reasons": list(near.reasons),
-            },
         )
 
 
@@ -236,12 +233,12 @@ def _receipt_of(record: ReferralRecord, flow_run_id: UUID) -> Receipt:
     matches = tuple(
         MatchNote(
             reference=case.reference,
-            score=float(event.payload["score"]),
+            score=recorded.event.score,
             strength=MatchStrength.CERTAIN.value,
-            reasons=tuple(event.payload["reasons"]),
+            reasons=tuple(recorded.event.reasons),
         )
-        for event in case_events.list_events(session=session, case_id=case.id)
-        if event.kind == "further_referral_received"
-        and event.payload.get("flow_run_id") == str(flow_run_id)
+        for recorded in case_events.read_events(session=session, case_id=case.id)
+        if isinstance(recorded.event, FurtherReferralReceived)
+        and recorded.event.flow_run_id == flow_run_id
     )
     return Receipt(case=case, referral=record, further_referral=True, matches=matches)

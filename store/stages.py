@@ -14,6 +14,13 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import (
+    StageClockPaused,
+    StageClockResumed,
+    StageCompleted,
+    StageDueChanged,
+    StageStarted,
+)
 from models.enums import CaseStatus, Stage
 from store.case_events import append_event
 from store.cases import require_case
@@ -62,10 +69,9 @@ def start_stage(
         append_event(
             session=session,
             case_id=case_id,
-            kind="stage_started",
+            event=StageStarted(stage=stage, due_on=due_on),
             actor="system",
             occurred_at=started_at,
-            payload={"stage": stage.value, "due_on": due_on.isoformat() if due_on else None},
         )
         return record
 
@@ -109,10 +115,9 @@ def complete_stage(
     append_event(
         session=session,
         case_id=case_id,
-        kind="stage_completed",
+        event=StageCompleted(stage=stage, outcome=outcome),
         actor="system",
         occurred_at=completed_at,
-        payload={"stage": stage.value, "outcome": outcome},
     )
     return record
 
@@ -158,16 +163,11 @@ def set_stage_due(
     append_event(
         session=session,
         case_id=case_id,
-        kind="stage_due_changed",
+        event=StageDueChanged(
+            stage=stage, from_due_on=previous, to=due_on, reason=reason, details=details
+        ),
         actor=actor,
         occurred_at=at,
-        payload={
-            "stage": stage.value,
-            "from": previous.isoformat() if previous else None,
-            "to": due_on.isoformat(),
-            "reason": reason,
-            "details": details,
-        },
     )
     return record
 
@@ -310,14 +310,9 @@ def pause_stage_clock(
     append_event(
         session=session,
         case_id=case_id,
-        kind="stage_clock_paused",
+        event=StageClockPaused(stage=stage, reason=reason.strip(), due_on=record.due_on),
         actor=actor,
         occurred_at=at,
-        payload={
-            "stage": stage.value,
-            "reason": record.clock_pause_reason,
-            "due_on": record.due_on.isoformat() if record.due_on else None,
-        },
     )
     return record
 
@@ -366,16 +361,15 @@ def resume_stage_clock(
     append_event(
         session=session,
         case_id=case_id,
-        kind="stage_clock_resumed",
+        event=StageClockResumed(
+            stage=stage,
+            reason=reason.strip(),
+            paused_at=paused_at,
+            from_due_on=previous,
+            to=due_on,
+        ),
         actor=actor,
         occurred_at=at,
-        payload={
-            "stage": stage.value,
-            "reason": reason.strip(),
-            "paused_at": paused_at.isoformat(),
-            "from": previous.isoformat() if previous else None,
-            "to": due_on.isoformat() if due_on else None,
-        },
     )
     return record
 

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.case_events import ChronologyProduced
 from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
 from store import case_events, cases
 from store.database import session_scope
@@ -56,7 +57,7 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
             raise LookupError(f"reference: no case {reference!r} in the case database")
         case_id = record.id
         lines = chronology_lines(
-            case_events.list_events(session=session, case_id=case_id),
+            case_events.read_events(session=session, case_id=case_id),
             _case_notifications(session=session, case_id=case_id),
             who=lambda actor: people.get(actor, actor),
         )
@@ -82,17 +83,16 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
         case_events.append_event(
             session=session,
             case_id=case_id,
-            kind="chronology_produced",
+            event=ChronologyProduced(
+                trigger=trigger,
+                pdf=pdf_path,
+                pdf_sha256=pdf_sha256,
+                csv=csv_path,
+                csv_sha256=csv_sha256,
+                lines=len(lines),
+            ),
             actor=AUTOMATION,
             occurred_at=utcnow(),
-            payload={
-                "trigger": trigger,
-                "pdf": pdf_path,
-                "pdf_sha256": pdf_sha256,
-                "csv": csv_path,
-                "csv_sha256": csv_sha256,
-                "lines": len(lines),
-            },
         )
     return ChronologyBundle(
         reference=reference,

@@ -243,7 +243,9 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                     referral=plan.referral,
                     recorded_at=at,
                     actor=ACTOR,
-                    source={"import": received.reference, "row": plan.line, "route": plan.route},
+                    import_reference=received.reference,
+                    row=plan.line,
+                    route=plan.route,
                 )
             elif plan.outcome is RowOutcome.EHE_LISTED:
                 imports.add_to_ehe_list(

@@ -15,7 +15,7 @@ from prefect.input.actions import read_flow_run_input
 from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, Stage
-from store import case_events, cases, decisions, stages
+from store import cases, decisions, stages
 from store.database import session_scope
 from tasks.caching import STABLE_CACHE
 from tasks.runtime import runtime, utcnow
@@ -139,20 +139,6 @@ def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
             at=utcnow(),
             actor=AUTOMATION,
             reason=reason,
-        )
-
-
-@task(name="record-event", cache_policy=STABLE_CACHE, persist_result=True)
-def record_event(case: CaseHandle, kind: str, payload: dict[str, Any]) -> None:
-    """A case event the automation itself records (notice served, clock moved, ...)."""
-    with session_scope(runtime().engine) as session:
-        case_events.append_event(
-            session=session,
-            case_id=case.case_id,
-            kind=kind,
-            actor=AUTOMATION,
-            occurred_at=utcnow(),
-            payload=payload,
         )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect import task
 
 from models.case import CaseHandle
+from models.case_events import DataExtractsChecked, SafeguardingEscalation
 from models.enums import SafeguardingIndicator
 from models.extracts import ExtractMatch, match_extracts
 from models.referral import Referral
@@ -29,10 +30,9 @@ def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: 
             case_events.append_event(
                 session=session,
                 case_id=case.case_id,
-                kind="safeguarding_escalation",
+                event=SafeguardingEscalation(origin=origin, indicators=indicators),
                 actor="cme-automation",
                 occurred_at=utcnow(),
-                payload={"origin": origin, "indicators": [i.value for i in indicators]},
             )
     contacts = rt.config.contacts
     notify(
@@ -84,9 +84,10 @@ def check_data_extracts(case: CaseHandle, referral: Referral) -> ExtractMatch:
         case_events.append_event(
             session=session,
             case_id=case.case_id,
-            kind="data_extracts_checked",
+            event=DataExtractsChecked(
+                finding=match.finding, school_name=match.school_name, school_urn=match.school_urn
+            ),
             actor="cme-automation",
             occurred_at=utcnow(),
-            payload=match.model_dump(mode="json"),
         )
     return match

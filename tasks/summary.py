@@ -17,11 +17,17 @@ from prefect.cache_policies import NO_CACHE
 
 from adapters.templating import render
 from models.case import CaseHandle
+from models.case_events import (
+    ClosureRequested,
+    FurtherReferralReceived,
+    PossibleDuplicate,
+    RecordedEvent,
+)
 from models.enums import Stage
 from models.letters import LetterLink
 from store import case_events, cases, decisions, letters
 from store.database import session_scope
-from store.orm import Case, CaseEvent
+from store.orm import Case
 from tasks.notify import run_link
 from tasks.runtime import runtime, utcnow
 
@@ -47,23 +53,24 @@ def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def intake_notes(events: list[CaseEvent]) -> list[str]:
+def intake_notes(events: list[RecordedEvent]) -> list[str]:
     """Further referrals, possible duplicates and closures asked from outside, one line each."""
     notes = []
-    for event in events:
-        on, payload = event.occurred_at.date().isoformat(), event.payload
-        if event.kind == "further_referral_received":
-            notes.append(
-                f"{on}: further referral ({payload['referrer_type']}) recorded on this case, "
-                f"matched with score {payload['score']}"
-            )
-        elif event.kind == "possible_duplicate":
-            notes.append(
-                f"{on}: possible duplicate of {payload['other_reference']} (score "
-                f"{payload['score']}: {', '.join(payload['reasons'])}), for review"
-            )
-        elif event.kind == "closure_requested":
-            notes.append(f"{on}: closure requested: {payload['reason']}")
+    for recorded in events:
+        on = recorded.occurred_at.date().isoformat()
+        match recorded.event:
+            case FurtherReferralReceived(referrer_type=referrer_type, score=score):
+                notes.append(
+                    f"{on}: further referral ({referrer_type.value}) recorded on this case, "
+                    f"matched with score {score}"
+                )
+            case PossibleDuplicate(other_reference=other, score=score, reasons=reasons):
+                notes.append(
+                    f"{on}: possible duplicate of {other} (score {score}: {', '.join(reasons)}), "
+                    "for review"
+                )
+            case ClosureRequested(reason=reason):
+                notes.append(f"{on}: closure requested: {reason}")
     return notes
 
 
@@ -107,7 +114,7 @@ def _context(case: CaseHandle) -> dict[str, object]:
             for letter in letters.list_letters(session=session, case_id=case.case_id)
         ]
         return {
-            "notes": intake_notes(case_events.list_events(session=session, case_id=case.case_id)),
+            "notes": intake_notes(case_events.read_events(session=session, case_id=case.case_id)),
             "reference": case.reference,
             "status": record.status.label,
             "stage": record.current_stage.label if record.current_stage else "",

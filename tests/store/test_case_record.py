@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from models.case_events import SafeguardingEscalation
 from models.case_record import Problem, first_broken_link
 from models.enums import ClosureOutcome, Stage
 from store import case_events, cases, decisions, stages
@@ -247,10 +248,9 @@ def _append_at_once(engine: Engine, case_id: int, workers: int) -> None:
             case_events.append_event(
                 session=session,
                 case_id=case_id,
-                kind="note_added",
+                event=SafeguardingEscalation(origin=f"worker-{worker}", indicators=[]),
                 actor=f"worker-{worker}",
                 occurred_at=OPENED_AT + timedelta(minutes=worker),
-                payload={"worker": worker},
             )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.case_events import CaseEventPayload, PossibleDuplicate, SafeguardingEscalation
 from models.enums import CaseStatus, ClosureOutcome, Stage
 from store import case_events, cases, decisions, guards, notifications, stages
 from store.database import session_scope
@@ -404,19 +405,25 @@ def test_database_refuses_a_second_row_for_the_same_stage_of_a_case(session: Ses
 
 def test_events_are_listed_in_the_order_they_were_appended(session: Session) -> None:
     case = _open(session)
-    for kind in ("letter_generated", "note_added"):
+    appended: list[CaseEventPayload] = [
+        SafeguardingEscalation(origin="home_visit:outcome", indicators=[]),
+        PossibleDuplicate(other_reference="CME-2026-00007", score=0.86, reasons=["dob"]),
+    ]
+    for event in appended:
         case_events.append_event(
-            session=session,
-            case_id=case.id,
-            kind=kind,
-            actor=OFFICER,
-            occurred_at=OPENED_AT,
-            payload={},
+            session=session, case_id=case.id, event=event, actor=OFFICER, occurred_at=OPENED_AT
         )
 
     events = case_events.list_events(session=session, case_id=case.id)
-    assert [event.kind for event in events] == ["case_opened", "letter_generated", "note_added"]
+    assert [event.kind for event in events] == [
+        "case_opened",
+        "safeguarding_escalation",
+        "possible_duplicate",
+    ]
     assert all(isinstance(event, CaseEvent) for event in events)
+    assert [r.event for r in case_events.read_events(session=session, case_id=case.id)][1:] == (
+        appended
+    )
 
 
 def test_set_stage_due_moves_the_deadline_once_with_its_reason(session: Session) -> None:

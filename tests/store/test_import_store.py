@@ -136,12 +136,14 @@ def test_a_further_referral_is_recorded_on_the_open_case_with_an_event(engine: E
     with session_scope(engine) as session:
         imports.record_referral_on_case(
             session=session, case_reference=reference, referral=make_referral(),
-            recorded_at=AT, actor="intake", source={"import": "DR-2026-00001", "row": 4},
+            recorded_at=AT, actor="intake", import_reference="DR-2026-00001", row=4,
+            route="open_case",
         )  # fmt: skip
         with pytest.raises(imports.ImportNotFoundError, match="no case CME-1999"):
             imports.record_referral_on_case(
                 session=session, case_reference="CME-1999-00001", referral=make_referral(),
-                recorded_at=AT, actor="intake", source={},
+                recorded_at=AT, actor="intake", import_reference="DR-2026-00001", row=5,
+                route="open_case",
             )  # fmt: skip
     with session_scope(engine) as session:
         found = cases.get_case(session=session, reference=reference)

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from models.case_events import (
+    CaseEventPayload,
+    CaseOpened,
+    DecisionRecorded,
+    LetterProduced,
+    RecordedEvent,
+)
 from models.chronology import chronology_lines, csv_rows
-from store.orm import CaseEvent, Notification
+from models.enums import Addressee, LetterKind, Stage
+from store.orm import Notification
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+OPENED = CaseOpened(reference="CME-2026-00001", officer_id="officer", dspl_area=None)
 
 
-def event(minute: int, kind: str, payload: dict[str, object], actor: str = "system") -> CaseEvent:
-    return CaseEvent(
-        case_id=1, occurred_at=T0.replace(minute=minute), actor=actor, kind=kind, payload=payload
+def event(minute: int, happened: CaseEventPayload, actor: str = "system") -> RecordedEvent:
+    return RecordedEvent(
+        sequence=minute + 1,
+        occurred_at=T0.replace(minute=minute),
+        actor=actor,
+        event=happened,
+        previous_hash=None,
+        hash="",
     )
 
 
 def test_lines_interleave_events_and_notifications_by_time() -> None:
     events = [
-        event(0, "case_opened", {"reference": "CME-2026-00001"}),
-        event(5, "letter_produced", {"letter": "s437_notice", "sha256": "ab" * 32}),
-        event(9, "decision_recorded", {"key": "k", "values": {"officer": "o", "decision": "x"}}),
-    ]
+        event(0, OPENED),
+        event(5, LetterProduced(
+            letter=LetterKind.S437_NOTICE, natural_key="n-1", addressed_to=Addressee.PARENT,
+            path="p.pdf", sha256="ab" * 32, template="s437_notice", template_version="v",
+        )),
+        event(9, DecisionRecorded(
+            stage=Stage.HOME_VISIT, key="k", values={"officer": "o", "decision": "x"}
+        )),
+    ]  # fmt: skip
     notification = Notification(
         natural_key="n", case_id=1, kind="legal_referral", recipients=["legal@example"],
         subject="[CME-2026-00001] referral", claimed_at=T0.replace(minute=6),
@@ -37,12 +56,25 @@ def test_lines_interleave_events_and_notifications_by_time() -> None:
         "Decision recorded: k",
     ]
     assert "ab" * 32 in lines[1].details
+    assert "template:" not in lines[1].details and "s437_notice" not in lines[1].details
     assert lines[2].details.startswith("to: legal@example")
     assert lines[3].details == "decision: x" and lines[3].who == "SYSTEM"
 
 
+def test_event_details_are_in_key_order_as_the_record_keeps_them() -> None:
+    [line] = chronology_lines([event(0, OPENED)], [])
+
+    assert line.details == "officer_id: officer; reference: CME-2026-00001"
+
+
 def test_every_csv_row_carries_the_case_reference() -> None:
-    lines = chronology_lines([event(0, "case_opened", {})], [])
+    lines = chronology_lines([event(0, OPENED)], [])
     assert csv_rows("CME-2026-00001", lines) == [
-        ("CME-2026-00001", "2026-11-02T09:00:00+00:00", "system", "Case opened", "")
+        (
+            "CME-2026-00001",
+            "2026-11-02T09:00:00+00:00",
+            "system",
+            "Case opened",
+            "officer_id: officer; reference: CME-2026-00001",
+        )
     ]

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
+from models.case_events import (
+    CaseEventPayload,
+    CaseOpened,
+    ClosureRequested,
+    FurtherReferralReceived,
+    PossibleDuplicate,
+    RecordedEvent,
+)
+from models.enums import ClosureOutcome, ReferrerType
 from models.intake import MatchNote, birth_dates_to_search
 from models.new_pupil_intake import closure_reason, decide_row, pupil_key
 from models.school_returns import NewPupilRow
-from store.orm import CaseEvent
 from tasks.summary import intake_notes
 
 
@@ -79,19 +88,21 @@ def test_the_closure_reason_names_the_school_and_date_never_the_child() -> None:
 
 def test_the_case_summary_notes_further_referrals_duplicates_and_closure_requests() -> None:
     at = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    happened: list[CaseEventPayload] = [
+        CaseOpened(reference="CME-2026-00001", officer_id="officer", dspl_area=3),
+        FurtherReferralReceived(
+            referral_id=2, flow_run_id=UUID(int=1), received_on=at.date(),
+            referrer_type=ReferrerType.ANONYMOUS, score=0.95, reasons=[],
+            safeguarding_indicators=[],
+        ),
+        PossibleDuplicate(other_reference="CME-2026-00007", score=0.86, reasons=["a", "b"]),
+        ClosureRequested(outcome=ClosureOutcome.FOUND_ON_ROLL, reason="On roll.", details={}),
+    ]  # fmt: skip
     events = [
-        CaseEvent(kind="case_opened", occurred_at=at, payload={}),
-        CaseEvent(
-            kind="further_referral_received",
-            occurred_at=at,
-            payload={"referrer_type": "anonymous", "score": 0.95},
-        ),
-        CaseEvent(
-            kind="possible_duplicate",
-            occurred_at=at,
-            payload={"other_reference": "CME-2026-00007", "score": 0.86, "reasons": ["a", "b"]},
-        ),
-        CaseEvent(kind="closure_requested", occurred_at=at, payload={"reason": "On roll."}),
+        RecordedEvent(
+            sequence=n, occurred_at=at, actor="intake", event=event, previous_hash=None, hash=""
+        )
+        for n, event in enumerate(happened, start=1)
     ]
 
     assert intake_notes(events) == [
