@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from prefect import task
-from prefect.input.actions import read_flow_run_input
+from prefect.input import keyset_from_paused_state, read_flow_run_input
+from prefect.states import Suspended
 
 from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
@@ -142,6 +143,12 @@ def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
         )
 
 
+def answer_key(pause_key: str) -> str:
+    """Where Prefect stores the answer to a form suspended under `pause_key`: derived from the
+    state suspend_flow_run proposes, as Prefect itself derives it, not from a copy of its format."""
+    return keyset_from_paused_state(Suspended(pause_key=pause_key))["response"]
+
+
 def has_answer(pause_key: str) -> bool:
     """Whether the officer has already answered the form suspended under this key."""
-    return read_flow_run_input(f"suspended-{pause_key}-response") is not None
+    return read_flow_run_input(answer_key(pause_key)) is not None
