@@ -43,6 +43,13 @@ from models.extracts import ExtractFinding
 from models.intake import ReceivedReferral
 from models.letters import NoticeRequest
 from models.referral import Referral
+from models.replay_keys import (
+    LEGAL_SERVICES_REFERRAL_LETTER_KEY,
+    OTHER_LA_NOTICE_LETTER_KEY,
+    Step,
+    review_step,
+    visit_step,
+)
 from tasks.chronology import produce_referral_chronology
 from tasks.closures import carry_out_closure_request
 from tasks.further_referral import (
@@ -84,7 +91,7 @@ def referral_check(case: CaseHandle, referral: Referral, due: date | None) -> St
     enquiries = decide(
         case,
         Stage.REFERRAL_CHECK,
-        "reasonable-enquiries",
+        Step.REASONABLE_ENQUIRIES,
         ReasonableEnquiries,
         ask="Record the reasonable enquiries made and what each found.",
         due_on=due,
@@ -102,7 +109,7 @@ def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         record = decide(
             case,
             Stage.HOME_VISIT,
-            f"visit-{visit}",
+            visit_step(visit),
             HomeVisitRecord,
             ask=f"Record home visit {visit} of up to {visits} and what it found.",
             due_on=due,
@@ -119,7 +126,7 @@ def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     decide(
         case,
         Stage.HOME_VISIT,
-        "whereabouts-unknown",
+        Step.WHEREABOUTS_UNKNOWN,
         WhereaboutsUnknown,
         ask="Whereabouts unknown: record the police and social care referrals and the S2S search.",
         due_on=due,
@@ -131,7 +138,7 @@ def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> Stage
     """Notify the receiving authority and close when it acknowledges (cme-domain 2.1)."""
     assert record.other_local_authority and record.other_local_authority_email
     notice = produce_other_la_notice(
-        case, "home-visit-other-la-notice-1", record.other_local_authority, record.new_address
+        case, OTHER_LA_NOTICE_LETTER_KEY, record.other_local_authority, record.new_address
     )
     notify_other_authority(
         case, record.other_local_authority, record.other_local_authority_email,
@@ -143,7 +150,7 @@ def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> Stage
     decide(
         case,
         Stage.HOME_VISIT,
-        "la-acknowledgement",
+        Step.LA_ACKNOWLEDGEMENT,
         LaAcknowledgement,
         ask=f"Record {record.other_local_authority}'s acknowledgement of our notice.",
         due_on=due,
@@ -159,7 +166,7 @@ def periodic_review(case: CaseHandle, referral: Referral, due: date | None) -> S
         result = decide(
             case,
             Stage.PERIODIC_REVIEW,
-            f"review-{review}",
+            review_step(review),
             PeriodicReview,
             ask=f"Periodic review {review}: search again and record what you found.",
             due_on=due,
@@ -182,7 +189,7 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
     service = decide(
         case,
         Stage.EDUCATION_ENQUIRY,
-        "s437-notice",
+        Step.S437_NOTICE,
         S437NoticeService,
         ask="Approve the s437(1) notice: to whom, how and when it will be sent. "
         "The letter is prepared for you next.",
@@ -194,7 +201,7 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
     expires = serve_notice(
         case,
         Stage.EDUCATION_ENQUIRY,
-        "s437-notice",
+        Step.S437_NOTICE,
         NoticeRequest(
             kind=LetterKind.S437_NOTICE, parent=service.served_on_parent,
             service_method=service.service_method, sent_on=service.served_on,
@@ -205,7 +212,7 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
     answer = decide(
         case,
         Stage.EDUCATION_ENQUIRY,
-        "s437-response",
+        Step.S437_RESPONSE,
         S437Response,
         ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}).",
         due_on=expires,
@@ -221,7 +228,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     intention = decide(
         case,
         Stage.SAO_NOTICE,
-        "s438-notice",
+        Step.S438_NOTICE,
         S438NoticeOfIntention,
         ask="Approve the s438 notice of intention: the proposed school, any alternatives, and "
         "to whom, how and when it will be sent. The letter is prepared for you next.",
@@ -232,7 +239,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     choice_ends = serve_notice(
         case,
         Stage.SAO_NOTICE,
-        "s438-notice",
+        Step.S438_NOTICE,
         NoticeRequest(
             kind=LetterKind.S438_NOTICE_OF_INTENTION, parent=intention.served_on_parent,
             service_method=intention.service_method, sent_on=intention.served_on,
@@ -245,7 +252,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     order = decide(
         case,
         Stage.SAO_NOTICE,
-        "sao-service",
+        Step.SAO_SERVICE,
         SaoService,
         ask=f"Approve the School Attendance Order: the school it names, and how and when it will "
         f"be sent (the parent's choice period ended {choice_ends}). The order is prepared next.",
@@ -256,7 +263,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     compliance_due = serve_notice(
         case,
         Stage.SAO_NOTICE,
-        "sao-service",
+        Step.SAO_SERVICE,
         NoticeRequest(
             kind=LetterKind.SCHOOL_ATTENDANCE_ORDER, parent=intention.served_on_parent,
             service_method=order.service_method, sent_on=order.served_on,
@@ -267,7 +274,7 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
     compliance = decide(
         case,
         Stage.SAO_NOTICE,
-        "sao-compliance",
+        Step.SAO_COMPLIANCE,
         SaoCompliance,
         ask=f"Has the parent complied with the order naming {order.named_school}?",
         due_on=compliance_due,
@@ -283,13 +290,13 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
     consideration = decide(
         case,
         Stage.PROSECUTION_REFERRAL,
-        "eso-consideration",
+        Step.ESO_CONSIDERATION,
         EsoConsideration,
         ask="Record that an ESO was considered (s447), your decision and its reasons.",
         due_on=due,
     )
     referral_letter = produce_legal_services_referral(
-        case, "prosecution-referral-legal-services-referral-1",
+        case, LEGAL_SERVICES_REFERRAL_LETTER_KEY,
         consideration.decision.label, consideration.reasons,
     )  # fmt: skip
     # After the letter, so the chronology lists it; both go to legal services.
@@ -303,7 +310,7 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
     result = decide(
         case,
         Stage.PROSECUTION_REFERRAL,
-        "prosecution-outcome",
+        Step.PROSECUTION_OUTCOME,
         ProsecutionOutcome,
         ask="Record the outcome of the proceedings. Sent to legal services with the referral: "
         f"the case's [chronology (PDF)]({chronology.pdf_url}) and [CSV]({chronology.csv_url}).",

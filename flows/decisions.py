@@ -23,6 +23,7 @@ from models.case import CaseHandle
 from models.closure import CaseClosedElsewhereError
 from models.enums import Stage
 from models.letters import LetterLink
+from models.replay_keys import attempt_key, decision_key
 from tasks.closures import closure_request_for
 from tasks.recording import has_answer, record_decision, recorded_decision
 from tasks.runtime import runtime
@@ -30,11 +31,6 @@ from tasks.screening import escalate_from_decision
 from tasks.summary import describe_decision, publish_case_summary
 
 F = TypeVar("F", bound=DecisionForm)
-
-
-def decision_key(stage: Stage, step: str) -> str:
-    """The suspend key of one decision: stable across replays and releases."""
-    return f"{stage.value.replace('_', '-')}-{step}"
 
 
 def explain(error: ValidationError) -> str:
@@ -70,7 +66,7 @@ def decide(
 
     error: str | None = None
     for attempt in count():
-        pause_key = key if attempt == 0 else f"{key}-retry-{attempt}"
+        pause_key = attempt_key(key, attempt)
         description = ""
         if not has_answer(pause_key):  # on a replay the answer is there: no need to redescribe
             # A closure requested from outside (a new-pupil return) is carried out here, before

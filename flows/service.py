@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
-from flows.decisions import decide, decision_key
+from flows.decisions import decide
 from flows.forms import LetterSent, LetterServed
 from models.case import CaseHandle
 from models.enums import Stage
 from models.letters import NOTICE_CLOCKS, SERVICE_METHOD_WORDS, NoticeRequest
+from models.replay_keys import letter_key, served_step
 from tasks.letters import produce_notice_letter
 from tasks.notices import record_notice_served
 
@@ -24,14 +25,13 @@ def serve_letter(
     case: CaseHandle, stage: Stage, step: str, request: NoticeRequest, *, due_on: date | None
 ) -> NoticeRequest:
     """Produce the letter the decision `step` approved and return the request it was served as."""
-    key = decision_key(stage, step)
     for issue in count(1):
-        letter = produce_notice_letter(case, f"{key}-{issue}", request)
+        letter = produce_notice_letter(case, letter_key(stage, step, issue), request)
         method = SERVICE_METHOD_WORDS[request.service_method]
         served = decide(
             case,
             stage,
-            f"{step}-served-{issue}",
+            served_step(step, issue),
             LetterServed,
             ask=(
                 f"Read the {letter.title} below, send it by {method} on {request.sent_on} as it "

@@ -22,6 +22,7 @@ from prefect.states import Scheduled
 from models.case import CaseHandle
 from models.closure import ClosureRequest
 from models.enums import Stage
+from models.replay_keys import closed_elsewhere_key
 from store import closure_requests
 from store.database import session_scope
 from tasks.caching import STABLE_CACHE
@@ -55,7 +56,7 @@ def carry_out_closure_request(case: CaseHandle, stage: Stage, request: ClosureRe
     details = request.details
     notify(
         case=case,
-        natural_key=f"{case.reference}:{stage.value}:closed_elsewhere:{request.request_id}",
+        natural_key=closed_elsewhere_key(case.reference, stage, request.request_id),
         kind="closed_elsewhere",
         recipients=[rt.config.person(case.officer_id).email],
         template="closed_found_on_roll",

@@ -15,15 +15,11 @@ from prefect.client.orchestration import get_client
 
 from models.intake import ReceivedReferral
 from models.referral import Referral
+from models.replay_keys import further_referral_officer_key, further_referral_origin
 from tasks.caching import STABLE_CACHE
 from tasks.notify import notify
 from tasks.runtime import runtime
 from tasks.screening import escalate
-
-
-def further_referral_origin(intake: ReceivedReferral) -> str:
-    """What keys this referral's notifications: its record, unique per referral."""
-    return f"further-referral-{intake.referral_id}"
 
 
 @task(name="screen-further-referral", cache_policy=STABLE_CACHE, persist_result=True)
@@ -32,7 +28,7 @@ def screen_further_referral(intake: ReceivedReferral, referral: Referral) -> lis
     for this referral (the case's earlier escalations do not stand in for it)."""
     indicators = sorted(set(referral.safeguarding_indicators))
     if indicators:
-        escalate(intake.case, indicators, further_referral_origin(intake))
+        escalate(intake.case, indicators, further_referral_origin(intake.referral_id))
     return [indicator.value for indicator in indicators]
 
 
@@ -44,7 +40,7 @@ def tell_officer(intake: ReceivedReferral, referral: Referral, referral_run_id: 
     match = intake.matches[0] if intake.matches else None
     notify(
         case=case,
-        natural_key=f"{case.reference}:{further_referral_origin(intake)}:officer:1",
+        natural_key=further_referral_officer_key(case.reference, intake.referral_id),
         kind="further_referral",
         recipients=[rt.config.person(case.officer_id).email],
         template="further_referral",

@@ -12,6 +12,7 @@ from models.case import CaseHandle
 from models.chronology import ChronologyBundle
 from models.enums import Stage
 from models.letters import LetterLink
+from models.replay_keys import ehe_handoff_key, legal_referral_key, other_la_notice_key
 from store import cases
 from store.database import session_scope
 from tasks.notify import notify
@@ -43,7 +44,7 @@ def hand_to_ehe_team(case: CaseHandle, stage: Stage, reason: str) -> None:
     """Elective home education is the EHE team's, not a CME case (cme-domain 1.2, 9(1)(f))."""
     notify(
         case=case,
-        natural_key=f"{case.reference}:{stage.value}:ehe_handoff:1",
+        natural_key=ehe_handoff_key(case.reference, stage),
         kind="ehe_handoff",
         recipients=[runtime().config.contacts.ehe_team.email],
         template="ehe_handoff",
@@ -59,7 +60,7 @@ def notify_other_authority(
     notice letter goes with the email."""
     notify(
         case=case,
-        natural_key=f"{case.reference}:home_visit:other_la_notice:1",
+        natural_key=other_la_notice_key(case.reference),
         kind="other_la_notice",
         recipients=[authority_email],
         template="other_la_notice",
@@ -86,7 +87,7 @@ def refer_to_legal_services(
     settings = runtime().settings
     notify(
         case=case,
-        natural_key=f"{case.reference}:prosecution_referral:legal_referral:1",
+        natural_key=legal_referral_key(case.reference),
         kind="legal_referral",
         recipients=[runtime().config.contacts.legal_services.email],
         template="legal_referral",

@@ -33,6 +33,7 @@ from models.letters import (
     closing_letter_due,
     notice_content,
 )
+from models.replay_keys import CLOSING_LETTER_KEY, SAO_DECISION_KEY
 from store import cases, decisions, letters
 from store.database import session_scope
 from store.orm import Case, Letter
@@ -41,8 +42,6 @@ from tasks.recording import AUTOMATION
 from tasks.runtime import runtime, utcnow
 
 LAYOUT = "letters/_layout.html.j2"
-# The decision that names the school in the School Attendance Order (flows/case.py sao_notice).
-SAO_DECISION_KEY = "sao-notice-sao-service"
 # Professional referrers are told the outcome; a member of the public is told only that the
 # case is closed (the child's circumstances are not theirs to know).
 OUTCOME_TOLD_TO = frozenset(
@@ -254,7 +253,7 @@ def produce_closing_letter(case: CaseHandle) -> LetterLink | None:
             referrer_organisation=organisation,
             **_common(record, case, utcnow().date()),
         )
-    return write_letter(case, "case-closed-referrer-1", content)
+    return write_letter(case, CLOSING_LETTER_KEY, content)
 
 
 def list_letter_links(case: CaseHandle) -> list[LetterLink]:

@@ -12,6 +12,7 @@ from models.case_events import DataExtractsChecked, SafeguardingEscalation
 from models.enums import SafeguardingIndicator
 from models.extracts import ExtractMatch, match_extracts
 from models.referral import Referral
+from models.replay_keys import REFERRAL_SCREEN_ORIGIN, safeguarding_key
 from store import case_events, notifications
 from store.database import session_scope
 from tasks.caching import STABLE_CACHE
@@ -24,7 +25,7 @@ def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: 
     origin (the referral, or the decision that raised it): safeguarding procedures take precedence
     over CME procedures (cme-domain 2.2), and the case goes on."""
     rt = runtime()
-    natural_key = f"{case.reference}:{origin}:safeguarding:1"
+    natural_key = safeguarding_key(case.reference, origin)
     with session_scope(rt.engine) as session:
         if notifications.get_notification(session=session, natural_key=natural_key) is None:
             case_events.append_event(
@@ -54,7 +55,7 @@ def screen_safeguarding(case: CaseHandle, referral: Referral) -> list[Safeguardi
     """The referral's safeguarding screen: any indicator escalates at once."""
     indicators = sorted(set(referral.safeguarding_indicators))
     if indicators:
-        escalate(case, indicators, "referral_check")
+        escalate(case, indicators, REFERRAL_SCREEN_ORIGIN)
     return indicators
 
 

@@ -1,4 +1,4 @@
-"""What a rejected answer tells the officer and the log, and the keys decisions are stored under.
+"""What a rejected answer tells the officer and the log.
 
 `explain` output is logged and shown in the UI, so it must name each field and problem but never
 repeat what was typed: that may be a child's or parent's name.
@@ -6,15 +6,13 @@ repeat what was typed: that may be a child's or parent's name.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from flows.decisions import decision_key, explain
+from flows.decisions import explain
 from flows.forms import HomeVisitRecord, with_people
-from models.enums import Stage
 
 PERSON = "Priya Madeupname"  # fictitious, stands for anything personal an officer might type
 BAD_DATE = "31/13/2026"
@@ -97,25 +95,3 @@ def test_explain_drops_pydantics_value_error_prefix() -> None:
     )
 
     assert "Value error" not in explain(error)
-
-
-@pytest.mark.parametrize("stage", list(Stage))
-def test_decision_key_is_dash_separated_lowercase_for_every_stage(stage: Stage) -> None:
-    key = decision_key(stage, "visit-1")
-
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key), key
-    assert key.endswith("-visit-1")
-
-
-def test_decision_key_is_the_stage_then_the_step() -> None:
-    assert decision_key(Stage.EDUCATION_ENQUIRY, "s437-notice") == "education-enquiry-s437-notice"
-    assert decision_key(Stage.HOME_VISIT, "visit-2") == "home-visit-visit-2"
-
-
-def test_decision_key_is_stable_across_calls_and_distinct_per_stage_and_step() -> None:
-    keys = {decision_key(stage, step) for stage in Stage for step in ("visit-1", "visit-2")}
-
-    assert len(keys) == 2 * len(Stage)
-    assert decision_key(Stage.SAO_NOTICE, "sao-service") == decision_key(
-        Stage.SAO_NOTICE, "sao-service"
-    )
