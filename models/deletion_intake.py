@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -223,10 +223,6 @@ def add_counts(totals: dict[str, int], more: Mapping[str, int]) -> dict[str, int
     for key, value in more.items():
         summed[key] = summed.get(key, 0) + value
     return summed
-
-
-def quarantined_lines(problems: Iterable[RowProblem]) -> set[int]:
-    return {problem.row for problem in problems}
 
 
 @dataclass(frozen=True)

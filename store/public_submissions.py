@@ -33,10 +33,6 @@ def add_submission(
     )
 
 
-def get_submission(*, session: Session, receipt: str) -> PublicSubmission | None:
-    return session.get(PublicSubmission, receipt)
-
-
 def list_due_submissions(
     *, session: Session, now: datetime, limit: int = 20
 ) -> Sequence[PublicSubmission]:

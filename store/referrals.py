@@ -149,15 +149,6 @@ def receive_referral(
     return Receipt(case=case, referral=record, further_referral=False, matches=tuple(matches))
 
 
-def list_match_events(*, session: Session, case_id: int) -> list[dict[str, object]]:
-    """The further referrals and possible duplicates noted on a case, oldest first."""
-    return [
-        {"kind": recorded.kind, "at": recorded.occurred_at, **recorded.payload}
-        for recorded in case_events.read_events(session=session, case_id=case_id)
-        if isinstance(recorded.event, FurtherReferralReceived | PossibleDuplicate)
-    ]
-
-
 def _record_further_referral(
     *,
     session: Session,

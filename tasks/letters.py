@@ -254,11 +254,3 @@ def produce_closing_letter(case: CaseHandle) -> LetterLink | None:
             **_common(record, case, utcnow().date()),
         )
     return write_letter(case, CLOSING_LETTER_KEY, content)
-
-
-def list_letter_links(case: CaseHandle) -> list[LetterLink]:
-    """The case's letters, oldest first, as links (for the summary and the forms)."""
-    with session_scope(runtime().engine) as session:
-        return [
-            _link(letter) for letter in letters.list_letters(session=session, case_id=case.case_id)
-        ]

@@ -50,12 +50,6 @@ def recorded_decision(case: CaseHandle, key: str) -> dict[str, Any] | None:
         return None if decision is None else dict(decision.values)
 
 
-def stage_due_on(case: CaseHandle, stage: Stage) -> date | None:
-    with session_scope(runtime().engine) as session:
-        record = stages.get_stage(session=session, case_id=case.case_id, stage=stage)
-        return None if record is None else record.due_on
-
-
 @task(name="begin-stage", cache_policy=STABLE_CACHE, persist_result=True)
 def begin_stage(case: CaseHandle, stage: Stage) -> date | None:
     """Start a stage once, with its due date from the configured table; returns the due date."""
