@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from adapters.settings import load_settings
+from store.migrations import restamp_former_revision_ids
 from store.orm import Base
 
 config = context.config
@@ -55,6 +56,8 @@ def run_migrations_online() -> None:
     # rebuild tables by copy-and-drop, which enforced foreign keys would block or cascade.
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
+        with engine.begin() as connection:
+            restamp_former_revision_ids(connection)
         with engine.connect() as connection:
             context.configure(
                 connection=connection,

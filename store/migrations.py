@@ -10,9 +10,32 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import make_url
+from sqlalchemy import Connection, inspect, make_url, text
 
 from adapters.settings import PROJECT_ROOT
+
+# The ids the revisions had before they were renamed into the order they run in. A database stamped
+# with one is restamped with its new name before Alembic reads it, so an existing database migrates
+# on from where it is. No new name reuses an old id, so a stamp is never ambiguous.
+FORMER_REVISION_IDS: dict[str, str] = {
+    "0001": "0001_case_database",
+    "0002": "0002_case_record_chain",
+    "0006": "0003_public_submission",
+    "0007": "0004_intake_cases",
+    "0004": "0005_school_returns",
+    "0003": "0006_letters",
+}
+
+
+def restamp_former_revision_ids(connection: Connection) -> None:
+    """Rename a former revision id in ``alembic_version`` to its current name (no-op otherwise)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    for former, current in FORMER_REVISION_IDS.items():
+        connection.execute(
+            text("UPDATE alembic_version SET version_num = :current WHERE version_num = :former"),
+            {"current": current, "former": former},
+        )
 
 
 def alembic_config(url: str) -> Config:

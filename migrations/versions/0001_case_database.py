@@ -1,6 +1,6 @@
 """The case database: cases, children, referrals, stages, decisions, events, notifications.
 
-Revision ID: 0001
+Revision ID: 0001_case_database
 Revises:
 Create Date: 2026-11-28
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001"
+revision: str = "0001_case_database"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

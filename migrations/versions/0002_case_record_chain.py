@@ -1,7 +1,7 @@
 """The case record: events numbered and hash-chained per case; the table refuses UPDATE and DELETE.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0002_case_record_chain
+Revises: 0001_case_database
 Create Date: 2026-11-28
 
 Existing events are numbered in id order within their case and hashed as models/case_record.py
@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0002_case_record_chain"
+down_revision: str | Sequence[str] | None = "0001_case_database"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from store.database import make_engine
-from store.migrations import alembic_config, migrate
+from store.migrations import FORMER_REVISION_IDS, alembic_config, migrate
 from store.orm import Base, CaseEvent
 from tasks.verify_case_record import check_records
 
@@ -83,8 +85,51 @@ def test_migrated_schema_matches_the_orm_models(case_database_url: str) -> None:
     assert differences == []
 
 
+def _stamped_version(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_revisions_run_in_the_order_of_their_file_names() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+    chain = [revision.revision for revision in script.walk_revisions("base", "heads")][::-1]
+    files = sorted(Path(script.versions).glob("[0-9]*.py"))
+
+    assert chain == [file.stem for file in files]
+    assert not set(chain) & set(FORMER_REVISION_IDS)
+
+
+@pytest.mark.parametrize("former", sorted(FORMER_REVISION_IDS))
+def test_a_database_stamped_with_a_former_revision_id_migrates_on_to_head(
+    empty_database_url: str, former: str
+) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, FORMER_REVISION_IDS[former])
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE alembic_version SET version_num = :v"), {"v": former}
+            )
+    finally:
+        engine.dispose()
+
+    migrate(empty_database_url)
+
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert _stamped_version(empty_database_url) == [head]
+    assert _tables(empty_database_url) == CASE_TABLES | {"alembic_version"}
+
+
 def _insert_at_0001(url: str) -> None:
-    """Two cases with events as revision 0001 stored them: no sequence, no hash."""
+    """Two cases with events as the first revision stored them: no sequence, no hash."""
     engine = create_engine(url)
     timestamp = sa.DateTime(timezone=True)
     child = sa.table(
@@ -170,7 +215,7 @@ def _insert_at_0001(url: str) -> None:
 def test_upgrading_a_database_with_events_numbers_and_chains_them_so_it_verifies(
     empty_database_url: str,
 ) -> None:
-    command.upgrade(alembic_config(empty_database_url), "0001")
+    command.upgrade(alembic_config(empty_database_url), "0001_case_database")
     _insert_at_0001(empty_database_url)
 
     migrate(empty_database_url)
@@ -195,7 +240,7 @@ def test_downgrading_the_record_chain_drops_its_triggers_and_columns(
 ) -> None:
     migrate(empty_database_url)
 
-    command.downgrade(alembic_config(empty_database_url), "0001")
+    command.downgrade(alembic_config(empty_database_url), "0001_case_database")
 
     engine = create_engine(empty_database_url)
     try:

@@ -1,7 +1,7 @@
 """Letters: each PDF produced for a case, with its checksum and template version.
 
-Revision ID: 0003
-Revises: 0004
+Revision ID: 0006_letters
+Revises: 0005_school_returns
 Create Date: 2026-11-28
 
 Self-contained: column types are spelled out, not imported from store.orm.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0004"
+revision: str = "0006_letters"
+down_revision: str | Sequence[str] | None = "0005_school_returns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Intake and cases: further referrals, closure requests, new-pupil returns.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0004_intake_cases
+Revises: 0003_public_submission
 Create Date: 2026-11-28
 
 A referral records the cme-case run it was submitted to (a further referral about a child with an
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0004_intake_cases"
+down_revision: str | Sequence[str] | None = "0003_public_submission"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

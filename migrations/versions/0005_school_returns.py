@@ -1,7 +1,7 @@
 """School returns: the import ledger, one record per imported row, the match-review and EHE lists.
 
-Revision ID: 0004
-Revises: 0007
+Revision ID: 0005_school_returns
+Revises: 0004_intake_cases
 Create Date: 2026-11-28
 
 Self-contained on purpose: the column types are spelled out here rather than imported from
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0005_school_returns"
+down_revision: str | Sequence[str] | None = "0004_intake_cases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Public referral form: submissions kept as received until delivered to the case flow.
 
-Revision ID: 0006
-Revises: 0002
+Revision ID: 0003_public_submission
+Revises: 0002_case_record_chain
 Create Date: 2026-11-28
 
 Self-contained: the column types are spelled out here, not imported from store.orm.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0003_public_submission"
+down_revision: str | Sequence[str] | None = "0002_case_record_chain"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
