@@ -10,16 +10,25 @@ export CME_PORT ?= 4200
 # Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz) and the letters' font.
 LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run server deploy worker test lint venv clean browser-deps letter-deps system-deps \
+.PHONY: run server deploy worker test lint venv lock clean browser-deps letter-deps system-deps \
 	verify-record public-form-assets
 
-$(STAMP): pyproject.toml
+# Every dependency at the version in requirements.lock, then the project itself without resolving
+# again, so every machine runs what CI ran.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+## Re-resolve requirements.lock after changing pyproject.toml's dependencies (needs uv; versions
+## already locked are kept where they still fit, UPGRADE=1 takes the newest).
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu -o requirements.lock $(if $(UPGRADE),--upgrade)
 
 ## GOV.UK Frontend's compiled assets (and axe-core for the tests) from npm, pinned by the lock file.
 PUBLIC_FORM_ASSETS = public_form/node_modules/.installed
