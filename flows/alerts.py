@@ -1,5 +1,5 @@
 """Alerts from Prefect automations: a case run that ended Failed or Crashed is a bug or an outage,
-never a decision, so the team lead hears of it at once (issue 4, DESIGN.md "In practice")."""
+never a decision, so the team lead hears of it at once (docs/design.md#failures)."""
 
 from __future__ import annotations
 

@@ -135,7 +135,7 @@ def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageR
 
 
 def moved_to_other_authority(case: CaseHandle, record: HomeVisitRecord) -> StageResult:
-    """Notify the receiving authority and close when it acknowledges (cme-domain 2.1)."""
+    """Notify the receiving authority and close when it acknowledges (docs/domain.md#outcomes)."""
     assert record.other_local_authority and record.other_local_authority_email
     notice = produce_other_la_notice(
         case, OTHER_LA_NOTICE_LETTER_KEY, record.other_local_authority, record.new_address

@@ -2,7 +2,7 @@
 
 Open cases by officer, DSPL area and stage; overdue stages; time in stage; closures by outcome in
 the period: published as table artifacts in the Prefect UI and emailed to the team lead as one
-digest per period (issue 6; cme-domain.md 5.1 and 5.2).
+digest per period (docs/domain.md#reports).
 """
 
 from __future__ import annotations

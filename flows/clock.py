@@ -2,7 +2,7 @@
 
 A clock may be paused with a reason (for example while a court direction is awaited); the pause
 and its reason are case events, the sweep sends nothing while it lasts, and on resume the due date
-moves on by the days paused (issue 4, cme-domain.md 1.6).
+moves on by the days paused (docs/domain.md#periods).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Schools' deletion returns, imported and triaged (reg 13(4) SI 2024/208; cme-domain.md 1.2).
+"""Schools' deletion returns, imported and triaged (reg 13(4) SI 2024/208).
+
+See docs/domain.md#deletion-grounds.
 
 A school must tell the LA when it deletes a pupil from its admission register. Each file is read
 row by row: bad rows are quarantined into a report beside the file and good rows are kept; each

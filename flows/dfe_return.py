@@ -2,8 +2,9 @@
 
 DfE's EHE and CME data collection asks each LA for the children missing education on census day (by
 sex, year group, length of time missing and primary reason) and at any time in the previous academic
-year (cme-domain.md 5.2). This flow counts them from the case database, writes the CSV files the
-team lead enters in COLLECT, and publishes the same counts as artifacts: counts only, no child.
+year (docs/domain.md#dfe-return). This flow counts them from the case database, writes the CSV
+files the team lead enters in COLLECT, and publishes the same counts as artifacts: counts only, no
+child.
 """
 
 from __future__ import annotations

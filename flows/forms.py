@@ -60,7 +60,7 @@ def _closure_outcome() -> Any:
     return Field(
         default=None,
         title="Closure outcome",
-        description="Only when closing the case: why it closes (cme-domain 2.1).",
+        description="Only when closing the case: why it closes.",
     )
 
 
@@ -91,7 +91,10 @@ class ReferralCheckDecision(LabelledEnum):
 
 
 class ReasonableEnquiries(_Closable):
-    """The reasonable enquiries made at referral check and what each found (cme-domain 1.3)."""
+    """The reasonable enquiries made at referral check and what each found.
+
+    docs/domain.md#reasonable-enquiries
+    """
 
     school: EnquiryResult = Field(title="Last school", description="Contact with the school.")
     admissions: EnquiryResult = Field(

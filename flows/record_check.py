@@ -3,7 +3,7 @@ deployment in the UI (or `make verify-record` on the server).
 
 Every case event is hash-chained to the one before it (models/case_record.py); the check names
 each case's first broken link, publishes the result as a Markdown artifact, and emails the team
-lead once about any break (issue 6; DESIGN.md decision 2).
+lead once about any break (docs/design.md#system-of-record).
 """
 
 from __future__ import annotations

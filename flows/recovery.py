@@ -1,7 +1,8 @@
 """Recovery from a crash: a case run whose process or machine was lost is started again.
 
 A re-run repeats nothing: every stage the case database records as done returns its recorded
-outcome, and every notification is claimed under its natural key (DESIGN.md decisions 3 and 5).
+outcome, and every notification is claimed under its natural key
+(docs/design.md#waiting-and-replay, #send-once).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Nothing overdue goes unnoticed: the officer is reminded before a stage falls due, the officer and
 team lead are told on the day, the team lead (and head of service) after further working days, and
-again every week while it stays overdue (cme-domain.md 1.6 and 6.3; issue 4).
+again every week while it stays overdue (docs/domain.md#periods, #local-targets).
 """
 
 from __future__ import annotations

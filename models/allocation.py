@@ -1,4 +1,4 @@
-"""Which officer takes a new case (cme-domain.md 4.2 notes 1, 2 and 4).
+"""Which officer takes a new case (docs/domain.md#dspl-areas).
 
 A child missing education has no school, so the case follows the home postcode's DSPL area; the last
 school's area is the fallback when the address is unknown. Anything the map cannot place goes to the
@@ -41,7 +41,7 @@ def allocate(
 ) -> Allocation:
     """Allocate a new case: by home postcode, else the last school's DSPL area, else the team lead.
 
-    cme-domain.md 4.2 note 2: a CME child has no school, so the home address decides.
+    docs/domain.md#dspl-areas: a CME child has no school, so the home address decides.
     """
     if last_school_dspl is not None and last_school_dspl not in DSPL_AREAS:
         raise ValueError(f"last_school_dspl: {last_school_dspl} is not a DSPL area (1 to 9)")

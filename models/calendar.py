@@ -1,6 +1,6 @@
 """The calendars statutory clocks run on: calendar days, working days, school days, deemed service.
 
-Pure functions; "today" is always a parameter. Sources: cme-domain.md sections 1.5 and 1.6.
+Pure functions; "today" is always a parameter. Sources: docs/domain.md#periods, #service.
 Every counting function takes a start date and does not count it: the first day counted is the day
 after ``start``. The one exception is a period "beginning with the day" of service, which the
 statute counts from that day itself.
@@ -177,10 +177,10 @@ class SchoolTerms(_Frozen):
 class SchoolCalendar(_Frozen):
     """Term dates: the local authority's, with optional per-school overrides keyed by URN.
 
-    "School days" must use each school's own calendar (cme-domain.md 1.6); the authority's term
+    "School days" must use each school's own calendar (docs/domain.md#periods); the authority's term
     dates are the default for a child with no school or a school with no override. Bank holidays
     inside a term (the early May bank holiday) are not school days. Term dates are configured, never
-    literals in code (DESIGN.md decision 7).
+    literals in code (docs/design.md#configuration).
     """
 
     terms: tuple[Term, ...]
@@ -260,7 +260,8 @@ class ServiceRule(_Frozen):
     source: str = Field(min_length=1)
 
 
-# Defaults, overridable in config/calendar.toml: the council may add a buffer (cme-domain.md 1.6).
+# Defaults, overridable in config/calendar.toml: the council may add a buffer
+# (docs/domain.md#service).
 # Post: Interpretation Act 1978 s7 deems service "at the time at which the letter would be
 # delivered in the ordinary course of post"; the Practice Direction [1985] 1 WLR 489 and CPR 6.26
 # practice read that as the second business day after posting for first class and the fourth for

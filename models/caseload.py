@@ -1,9 +1,9 @@
 """The team lead's caseload figures, from case and stage rows and the moment of the report.
 
 Pure: the rows are read, and the report published and emailed, in tasks/caseload.py. The figures
-are what the team lead manages the team by (cme-domain.md 5.1 "dashboards by DSPL and officer",
-5.2 "records of enquiries and outcomes"): open cases by officer, DSPL area and stage; stages past
-their due date; how long stages take; and how cases closed in the period.
+are what the team lead manages the team by (docs/domain.md#reports): open cases by officer, DSPL
+area and stage; stages past their due date; how long stages take; and how cases closed in the
+period.
 
 Definitions:
 - A case is open until it is closed (a case under periodic review is open).

@@ -1,8 +1,8 @@
 """The team, its DSPL areas, its contacts and its process knobs, read from a versioned TOML file.
 
-The file is data, not code (DESIGN.md decision 7): officers, emails, areas, the postcode-to-DSPL map
-and process periods change without a release. Every case records the file's ``version``.
-Keys are documented in config/README.md.
+The file is data, not code (docs/design.md#configuration): officers, emails, areas, the
+postcode-to-DSPL map and process periods change without a release. Every case records the file's
+``version``. Keys are documented in config/README.md.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Contact(_Section):
 
 
 class Contacts(_Section):
-    """The partners the casework notifies (cme-domain.md 1.3 and 2.2)."""
+    """The partners the casework notifies (docs/domain.md#immediate-escalation)."""
 
     mash: Contact
     police: Contact
@@ -116,7 +116,7 @@ class Contacts(_Section):
 
 
 class DsplMap(_Section):
-    """Home postcode to DSPL area (cme-domain.md 4.2): the longest matching prefix wins."""
+    """Home postcode to DSPL area (docs/domain.md#dspl-areas): the longest matching prefix wins."""
 
     areas: dict[DsplArea, tuple[PostcodePrefix, ...]]
     out_of_county: tuple[PostcodePrefix, ...] = ()

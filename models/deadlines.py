@@ -1,8 +1,8 @@
 """The deadline table: each case step's clock (unit, length, basis, source) and its due date.
 
-The periods are configuration (config/calendar.toml, DESIGN.md decision 7); this module fixes only
-what the statute fixes: the s437(2) and s438 periods may not be shorter than 15 days.
-Sources: cme-domain.md sections 1.5, 1.6 (statute) and 6.3 (local targets).
+The periods are configuration (config/calendar.toml, docs/design.md#configuration); this module
+fixes only what the statute fixes: the s437(2) and s438 periods may not be shorter than 15 days.
+Sources: docs/domain.md#stages, #periods (statute) and #local-targets (practice).
 """
 
 from __future__ import annotations

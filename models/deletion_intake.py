@@ -3,7 +3,7 @@
 Triage (models/triage.py) says where a row should go; this module turns that into the action the
 import takes: the referral a `cme-case` run opens with, the notice a partner team gets, the ledger
 outcome. It also computes each row's natural key, which makes a row import once however often it
-is sent (DESIGN.md decision 5), and lays out the quarantine report.
+is sent (docs/design.md#send-once), and lays out the quarantine report.
 
 Personal data stays in these values and in the case database: the natural key is a hash, and the
 counts the flow reports carry routes and outcomes only.

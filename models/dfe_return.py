@@ -1,4 +1,4 @@
-"""The DfE termly return on children missing education (cme-domain.md 5.2), as pure rules.
+"""The DfE termly return on children missing education (docs/domain.md#dfe-return), as pure rules.
 
 DfE's EHE and CME data collection (mandatory since autumn 2024) asks each LA, for a census date, for
 the children missing education on census day by sex, year group, length of time missing and primary
@@ -118,7 +118,7 @@ class LengthMissing(StrEnum):
 
 
 class DfeCmeReason(StrEnum):
-    """The DfE primary reasons for CME that cme-domain.md 2.1 names from DfE's releases.
+    """The DfE primary reasons for CME named in DfE's releases (docs/domain.md#outcomes).
 
     DfE's full list (with the five reasons added in autumn 2025) was not retrieved; everything we
     cannot place in a named reason is reported as unknown/other. See docs/dfe-return.md.
@@ -141,8 +141,8 @@ class DfeCmeReason(StrEnum):
         }[self]
 
 
-# Closure outcomes that say why the child was missing (cme-domain.md 2.1: "believed abroad" is DfE's
-# "believed to have moved out of the country").
+# Closure outcomes that say why the child was missing (docs/domain.md#outcomes: "believed abroad"
+# is DfE's "believed to have moved out of the country").
 REASON_BY_CLOSURE: Mapping[ClosureOutcome, DfeCmeReason] = {
     ClosureOutcome.MOVED_ABROAD_BELIEVED: DfeCmeReason.MOVED_OUT_OF_COUNTRY,
     ClosureOutcome.MOVED_ABROAD_CONFIRMED: DfeCmeReason.MOVED_OUT_OF_COUNTRY,
@@ -156,8 +156,8 @@ REASON_BY_VISIT_FINDING: Mapping[str, DfeCmeReason] = {
     "moved_to_other_la": DfeCmeReason.MOVED_OUT_OF_LA,
 }
 
-# The agency that referred (cme-domain.md 1.1): Admissions refers children awaiting a place (#6),
-# the EHE team children whose home education is unsuitable (#7).
+# The agency that referred (docs/domain.md#referral-sources): Admissions refers children awaiting
+# a place, the EHE team children whose home education is unsuitable.
 REASON_BY_REFERRING_AGENCY: Mapping[AgencyKind, DfeCmeReason] = {
     AgencyKind.ADMISSIONS: DfeCmeReason.SCHOOL_APPLICATION_AWAITING_OUTCOME,
     AgencyKind.EHE_TEAM: DfeCmeReason.EHE_UNSUITABLE,

@@ -1,7 +1,7 @@
 """The vocabulary of a CME case, named as the statute and the guidance name it.
 
 Each enum's values are stable identifiers stored in the case database; the labels are what a person
-reads. Sources: cme-domain.md sections 1.1, 1.2, 2.1, 2.2 and 4.3.
+reads. Sources: docs/domain.md (referral sources, deletion grounds, outcomes, escalation).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Stage(LabelledEnum):
 
 
 class LetterKind(LabelledEnum):
-    """The letters the casework serves or sends (cme-domain.md 1.5, 5.1)."""
+    """The letters the casework serves or sends (docs/domain.md#stages)."""
 
     S437_NOTICE = "s437_notice"
     S438_NOTICE_OF_INTENTION = "s438_notice_of_intention"
@@ -55,7 +55,7 @@ class CaseStatus(LabelledEnum):
 
 
 class ClosureOutcome(LabelledEnum):
-    """Why a case closed (cme-domain.md 2.1)."""
+    """Why a case closed (docs/domain.md#outcomes)."""
 
     FOUND_ON_ROLL = "found_on_roll"
     FOUND_ON_ROLL_OTHER_LA = "found_on_roll_other_la"
@@ -143,7 +143,7 @@ class ReferralPurpose(LabelledEnum):
 
 
 class SafeguardingIndicator(LabelledEnum):
-    """The triggers for immediate escalation (cme-domain.md 2.2)."""
+    """The triggers for immediate escalation (docs/domain.md#immediate-escalation)."""
 
     IMMEDIATE_RISK = "immediate_risk"
     WHEREABOUTS_UNKNOWN_SAFETY_CONCERN = "whereabouts_unknown_safety_concern"

@@ -4,8 +4,9 @@ Pure: the sweep passes in the stage's due date, "today" and the bank holidays. A
 the officer before the due date; on the due date an overdue notice goes to the officer and the
 team lead; after further working days the team lead (and the head of service, if configured) get an
 escalation; while the stage stays overdue the officer and team lead get a repeat every few days.
-Local practice (cme-domain.md 6.3), not statute: an officer being late is an escalation, never a
-failed case (DESIGN.md decision 4). Each notice is sent once, per recipient, by its natural key.
+Local practice (docs/domain.md#local-targets), not statute: an officer being late is an
+escalation, never a failed case (docs/design.md#deadlines). Each notice is sent once, per recipient,
+by its natural key.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Intake of a referral about a child the team may already know (issue 5).
+"""Intake of a referral about a child the team may already know.
 
 A referral about a child who already has an open case is recorded on that case, not opened as a
 second one; a possible duplicate opens a new case and is listed for review. Which it is, is the

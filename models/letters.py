@@ -2,7 +2,7 @@
 
 A notice's dates come from the same calendar functions the case record's clock uses
 (`notice_period`), so the date a letter gives the parent is the date the case record expires on.
-Sources: cme-domain.md 1.5 (ss437-443, s447) and 1.6 (periods, deemed service).
+Sources: docs/domain.md#stages (ss437-443, s447), #periods and #service (deemed service).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A pupil a school has just admitted is not missing education. When exactly one open case's child is
 certainly that pupil, the case is closed as found on roll at that school, through its own run; a
 near match, or more than one certain match, goes to an officer for review and closes nothing; a
-pupil matching no open case is only recorded (cme-domain.md 1.1 row 2).
+pupil matching no open case is only recorded (reg 13(1); docs/domain.md#referral-sources).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The referral a case starts from (cme-domain.md 4.3, reg 13(4) SI 2024/208).
+"""The referral a case starts from (docs/domain.md#referral-form, reg 13(4) SI 2024/208).
 
 It is the `cme-case` deployment's parameter, so it must render as a usable Prefect form: flat, a
 description on every field, enums for choices, no unions of models.

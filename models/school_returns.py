@@ -2,10 +2,10 @@
 
 Regulation 13 of the School Attendance (Pupil Registration) (England) Regulations 2024 (SI 2024/208)
 makes schools tell the local authority when they delete a pupil from the admission register and when
-they admit a new one (cme-domain.md 1.1 and 1.2). The returns arrive as CSV files; the columns are
-documented in docs/school-returns.md.
+they admit a new one (docs/domain.md#referral-sources, #deletion-grounds). The returns arrive as
+CSV files; the columns are documented in docs/school-returns.md.
 
-Bad input loses nothing (DESIGN.md decision 6). A file that cannot be read at all (empty, too
+Bad input loses nothing (docs/design.md#bad-input). A file that cannot be read at all (empty, too
 large, not CSV, missing or unknown columns) raises `FileRejected`. Otherwise every good row is
 returned with its line number and every bad row becomes one `RowProblem` per fault, naming the
 line, the column and the problem, never a personal value, with the row as read kept for the
@@ -94,7 +94,8 @@ class DeletionGround(LabelledEnum):
         )
 
 
-# cme-domain.md 1.2 (reg 9(1) SI 2024/208, headings from Torbay's 2024-regs deletion form).
+# Reg 9(1) SI 2024/208, headings from Torbay's 2024-regs deletion form
+# (docs/domain.md#deletion-grounds).
 _GROUND_LABELS: dict[DeletionGround, str] = {
     DeletionGround.A_REGISTERED_ELSEWHERE: "9(1)(a) registered at another school",
     DeletionGround.B_NURSERY_COMPLETED: "9(1)(b) completed nursery education, not returning",
@@ -319,7 +320,7 @@ def _not_future(value: date | None, info: ValidationInfo) -> date | None:
 
 
 class DeletionReturnRow(_ReturnRow):
-    """One pupil deleted from the admission register: reg 13(4) SI 2024/208, cme-domain.md 4.3.
+    """One pupil deleted from the admission register: reg 13(4) SI 2024/208.
 
     The fields are declared in validation order: the ground and the deletion date come before the
     date of birth, so a compulsory-school-age problem is reported against the date of birth.
@@ -374,7 +375,7 @@ class DeletionReturnRow(_ReturnRow):
         ground = data.get("deletion_ground")
         below, above = _outside_compulsory_school_age(born, on)
         if on >= born and below and ground is DeletionGround.B_NURSERY_COMPLETED:
-            return  # (b) nursery leavers are usually below compulsory school age (cme-domain 1.2)
+            return  # (b) nursery leavers are usually below compulsory school age
         end_of_that_summer = date(school_leaving_date(born).year, 8, 31)
         if (
             above
@@ -450,7 +451,7 @@ _UPN = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 
 
 class NewPupilRow(_ReturnRow):
-    """One pupil entered on the admission register: reg 13(1) SI 2024/208 (cme-domain.md 1.1)."""
+    """One pupil entered on the admission register: reg 13(1) SI 2024/208."""
 
     EVENT_FIELD: ClassVar[str] = "admission_date"
 

@@ -1,7 +1,7 @@
 """Triage of a school's deletion return: what happens to each pupil, and do we know the child?
 
 Each row read from a deletion return (models/school_returns.py) gets a `Route` from its reg 9(1)
-ground (SI 2024/208; cme-domain.md 1.1 and 1.2), and three matches (models/matching.py):
+ground (SI 2024/208; docs/domain.md#deletion-grounds), and three matches (models/matching.py):
 
 - against the open cases: a CERTAIN match links the row to that case (`linked_case`), NEAR matches
   go to a review list (`review`);
@@ -18,8 +18,8 @@ because the nightly extract may still list the child at the deleting school. A c
 destination is outside Hertfordshire is never on the extract and is verified with the other
 authority.
 
-Routes and their sources (cme-domain.md 1.2, "CME relevance / default LA action"; [E] = the
-reference's estimate, not statute):
+Routes and their sources (docs/domain.md#deletion-grounds; [E] = an estimate of practice, not
+statute):
 
 ======  =====================  ==============================================================
 Ground  Route                  Source

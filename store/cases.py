@@ -222,7 +222,7 @@ def close_case(
     Args:
         session: The caller's session.
         case_id: The case.
-        outcome: Why it closed (cme-domain.md 2.1).
+        outcome: Why it closed (docs/domain.md#outcomes).
         closed_at: When it closed (aware).
         actor: Who closed it.
         reason: Any note for the case history.

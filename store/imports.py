@@ -1,10 +1,10 @@
 """The school-returns ledger: which files were imported, what each good row did, and the lists
 officers and the EHE team work from (match reviews, the EHE list).
 
-Idempotency lives here (DESIGN.md decision 5). A file is known by its SHA-256, so the same bytes
-import once; a row is claimed by its natural key (school, pupil, deletion date) before anything is
-done for it, so the same row in a re-exported file, or a re-run after a crash, does nothing twice.
-Like store/, every function takes the caller's session and never commits.
+Idempotency lives here (docs/design.md#send-once, #bad-input). A file is known by its SHA-256, so
+the same bytes import once; a row is claimed by its natural key (school, pupil, deletion date)
+before anything is done for it, so the same row in a re-exported file, or a re-run after a crash,
+does nothing twice. Like store/, every function takes the caller's session and never commits.
 """
 
 from __future__ import annotations

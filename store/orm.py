@@ -1,4 +1,4 @@
-"""The case database: the system of record for every case (DESIGN.md decision 2).
+"""The case database: the system of record for every case (docs/design.md#system-of-record).
 
 Prefect runs the process; these tables hold what the statute needs kept: who was referred, which
 stages ran with which deadlines, who decided what and when, which notifications went out, and an

@@ -41,7 +41,7 @@ def _officer(case: CaseHandle) -> dict[str, str]:
 
 @task(name="hand-to-ehe-team", cache_policy=NO_CACHE, persist_result=False)
 def hand_to_ehe_team(case: CaseHandle, stage: Stage, reason: str) -> None:
-    """Elective home education is the EHE team's, not a CME case (cme-domain 1.2, 9(1)(f))."""
+    """Elective home education is the EHE team's, not a CME case (reg 9(1)(f))."""
     notify(
         case=case,
         natural_key=ehe_handoff_key(case.reference, stage),

@@ -5,7 +5,7 @@ Prefect's runs list shows the past 7 days by default, so a case opened months ag
 artifact per officer ("open-cases-<officer-id>") and one for the team lead ("open-cases-all"),
 listing every open case with a link to its flow run, its stage, due date and status. The case
 database is the source: a case is listed until it closes, whenever it was opened (s436A duty to
-identify every child missing education; DESIGN.md decision 2).
+identify every child missing education; docs/design.md#system-of-record).
 """
 
 from __future__ import annotations

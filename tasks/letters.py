@@ -185,7 +185,7 @@ def produce_notice_letter(case: CaseHandle, natural_key: str, request: NoticeReq
 def produce_other_la_notice(
     case: CaseHandle, natural_key: str, authority: str, new_address: str
 ) -> LetterLink:
-    """The notice to the authority a child moved to (cme-domain 1.1 row 8, 2.1)."""
+    """The notice to the authority a child moved to (docs/domain.md#outcomes)."""
     with session_scope(runtime().engine) as session:
         record = _case_record(session, case)
         content = LetterContent(

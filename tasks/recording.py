@@ -23,7 +23,8 @@ from tasks.runtime import runtime, utcnow
 
 AUTOMATION = "cme-automation"
 
-# The clock each stage starts with (cme-domain 1.6 and 6.3); later steps in a stage move it.
+# The clock each stage starts with (docs/domain.md#periods, #local-targets); later steps in a
+# stage move it.
 STAGE_CLOCKS: dict[Stage, DeadlineStep] = {
     Stage.REFERRAL_CHECK: DeadlineStep.REASONABLE_ENQUIRIES,
     Stage.HOME_VISIT: DeadlineStep.HOME_VISIT,

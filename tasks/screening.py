@@ -23,7 +23,7 @@ from tasks.runtime import runtime, utcnow
 def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: str) -> None:
     """Record a safeguarding escalation and tell MASH, the team lead and the officer, once per
     origin (the referral, or the decision that raised it): safeguarding procedures take precedence
-    over CME procedures (cme-domain 2.2), and the case goes on."""
+    over CME procedures (docs/domain.md#immediate-escalation), and the case goes on."""
     rt = runtime()
     natural_key = safeguarding_key(case.reference, origin)
     with session_scope(rt.engine) as session:

@@ -44,7 +44,7 @@ def make_referral(**overrides: Any) -> Referral:
 def distinct_births() -> Iterator[date]:
     """Dates of birth for children who are each their own child (about 1,500 of them).
 
-    A referral about a child with an open case joins that case (issue 5), so tests and benchmarks
+    A referral about a child with an open case joins that case, so tests and benchmarks
     that open many cases of the default child give each one of these instead. Days after the 12th
     have no day-month transposition, so no two of them even look alike to the matcher; all are of
     compulsory school age on the default referral date.

@@ -44,7 +44,7 @@ class Driver:
         """Run the cme-case deployment with this referral, as the UI's Run form does.
 
         Many tests refer tests/factories' default child, and a referral about a child with an
-        open case joins that case (issue 5); so each such referral is made a child of its own (a
+        open case joins that case; so each such referral is made a child of its own (a
         date of birth no other test uses), unless ``same_child`` asks for the factory's child.
         """
         if not same_child and referral.child_date_of_birth == DEFAULT_CHILD_BORN:

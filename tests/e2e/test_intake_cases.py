@@ -1,4 +1,4 @@
-"""Intake meets open cases, end to end through the served deployments (issue 5, items 1 and 3).
+"""Intake meets open cases, end to end through the served deployments.
 
 A referral about a child whose case is open joins that case; a school's new-pupil return closes
 the case of a pupil it certainly names, through the case's own waiting run, and lists a possible

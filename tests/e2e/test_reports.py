@@ -1,6 +1,6 @@
 """The team lead's deployments as `make run` serves them: the weekly caseload report publishes its
 table artifacts and emails one digest per period; the case-record check finds a tampered event of a
-real case and tells the team lead (issue 6 items 2 and 4)."""
+real case and tells the team lead."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def assert_accessible(page: Page) -> None:
 
 def fill_child(page: Page, surname: str, *, born_day: str = "2") -> None:
     # Each test's child is born on a day of their own: the case flow joins a referral about a
-    # child with an open case to that case (issue 5), which these tests are not about.
+    # child with an open case to that case, which these tests are not about.
     page.get_by_label("First names").fill("Robin Sample")
     page.get_by_label("Last name").fill(surname)
     page.get_by_label("Day").fill(born_day)

@@ -27,7 +27,7 @@ def _send(public_form: PublicForm, **answers: str | list[str]) -> str:
     """Fill in the public form over HTTP, anonymously unless told otherwise; the receipt.
 
     Each test's child is born on a day of their own ("dob-day"): the case flow joins a referral
-    about a child with an open case to that case (issue 5), which these tests are not about.
+    about a child with an open case to that case, which these tests are not about.
     """
     with httpx.Client(base_url=public_form.url, timeout=10) as client:
         sent = fill_in(client, complete(**answers))

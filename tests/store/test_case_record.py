@@ -1,6 +1,6 @@
 """The append-only case record on a real database: the triggers refuse UPDATE and DELETE, every
 append is numbered and chained, concurrent appends never fork a chain, and the check names the
-first changed or missing event (issue 6 items 2 and 6)."""
+first changed or missing event."""
 
 from __future__ import annotations
 
