@@ -1,0 +1,81 @@
+"""Imports go one way: flows -> tasks -> store and adapters -> models (docs/design.md#layers).
+
+Read from the source with `ast`, so every import counts, including one inside a function, and no
+module is imported to check it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What each package must never import (top-level names). launcher/ and bench/ sit on top and may
+# import anything.
+FORBIDDEN: dict[str, frozenset[str]] = {
+    "models": frozenset(
+        {"flows", "tasks", "store", "adapters", "launcher", "public_form", "bench"}
+        | {"prefect", "sqlalchemy", "alembic"}
+    ),
+    "store": frozenset({"flows", "tasks", "launcher", "public_form", "bench", "prefect"}),
+    "adapters": frozenset({"flows", "tasks", "launcher", "public_form", "bench", "prefect"}),
+    "tasks": frozenset({"flows", "launcher", "public_form", "bench"}),
+    # A flow sequences tasks; it reaches the database only through them.
+    "flows": frozenset({"launcher", "public_form", "bench", "store", "sqlalchemy"}),
+    # The public form runs without Prefect: it stores a submission, and its drainer hands it on.
+    "public_form": frozenset({"flows", "tasks", "launcher", "bench", "prefect"}),
+}
+
+# Known crossings, each being removed: (module, imported package) -> why it is still here. An entry
+# whose import has gone must be deleted (see the last test), so the list only ever shrinks.
+KNOWN: dict[tuple[str, str], str] = {
+    ("models/chronology.py", "store"): "reads store.orm rows; to read typed events instead",
+    ("flows/deletion_returns.py", "store"): "the ledger outcome constants IMPORTED and REJECTED",
+    ("public_form/routes.py", "tasks"): "the clock, tasks.runtime.utcnow",
+    ("public_form/drainer.py", "tasks"): "the clock and the delivery task, tasks.referral_delivery",
+}
+
+
+def _imported_packages(path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0]
+
+
+def _crossings() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for package, forbidden in FORBIDDEN.items():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            module = path.relative_to(ROOT).as_posix()
+            found.update((module, name) for name in _imported_packages(path) if name in forbidden)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_package_imports_a_layer_above_it(package: str) -> None:
+    crossings = {
+        f"{module} imports {name}"
+        for module, name in _crossings() - KNOWN.keys()
+        if module.startswith(f"{package}/")
+    }
+
+    assert crossings == set()
+
+
+def test_every_known_crossing_still_exists_so_the_list_only_shrinks() -> None:
+    gone = KNOWN.keys() - _crossings()
+
+    assert gone == set(), f"fixed, delete from KNOWN: {sorted(gone)}"
+
+
+def test_the_check_sees_every_package() -> None:
+    for package in FORBIDDEN:
+        assert (ROOT / package / "__init__.py").is_file(), package
