@@ -50,7 +50,7 @@ class RowOutcome(LabelledEnum):
     RECORDED = "recorded"
 
 
-class NoticeKind(LabelledEnum):
+class ImportNoticeKind(LabelledEnum):
     """The emails an import sends: one per kind and recipient, listing that import's rows."""
 
     EHE_NOTICE = "ehe_notice"
@@ -61,10 +61,10 @@ class NoticeKind(LabelledEnum):
     @property
     def template(self) -> str:
         return {
-            NoticeKind.EHE_NOTICE: "intake_ehe_notice",
-            NoticeKind.S19_NOTICE: "intake_s19_notice",
-            NoticeKind.FLAG_TO_SCHOOL: "intake_flag_to_school",
-            NoticeKind.FURTHER_REFERRAL: "intake_further_referral",
+            ImportNoticeKind.EHE_NOTICE: "intake_ehe_notice",
+            ImportNoticeKind.S19_NOTICE: "intake_s19_notice",
+            ImportNoticeKind.FLAG_TO_SCHOOL: "intake_flag_to_school",
+            ImportNoticeKind.FURTHER_REFERRAL: "intake_further_referral",
         }[self]
 
 
@@ -246,18 +246,18 @@ class RowPlan:
     reason: str
     referral: Referral | None = None
     linked_case: str | None = None
-    notice: NoticeKind | None = None
+    notice: ImportNoticeKind | None = None
     reviews: tuple[ReviewCandidate, ...] = ()
 
 
 _CASE_ROUTES = {Route.CME_CASE: ReferralPurpose.CHILD_MISSING_EDUCATION,
                 Route.VERIFY_DESTINATION: ReferralPurpose.VERIFY_DESTINATION}  # fmt: skip
-_ROUTE_ACTIONS: dict[Route, tuple[RowOutcome, NoticeKind | None]] = {
+_ROUTE_ACTIONS: dict[Route, tuple[RowOutcome, ImportNoticeKind | None]] = {
     Route.DESTINATION_CONFIRMED: (RowOutcome.RECORDED, None),
-    Route.EHE_NOTICE: (RowOutcome.EHE_LISTED, NoticeKind.EHE_NOTICE),
-    Route.FLAG_TO_SCHOOL: (RowOutcome.FLAGGED_TO_SCHOOL, NoticeKind.FLAG_TO_SCHOOL),
+    Route.EHE_NOTICE: (RowOutcome.EHE_LISTED, ImportNoticeKind.EHE_NOTICE),
+    Route.FLAG_TO_SCHOOL: (RowOutcome.FLAGGED_TO_SCHOOL, ImportNoticeKind.FLAG_TO_SCHOOL),
     Route.RECORD_ONLY: (RowOutcome.RECORDED, None),
-    Route.S19_TEAM: (RowOutcome.SENT_TO_S19_TEAM, NoticeKind.S19_NOTICE),
+    Route.S19_TEAM: (RowOutcome.SENT_TO_S19_TEAM, ImportNoticeKind.S19_NOTICE),
     # No SAO-case or youth-justice workflow exists yet: recorded, with the route, for the team.
     Route.SAO_CASE: (RowOutcome.RECORDED, None),
     Route.YOUTH_JUSTICE: (RowOutcome.RECORDED, None),
@@ -306,7 +306,7 @@ def plan_row(
             outcome=RowOutcome.RECORDED_ON_CASE,
             referral=referral,
             linked_case=triage.linked_case,
-            notice=NoticeKind.FURTHER_REFERRAL,
+            notice=ImportNoticeKind.FURTHER_REFERRAL,
         )
     return replace(base, outcome=RowOutcome.CASE_REQUESTED, referral=referral)
 

@@ -125,7 +125,7 @@ class NoticeRequest(_Frozen):
         )
 
 
-class Child(_Frozen):
+class LetterChild(_Frozen):
     name: str
     date_of_birth: date
     address_lines: tuple[str, ...]
@@ -140,7 +140,7 @@ class LetterContent(_Frozen):
     letterhead: Letters
     addressee_name: str
     addressee_lines: tuple[str, ...]
-    child: Child
+    child: LetterChild
     officer_name: str
     officer_email: str
     period: NoticePeriod | None = None
@@ -200,7 +200,7 @@ def notice_content(
     reference: str,
     dated: date,
     letterhead: Letters,
-    child: Child,
+    child: LetterChild,
     parent_address: tuple[str, ...] | None,
     officer_name: str,
     officer_email: str,

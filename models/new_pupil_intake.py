@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from models.extracts import normalise_name
 from models.intake import MatchNote
 from models.matching import MatchStrength
-from models.school_returns import NewPupilRow
+from models.school_returns import NewPupilReturnRow
 
 REQUESTED_BY = "new-pupil-return"
 
 
-def pupil_key(row: NewPupilRow) -> str:
+def pupil_key(row: NewPupilReturnRow) -> str:
     """The pupil's natural key: school, pupil and admission date, hashed (no name in clear).
 
     The same pupil in a re-sent or re-exported file has the same key, however its names are
@@ -57,7 +57,7 @@ def decide_row(matches: list[MatchNote]) -> RowDecision:
     return RowDecision("no_match", None)
 
 
-def closure_reason(return_reference: str, row_number: int, row: NewPupilRow) -> str:
+def closure_reason(return_reference: str, row_number: int, row: NewPupilReturnRow) -> str:
     """The closure's reason, for the case history and the officer: the school, not the child."""
     return (
         f"New-pupil return {return_reference} (row {row_number}): on the admission register of "

@@ -36,10 +36,10 @@ __all__ = [
     "DELETION_RETURN_COLUMNS",
     "NEW_PUPIL_RETURN_COLUMNS",
     "ROW_FIELD",
-    "DeletionGround",
+    "DeletionGroundLetter",
     "DeletionReturnRow",
     "FileRejected",
-    "NewPupilRow",
+    "NewPupilReturnRow",
     "ReadResult",
     "RowProblem",
     "parse_deletion_ground",
@@ -54,7 +54,7 @@ ROW_FIELD = "(row)"
 LIST_SEPARATOR = ";"
 
 
-class DeletionGround(LabelledEnum):
+class DeletionGroundLetter(LabelledEnum):
     """The reg 9(1) ground a school deleted a pupil on, as the school's return states it."""
 
     A_REGISTERED_ELSEWHERE = "a"
@@ -81,7 +81,7 @@ class DeletionGround(LabelledEnum):
     @property
     def referral_ground(self) -> enums.DeletionGround | None:
         """The case record's ground (models.enums, "9_1_g"); None when not known."""
-        if self is DeletionGround.UNKNOWN:
+        if self is DeletionGroundLetter.UNKNOWN:
             return None
         return enums.DeletionGround(f"9_1_{self.value}")
 
@@ -89,38 +89,42 @@ class DeletionGround(LabelledEnum):
     def needs_joint_enquiries(self) -> bool:
         """Reg 9(1)(h) and (i): the school and the LA must first have jointly made enquiries."""
         return self in (
-            DeletionGround.H_NOT_RETURNED_AFTER_LEAVE,
-            DeletionGround.I_CONTINUOUS_ABSENCE_20_DAYS,
+            DeletionGroundLetter.H_NOT_RETURNED_AFTER_LEAVE,
+            DeletionGroundLetter.I_CONTINUOUS_ABSENCE_20_DAYS,
         )
 
 
 # Reg 9(1) SI 2024/208, headings from Torbay's 2024-regs deletion form
 # (docs/domain.md#deletion-grounds).
-_GROUND_LABELS: dict[DeletionGround, str] = {
-    DeletionGround.A_REGISTERED_ELSEWHERE: "9(1)(a) registered at another school",
-    DeletionGround.B_NURSERY_COMPLETED: "9(1)(b) completed nursery education, not returning",
-    DeletionGround.C_DUAL_REGISTRATION_ENDED: "9(1)(c) dual registration ended",
-    DeletionGround.D_SAO_AMENDED: "9(1)(d) SAO amended to name another school",
-    DeletionGround.E_SAO_REVOKED: "9(1)(e) SAO revoked, education arranged otherwise",
-    DeletionGround.F_ELECTIVE_HOME_EDUCATION: "9(1)(f) parent notified home education in writing",
-    DeletionGround.G_MOVED_AWAY: "9(1)(g) no longer lives within reasonable distance",
-    DeletionGround.H_NOT_RETURNED_AFTER_LEAVE: (
+_GROUND_LABELS: dict[DeletionGroundLetter, str] = {
+    DeletionGroundLetter.A_REGISTERED_ELSEWHERE: "9(1)(a) registered at another school",
+    DeletionGroundLetter.B_NURSERY_COMPLETED: "9(1)(b) completed nursery education, not returning",
+    DeletionGroundLetter.C_DUAL_REGISTRATION_ENDED: "9(1)(c) dual registration ended",
+    DeletionGroundLetter.D_SAO_AMENDED: "9(1)(d) SAO amended to name another school",
+    DeletionGroundLetter.E_SAO_REVOKED: "9(1)(e) SAO revoked, education arranged otherwise",
+    DeletionGroundLetter.F_ELECTIVE_HOME_EDUCATION: (
+        "9(1)(f) parent notified home education in writing"
+    ),
+    DeletionGroundLetter.G_MOVED_AWAY: "9(1)(g) no longer lives within reasonable distance",
+    DeletionGroundLetter.H_NOT_RETURNED_AFTER_LEAVE: (
         "9(1)(h) not returned 10 school days after leave, whereabouts unknown after joint enquiries"
     ),
-    DeletionGround.I_CONTINUOUS_ABSENCE_20_DAYS: (
+    DeletionGroundLetter.I_CONTINUOUS_ABSENCE_20_DAYS: (
         "9(1)(i) continuously absent 20 school days, whereabouts unknown after joint enquiries"
     ),
-    DeletionGround.J_DETAINED: "9(1)(j) detained for 4 months or more, not expected to return",
-    DeletionGround.K_DIED: "9(1)(k) died",
-    DeletionGround.L_CEASES_COMPULSORY_SCHOOL_AGE: (
+    DeletionGroundLetter.J_DETAINED: (
+        "9(1)(j) detained for 4 months or more, not expected to return"
+    ),
+    DeletionGroundLetter.K_DIED: "9(1)(k) died",
+    DeletionGroundLetter.L_CEASES_COMPULSORY_SCHOOL_AGE: (
         "9(1)(l) ceases to be of compulsory school age before the school next meets"
     ),
-    DeletionGround.M_BOARDER_FEES_UNPAID: "9(1)(m) boarder, boarding fees unpaid",
-    DeletionGround.N_LEFT_INDEPENDENT_OR_SPECIAL_SCHOOL: (
+    DeletionGroundLetter.M_BOARDER_FEES_UNPAID: "9(1)(m) boarder, boarding fees unpaid",
+    DeletionGroundLetter.N_LEFT_INDEPENDENT_OR_SPECIAL_SCHOOL: (
         "9(1)(n) ceased to be a pupil of an independent or non-maintained special school"
     ),
-    DeletionGround.O_PERMANENTLY_EXCLUDED: "9(1)(o) permanently excluded",
-    DeletionGround.UNKNOWN: "Ground not stated or not known",
+    DeletionGroundLetter.O_PERMANENTLY_EXCLUDED: "9(1)(o) permanently excluded",
+    DeletionGroundLetter.UNKNOWN: "Ground not stated or not known",
 }
 
 _GROUND = re.compile(
@@ -132,17 +136,17 @@ _GROUND = re.compile(
 _UNKNOWN_GROUND = {"", "unknown", "not known", "not stated", "u", "?"}
 
 
-def parse_deletion_ground(text: str) -> DeletionGround:
+def parse_deletion_ground(text: str) -> DeletionGroundLetter:
     """ "g", "(g)", "9(1)(g)", "reg 9(1)(g)", "9_1_g" -> G; blank or "unknown" -> UNKNOWN."""
     cleaned = " ".join(text.split())
     if cleaned.lower() in _UNKNOWN_GROUND:
-        return DeletionGround.UNKNOWN
+        return DeletionGroundLetter.UNKNOWN
     match = _GROUND.fullmatch(cleaned)
     if match is None:
         raise ValueError(
             "not a reg 9(1) deletion ground: give the letter a to o (e.g. g or 9(1)(g)), or unknown"
         )
-    return DeletionGround(match["letter"].lower())
+    return DeletionGroundLetter(match["letter"].lower())
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
@@ -328,7 +332,7 @@ class DeletionReturnRow(_ReturnRow):
 
     EVENT_FIELD: ClassVar[str] = "deletion_date"
 
-    deletion_ground: DeletionGround = Field(
+    deletion_ground: DeletionGroundLetter = Field(
         description="Reg 9(1) ground a to o, or unknown (blank is read as unknown)."
     )
     deletion_date: date = Field(description="The day the name was deleted; not after today.")
@@ -350,7 +354,7 @@ class DeletionReturnRow(_ReturnRow):
     @classmethod
     def _ground(cls, value: Any) -> Any:
         if value is None:
-            return DeletionGround.UNKNOWN
+            return DeletionGroundLetter.UNKNOWN
         if isinstance(value, str):
             try:
                 return parse_deletion_ground(value)
@@ -374,13 +378,13 @@ class DeletionReturnRow(_ReturnRow):
         """Reg 9(1) is about pupils of compulsory school age, with two expected exceptions."""
         ground = data.get("deletion_ground")
         below, above = _outside_compulsory_school_age(born, on)
-        if on >= born and below and ground is DeletionGround.B_NURSERY_COMPLETED:
+        if on >= born and below and ground is DeletionGroundLetter.B_NURSERY_COMPLETED:
             return  # (b) nursery leavers are usually below compulsory school age
         end_of_that_summer = date(school_leaving_date(born).year, 8, 31)
         if (
             above
             and on <= end_of_that_summer
-            and ground is DeletionGround.L_CEASES_COMPULSORY_SCHOOL_AGE
+            and ground is DeletionGroundLetter.L_CEASES_COMPULSORY_SCHOOL_AGE
         ):
             return  # (l) deleted at the end of the summer term in which compulsory school age ends
         super()._check_age(born, on, data)
@@ -450,7 +454,7 @@ class DeletionReturnRow(_ReturnRow):
 _UPN = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 
 
-class NewPupilRow(_ReturnRow):
+class NewPupilReturnRow(_ReturnRow):
     """One pupil entered on the admission register: reg 13(1) SI 2024/208."""
 
     EVENT_FIELD: ClassVar[str] = "admission_date"
@@ -693,13 +697,13 @@ def read_deletion_return(
 
 def read_new_pupil_return(
     data: bytes, *, today: date, max_bytes: int = DEFAULT_MAX_BYTES
-) -> ReadResult[NewPupilRow]:
+) -> ReadResult[NewPupilReturnRow]:
     """Read a school's new-pupil return (reg 13(1)): good rows and one problem per fault."""
     return _read(
         data,
         today=today,
         max_bytes=max_bytes,
-        model=NewPupilRow,
+        model=NewPupilReturnRow,
         columns=NEW_PUPIL_RETURN_COLUMNS,
         required=NEW_PUPIL_RETURN_REQUIRED,
     )

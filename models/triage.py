@@ -59,9 +59,9 @@ from models.matching import (
     MatchThresholds,
 )
 from models.school_age import compulsory_school_age_start
-from models.school_returns import DeletionGround, DeletionReturnRow
+from models.school_returns import DeletionGroundLetter, DeletionReturnRow
 
-G = DeletionGround
+G = DeletionGroundLetter
 
 
 class Route(LabelledEnum):
@@ -97,7 +97,7 @@ _ROUTE_LABELS: dict[Route, str] = {
     Route.YOUTH_JUSTICE: "Youth justice liaison: not normally CME",
 }
 
-_FIXED_ROUTES: dict[DeletionGround, tuple[Route, str]] = {
+_FIXED_ROUTES: dict[DeletionGroundLetter, tuple[Route, str]] = {
     G.C_DUAL_REGISTRATION_ENDED: (
         Route.RECORD_ONLY,
         "reg 9(1)(c): dual registration ended, the pupil stays on the other school's roll",

@@ -22,7 +22,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 from adapters.templating import render
-from models.deletion_intake import ImportCounts, NoticeKind, RowOutcome, RowPlan, plan_rows
+from models.deletion_intake import ImportCounts, ImportNoticeKind, RowOutcome, RowPlan, plan_rows
 from models.matching import ChildIdentity, IdentityIndex
 from models.school_returns import (
     DeletionReturnRow,
@@ -173,13 +173,13 @@ class Recorded:
 def _notice_to(plan: RowPlan, officer_email: str | None) -> str | None:
     rt = runtime()
     intake = intake_settings()
-    if plan.notice is NoticeKind.EHE_NOTICE:
+    if plan.notice is ImportNoticeKind.EHE_NOTICE:
         return rt.config.contacts.ehe_team.email
-    if plan.notice is NoticeKind.S19_NOTICE:
+    if plan.notice is ImportNoticeKind.S19_NOTICE:
         return intake.s19_team.email
-    if plan.notice is NoticeKind.FLAG_TO_SCHOOL:
+    if plan.notice is ImportNoticeKind.FLAG_TO_SCHOOL:
         return intake.school_contacts.get(plan.row.school_urn, rt.config.contacts.team_inbox.email)
-    if plan.notice is NoticeKind.FURTHER_REFERRAL:
+    if plan.notice is ImportNoticeKind.FURTHER_REFERRAL:
         return officer_email or rt.config.team_lead.email
     return None
 

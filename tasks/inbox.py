@@ -30,7 +30,7 @@ TEAM_KEY = "open-cases-all"
 
 
 @dataclass(frozen=True)
-class OpenCase:
+class OpenCaseLine:
     """One line of an open-cases page: identifiers, stage and dates, no child data."""
 
     reference: str
@@ -48,7 +48,7 @@ def officer_key(officer_id: str) -> str:
     return "open-cases-" + re.sub(r"[^a-z0-9]+", "-", officer_id.lower()).strip("-")
 
 
-def list_open_cases(*, session: Session) -> list[OpenCase]:
+def list_open_cases(*, session: Session) -> list[OpenCaseLine]:
     """Every case not closed, with its current stage's due date; earliest deadline first."""
     current = and_(
         StageRecord.case_id == Case.id,
@@ -62,7 +62,7 @@ def list_open_cases(*, session: Session) -> list[OpenCase]:
         .order_by(Case.opened_at, Case.id)
     ).all()
     cases = [
-        OpenCase(
+        OpenCaseLine(
             reference=case.reference,
             flow_run_id=case.flow_run_id,
             officer_id=case.officer_id,
@@ -84,7 +84,7 @@ def _cell(text: str) -> str:
 
 
 def render_open_cases(
-    cases: list[OpenCase], *, title: str, ui_url: str, names: dict[str, str], with_officer: bool
+    cases: list[OpenCaseLine], *, title: str, ui_url: str, names: dict[str, str], with_officer: bool
 ) -> str:
     """The Markdown page: a table with one row per open case, each linking to its flow run."""
     lines = [f"# {title}", "", f"{len(cases)} open case(s), earliest due first.", ""]

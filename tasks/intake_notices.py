@@ -12,8 +12,8 @@ from typing import Any
 
 from prefect.runtime import flow_run
 
-from models.deletion_intake import NoticeKind
-from models.school_returns import DeletionGround
+from models.deletion_intake import ImportNoticeKind
+from models.school_returns import DeletionGroundLetter
 from store import imports
 from store.database import session_scope
 from store.orm import IntakeRow
@@ -31,7 +31,7 @@ def _item(row: IntakeRow) -> dict[str, Any]:
         "postcode": payload.get("postcode", ""),
         "school_urn": row.school_urn,
         "deletion_date": payload.get("deletion_date", ""),
-        "ground": DeletionGround(row.deletion_ground).label,
+        "ground": DeletionGroundLetter(row.deletion_ground).label,
         "case_reference": row.case_reference,
     }
 
@@ -44,11 +44,11 @@ def import_link() -> str:
 def send_import_notices(import_id: int, reference: str, received_on: str) -> int:
     """Send each of this import's notices not yet sent; returns how many this call sent."""
     rt = runtime()
-    groups: defaultdict[tuple[NoticeKind, str], list[dict[str, Any]]] = defaultdict(list)
+    groups: defaultdict[tuple[ImportNoticeKind, str], list[dict[str, Any]]] = defaultdict(list)
     with session_scope(rt.engine) as session:
         for row in imports.list_rows(session=session, import_id=import_id):
             if row.notice_kind and row.notice_to:
-                groups[(NoticeKind(row.notice_kind), row.notice_to)].append(_item(row))
+                groups[(ImportNoticeKind(row.notice_kind), row.notice_to)].append(_item(row))
     intake = rt.config.intake
     listed_schools = set(intake.school_contacts.values()) if intake else set()
     sent = 0

@@ -24,7 +24,7 @@ from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import (
     ADDRESSEES,
     TEMPLATES,
-    Child,
+    LetterChild,
     LetterContent,
     LetterLink,
     NoticeRequest,
@@ -131,9 +131,9 @@ def _case_record(session: Any, case: CaseHandle) -> Case:
     return record
 
 
-def _child(record: Case) -> Child:
+def _child(record: Case) -> LetterChild:
     child = record.child
-    return Child(
+    return LetterChild(
         name=f"{child.forenames} {child.surname}",
         date_of_birth=child.date_of_birth,
         address_lines=address_lines(child.address, child.postcode),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from models.deletion_intake import (
-    NoticeKind,
+    ImportNoticeKind,
     RowOutcome,
     RowPlan,
     plan_row,
@@ -102,9 +102,9 @@ def test_a_row_with_no_ground_stated_is_still_a_schools_referral() -> None:
 @pytest.mark.parametrize(
     ("route", "outcome", "notice"),
     [
-        (Route.EHE_NOTICE, RowOutcome.EHE_LISTED, NoticeKind.EHE_NOTICE),
-        (Route.FLAG_TO_SCHOOL, RowOutcome.FLAGGED_TO_SCHOOL, NoticeKind.FLAG_TO_SCHOOL),
-        (Route.S19_TEAM, RowOutcome.SENT_TO_S19_TEAM, NoticeKind.S19_NOTICE),
+        (Route.EHE_NOTICE, RowOutcome.EHE_LISTED, ImportNoticeKind.EHE_NOTICE),
+        (Route.FLAG_TO_SCHOOL, RowOutcome.FLAGGED_TO_SCHOOL, ImportNoticeKind.FLAG_TO_SCHOOL),
+        (Route.S19_TEAM, RowOutcome.SENT_TO_S19_TEAM, ImportNoticeKind.S19_NOTICE),
         (Route.RECORD_ONLY, RowOutcome.RECORDED, None),
         (Route.DESTINATION_CONFIRMED, RowOutcome.RECORDED, None),
         (Route.SAO_CASE, RowOutcome.RECORDED, None),
@@ -112,7 +112,7 @@ def test_a_row_with_no_ground_stated_is_still_a_schools_referral() -> None:
     ],
 )
 def test_routes_without_a_case_become_a_record_and_their_notice(
-    route: Route, outcome: RowOutcome, notice: NoticeKind | None
+    route: Route, outcome: RowOutcome, notice: ImportNoticeKind | None
 ) -> None:
     plan = planned(route)
     assert (plan.outcome, plan.notice, plan.referral) == (outcome, notice, None)
@@ -137,7 +137,7 @@ def test_a_certain_match_with_an_open_case_is_recorded_on_it_and_its_officer_tol
     plan = planned(Route.CME_CASE, linked_case="CME-2026-00042")
     assert plan.outcome is RowOutcome.RECORDED_ON_CASE
     assert plan.linked_case == "CME-2026-00042" and plan.referral is not None
-    assert plan.notice is NoticeKind.FURTHER_REFERRAL
+    assert plan.notice is ImportNoticeKind.FURTHER_REFERRAL
 
 
 def test_a_certain_duplicate_of_an_earlier_row_does_nothing_more() -> None:

@@ -17,11 +17,11 @@ from models.case_events import (
 from models.enums import ClosureOutcome, ReferrerType
 from models.intake import MatchNote, birth_dates_to_search
 from models.new_pupil_intake import closure_reason, decide_row, pupil_key
-from models.school_returns import NewPupilRow
+from models.school_returns import NewPupilReturnRow
 from tasks.summary import intake_notes
 
 
-def _row(**overrides: Any) -> NewPupilRow:
+def _row(**overrides: Any) -> NewPupilReturnRow:
     fields: dict[str, Any] = {
         "pupil_forenames": "Alex Sample",
         "pupil_surname": "Testchild",
@@ -34,7 +34,7 @@ def _row(**overrides: Any) -> NewPupilRow:
         "date_of_birth": date(2015, 3, 14),
     }
     fields.update(overrides)
-    return NewPupilRow.model_validate(fields)
+    return NewPupilReturnRow.model_validate(fields)
 
 
 def _match(reference: str, strength: str, score: float = 0.95) -> MatchNote:

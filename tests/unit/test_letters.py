@@ -18,7 +18,7 @@ from models.config import Letters, load_config
 from models.deadlines import CalendarConfig, DeadlineStep, load_calendar_config
 from models.enums import LetterKind, ReferrerType
 from models.letters import (
-    Child,
+    LetterChild,
     LetterContent,
     NoticeRequest,
     ServedLetterLine,
@@ -31,7 +31,7 @@ from models.letters import (
 from tasks.letters import render_pdf, template_version
 
 REFERENCE = "CME-2026-00042"
-CHILD = Child(
+CHILD = LetterChild(
     name="Alex Sample Testchild",
     date_of_birth=date(2015, 3, 14),
     address_lines=("1 Example Street", "St Albans", "AL1 3ER"),

@@ -17,7 +17,7 @@ from models.school_returns import (
     DELETION_RETURN_COLUMNS,
     NEW_PUPIL_RETURN_COLUMNS,
     ROW_FIELD,
-    DeletionGround,
+    DeletionGroundLetter,
     FileRejected,
     parse_deletion_ground,
     parse_return_date,
@@ -118,7 +118,7 @@ def test_a_good_row_is_read_normalised_with_its_line_number() -> None:
     assert pupil.pupil_aliases == ("Alex Example", "Al Testchild")
     assert pupil.parent_carer_phones == ("01234 567890", "+44 7700 900123")
     assert pupil.parent_carer_addresses == ()
-    assert pupil.deletion_ground is DeletionGround.G_MOVED_AWAY
+    assert pupil.deletion_ground is DeletionGroundLetter.G_MOVED_AWAY
     assert pupil.deletion_date == date(2026, 10, 30)
     assert pupil.sex is enums.Sex.FEMALE
     assert pupil.destination_school is None
@@ -162,20 +162,20 @@ def test_impossible_or_unreadable_dates_are_refused_naming_the_problem(
 @pytest.mark.parametrize(
     ("text", "ground"),
     [
-        ("g", DeletionGround.G_MOVED_AWAY),
-        ("G", DeletionGround.G_MOVED_AWAY),
-        ("(h)", DeletionGround.H_NOT_RETURNED_AFTER_LEAVE),
-        ("9(1)(i)", DeletionGround.I_CONTINUOUS_ABSENCE_20_DAYS),
-        ("Reg 9(1)(f)", DeletionGround.F_ELECTIVE_HOME_EDUCATION),
-        ("9 (1) (a)", DeletionGround.A_REGISTERED_ELSEWHERE),
-        ("9_1_o", DeletionGround.O_PERMANENTLY_EXCLUDED),
-        ("unknown", DeletionGround.UNKNOWN),
-        ("", DeletionGround.UNKNOWN),
-        ("Not known", DeletionGround.UNKNOWN),
+        ("g", DeletionGroundLetter.G_MOVED_AWAY),
+        ("G", DeletionGroundLetter.G_MOVED_AWAY),
+        ("(h)", DeletionGroundLetter.H_NOT_RETURNED_AFTER_LEAVE),
+        ("9(1)(i)", DeletionGroundLetter.I_CONTINUOUS_ABSENCE_20_DAYS),
+        ("Reg 9(1)(f)", DeletionGroundLetter.F_ELECTIVE_HOME_EDUCATION),
+        ("9 (1) (a)", DeletionGroundLetter.A_REGISTERED_ELSEWHERE),
+        ("9_1_o", DeletionGroundLetter.O_PERMANENTLY_EXCLUDED),
+        ("unknown", DeletionGroundLetter.UNKNOWN),
+        ("", DeletionGroundLetter.UNKNOWN),
+        ("Not known", DeletionGroundLetter.UNKNOWN),
     ],
 )
 def test_deletion_grounds_are_read_in_every_usual_spelling(
-    text: str, ground: DeletionGround
+    text: str, ground: DeletionGroundLetter
 ) -> None:
     assert parse_deletion_ground(text) is ground
 
@@ -187,11 +187,11 @@ def test_an_unknown_ground_code_is_refused(text: str) -> None:
 
 
 def test_every_ground_a_to_o_maps_to_the_case_records_ground_and_has_a_label() -> None:
-    grounds = [g for g in DeletionGround if g is not DeletionGround.UNKNOWN]
+    grounds = [g for g in DeletionGroundLetter if g is not DeletionGroundLetter.UNKNOWN]
 
     assert [g.value for g in grounds] == list("abcdefghijklmno")
     assert [g.referral_ground for g in grounds] == list(enums.DeletionGround)
-    assert DeletionGround.UNKNOWN.referral_ground is None
+    assert DeletionGroundLetter.UNKNOWN.referral_ground is None
     assert all(g.label.startswith(f"9(1)({g.value})") for g in grounds)
 
 

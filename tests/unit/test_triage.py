@@ -18,7 +18,7 @@ from models.matching import (
     MatchThresholds,
     index_identities,
 )
-from models.school_returns import DeletionGround, DeletionReturnRow
+from models.school_returns import DeletionGroundLetter, DeletionReturnRow
 from models.triage import Route, RowTriage, triage_deletion_return
 
 TODAY = date(2026, 11, 2)
@@ -234,9 +234,9 @@ def test_reasons_carry_no_personal_value() -> None:
 
 
 def test_every_ground_has_a_route() -> None:
-    for ground in DeletionGround:
+    for ground in DeletionGroundLetter:
         row = pupil(deletion_ground=ground.value, joint_reasonable_enquiries_made="yes")
-        if ground is DeletionGround.L_CEASES_COMPULSORY_SCHOOL_AGE:
+        if ground is DeletionGroundLetter.L_CEASES_COMPULSORY_SCHOOL_AGE:
             row = pupil(deletion_ground="l", date_of_birth="2010-01-01", deletion_date="2026-06-26")
         assert isinstance(triage_one(row).route, Route)
 
