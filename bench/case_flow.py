@@ -49,7 +49,7 @@ from prefect.settings import (
 from adapters.settings import PROJECT_ROOT, load_settings
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from store.migrations import migrate
-from tasks.runtime import runtime
+from store.unit_of_work import reset
 from tests.factories import distinct_births, make_referral
 from tests.mail import start_smtp
 
@@ -598,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     os.environ.setdefault("CME_DATABASE_URL", f"sqlite:///{home / 'cases.db'}")
-    runtime.cache_clear()
+    reset()
     settings = load_settings()
     stack = Stack(settings=settings, log_dir=home / "logs")
     logs: list[IO[bytes]] = []

@@ -49,9 +49,8 @@ from adapters.settings import PROJECT_ROOT, load_settings
 from launcher.stack import RUNNER_POLL_SECONDS, Stack
 from models.school_returns import DELETION_RETURN_COLUMNS
 from store import imports
-from store.database import session_scope
 from store.migrations import migrate
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap, reset
 from tests.mail import start_smtp
 
 INTAKE_DEPLOYMENT = "intake-deletion-returns/intake-deletion-returns"
@@ -171,7 +170,7 @@ def measure_intake(client: SyncPrefectClient, file: Path, rows: int) -> Rate:
         time.sleep(POLL_SECONDS)
     created = time.monotonic()
     sha = hashlib.sha256((file.parent / "processed" / file.name).read_bytes()).hexdigest()
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         entry = imports.get_import(session=session, sha256=sha)
         assert entry is not None
         reference = entry.reference
@@ -281,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     os.environ.setdefault("CME_DATABASE_URL", f"sqlite:///{home / 'cases.db'}")
-    runtime.cache_clear()
+    reset()
     settings = load_settings()
     stack = Stack(settings=settings, log_dir=home / "logs")
     logs: list[IO[bytes]] = []

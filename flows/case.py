@@ -71,9 +71,9 @@ from tasks.recording import (
     set_case_status,
     set_stage_clock,
 )
-from tasks.runtime import runtime
 from tasks.screening import check_data_extracts, screen_safeguarding
 from tasks.summary import publish_case_summary
+from tasks.team import process_settings
 
 StageFunction = Callable[[CaseHandle, Referral, date | None], StageResult]
 
@@ -104,7 +104,7 @@ def referral_check(case: CaseHandle, referral: Referral, due: date | None) -> St
 def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
     """Visit until the child is found or the configured visits are spent; then whereabouts are
     unknown and the case is referred to police and children's social care and kept under review."""
-    visits = runtime().config.process.max_home_visits
+    visits = process_settings().max_home_visits
     for visit in range(1, visits + 1):
         record = decide(
             case,

@@ -26,9 +26,9 @@ from models.letters import LetterLink
 from models.replay_keys import attempt_key, decision_key
 from tasks.closures import closure_request_for
 from tasks.recording import has_answer, record_decision, recorded_decision
-from tasks.runtime import runtime
 from tasks.screening import escalate_from_decision
 from tasks.summary import describe_decision, publish_case_summary
+from tasks.team import team_ids
 
 F = TypeVar("F", bound=DecisionForm)
 
@@ -59,7 +59,7 @@ def decide(
     `letters` are linked above the form: the letter the decision serves, for the officer to read.
     """
     key = decision_key(stage, step)
-    typed_form = with_people(form, runtime().people)
+    typed_form = with_people(form, team_ids())
     recorded = recorded_decision(case, key)
     if recorded is not None:
         return typed_form.model_validate(recorded)

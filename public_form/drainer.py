@@ -28,7 +28,7 @@ from store.public_submissions import (
     mark_delivered,
     record_failed_attempt,
 )
-from tasks.runtime import utcnow
+from store.unit_of_work import utc_now
 
 log = logging.getLogger("public_form.drainer")
 
@@ -93,7 +93,7 @@ def main() -> int:
             drain_once(
                 engine,
                 open_referral,
-                clock=utcnow,
+                clock=utc_now,
                 max_backoff=settings.public_form_retry_max_seconds,
             )
         except Exception:  # the case database itself is unreachable: log, wait, go on

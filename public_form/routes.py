@@ -45,7 +45,7 @@ from public_form.security import (
     csrf_valid,
     read_form,
 )
-from tasks.runtime import utcnow
+from store.unit_of_work import utc_now
 
 log = logging.getLogger("public_form")
 
@@ -225,7 +225,7 @@ async def submit(request: Request) -> Response:
     if _bot_filled_honeypot(form):
         return _pretend_received(draft)
     service = forms(request)
-    now = utcnow()
+    now = utc_now()
     try:
         referral = build_referral(draft.answers, today=now.date())
     except PublicFormInvalid as invalid:
@@ -296,7 +296,7 @@ async def answer_page(request: Request, slug: str) -> Response:
         return _pretend_received(draft)
     answers = clean_page_answers(page, form)
     merged = {**draft.answers, **answers}
-    errors = check_page(page, merged, today=utcnow().date())
+    errors = check_page(page, merged, today=utc_now().date())
     if errors:
         return service.render(
             request,

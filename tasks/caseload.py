@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from adapters.templating import render
 from models.caseload import CaseloadFigures, CaseRow, Durations, StageRow, caseload_figures
 from models.enums import CaseStatus
-from store.database import session_scope
 from store.orm import Case, StageRecord
-from tasks.runtime import Runtime, runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import send_task
 from tasks.sweep import local_day
 from tasks.team_lead_mail import email_team_lead_once
@@ -105,12 +104,15 @@ def read_caseload(
     return cases, stages
 
 
-def figures_as_at(*, rt: Runtime, now: datetime, period_days: int) -> CaseloadFigures:
+@inject_uow
+def figures_as_at(
+    *, uow: UnitOfWork = INJECTED, now: datetime, period_days: int
+) -> CaseloadFigures:
     """The report's figures for the ``period_days`` days before ``now`` (aware)."""
     if period_days < 1:
         raise ValueError(f"period_days: {period_days} is not a period; use 1 or more days")
     period_start = now - timedelta(days=period_days)
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         cases, stages = read_caseload(session=session, period_start=period_start)
     return caseload_figures(
         cases=cases, stages=stages, now=now, today=local_day(now), period_start=period_start
@@ -224,20 +226,23 @@ def render_digest(
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n"), html
 
 
-def _names(rt: Runtime) -> dict[str, str]:
-    return {person.id: person.display_name for person in rt.config.people}
+def _names(uow: UnitOfWork) -> dict[str, str]:
+    return {person.id: person.display_name for person in uow.config.people}
 
 
 @task(name="compute-caseload", cache_policy=NO_CACHE, persist_result=False)
-def compute_caseload(now: datetime, period_days: int) -> CaseloadFigures:
+@inject_uow
+def compute_caseload(
+    now: datetime, period_days: int, *, uow: UnitOfWork = INJECTED
+) -> CaseloadFigures:
     """Read the case database and work out the report's figures."""
-    return figures_as_at(rt=runtime(), now=now, period_days=period_days)
+    return figures_as_at(uow=uow, now=now, period_days=period_days)
 
 
 @task(name="publish-caseload", cache_policy=NO_CACHE, persist_result=False)
-def publish_caseload(figures: CaseloadFigures) -> dict[str, int]:
+@inject_uow
+def publish_caseload(figures: CaseloadFigures, *, uow: UnitOfWork = INJECTED) -> dict[str, int]:
     """One keyed table artifact per breakdown; returns the rows published per key."""
-    rt = runtime()
     period = period_label(figures)
     descriptions = {
         KEYS["officer"]: f"Open cases and overdue stages by officer ({figures.open_cases} open)",
@@ -248,20 +253,21 @@ def publish_caseload(figures: CaseloadFigures) -> dict[str, int]:
         KEYS["closures"]: f"Cases closed {period}, by outcome ({figures.closed_in_period})",
     }
     published: dict[str, int] = {}
-    for key, rows in report_tables(figures, ui_url=rt.settings.ui_url, names=_names(rt)).items():
+    for key, rows in report_tables(figures, ui_url=uow.settings.ui_url, names=_names(uow)).items():
         create_table_artifact(key=key, table=rows, description=f"{descriptions[key]}. {period}")
         published[key] = len(rows)
     return published
 
 
-def send_digest(*, rt: Runtime, figures: CaseloadFigures) -> bool:
+@inject_uow
+def send_digest(*, uow: UnitOfWork = INJECTED, figures: CaseloadFigures) -> bool:
     """Email the team lead the digest, once per period; True if this call sent it."""
-    lead = rt.config.team_lead
+    lead = uow.config.team_lead
     subject, body, html = render_digest(
-        figures, ui_url=rt.settings.ui_url, names=_names(rt), recipient_name=lead.display_name
+        figures, ui_url=uow.settings.ui_url, names=_names(uow), recipient_name=lead.display_name
     )
     return email_team_lead_once(
-        rt=rt,
+        uow=uow,
         natural_key=digest_key(figures),
         kind="caseload_digest",
         subject=subject,
@@ -271,6 +277,7 @@ def send_digest(*, rt: Runtime, figures: CaseloadFigures) -> bool:
 
 
 @send_task("email-caseload-digest")
-def email_caseload_digest(figures: CaseloadFigures) -> bool:
+@inject_uow
+def email_caseload_digest(figures: CaseloadFigures, *, uow: UnitOfWork = INJECTED) -> bool:
     """Email the team lead the digest, once per period; True if this call sent it."""
-    return send_digest(rt=runtime(), figures=figures)
+    return send_digest(uow=uow, figures=figures)

@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 from models.case_events import ChronologyProduced
 from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
 from store import case_events, cases
-from store.database import session_scope
 from store.orm import Notification
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.letters import document_url, render_pdf
 from tasks.recording import AUTOMATION
-from tasks.runtime import runtime, utcnow
 
 TEMPLATE = "chronology/chronology.html.j2"
 
@@ -46,12 +45,14 @@ def _write(target: Path, content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
+@inject_uow
+def write_chronology(
+    reference: str, trigger: str, *, uow: UnitOfWork = INJECTED
+) -> ChronologyBundle:
     """Write the case's chronology as PDF and CSV and record it as a case event."""
-    rt = runtime()
-    now = utcnow()
-    people = {person.id: person.display_name for person in rt.config.people}
-    with session_scope(rt.engine) as session:
+    now = uow.clock()
+    people = {person.id: person.display_name for person in uow.config.people}
+    with uow.transaction() as session:
         record = cases.get_case(session=session, reference=reference)
         if record is None:
             raise LookupError(f"reference: no case {reference!r} in the case database")
@@ -68,7 +69,7 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
         TEMPLATE,
         {
             "reference": reference,
-            "council_name": rt.config.letters.council_name,
+            "council_name": uow.config.letters.council_name,
             "produced": now.strftime("%Y-%m-%d %H:%M"),
             "lines": lines,
         },
@@ -77,9 +78,9 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(reference, lines))
-    pdf_sha256 = _write(rt.settings.chronology_dir / pdf_path, pdf)
-    csv_sha256 = _write(rt.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8"))
-    with session_scope(rt.engine) as session:
+    pdf_sha256 = _write(uow.settings.chronology_dir / pdf_path, pdf)
+    csv_sha256 = _write(uow.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8"))
+    with uow.transaction() as session:
         case_events.append_event(
             session=session,
             case_id=case_id,
@@ -92,14 +93,14 @@ def write_chronology(reference: str, trigger: str) -> ChronologyBundle:
                 lines=len(lines),
             ),
             actor=AUTOMATION,
-            occurred_at=utcnow(),
+            occurred_at=uow.clock(),
         )
     return ChronologyBundle(
         reference=reference,
         pdf_path=pdf_path,
         csv_path=csv_path,
-        pdf_url=document_url(pdf_path, "chronology"),
-        csv_url=document_url(csv_path, "chronology"),
+        pdf_url=document_url(pdf_path, "chronology", uow=uow),
+        csv_url=document_url(csv_path, "chronology", uow=uow),
         pdf_sha256=pdf_sha256,
         csv_sha256=csv_sha256,
         lines=len(lines),

@@ -24,15 +24,15 @@ from models.closure import ClosureRequest
 from models.enums import Stage
 from models.replay_keys import closed_elsewhere_key
 from store import closure_requests
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.notify import notify
-from tasks.runtime import runtime, utcnow
 
 
-def closure_request_for(case: CaseHandle) -> ClosureRequest | None:
+@inject_uow
+def closure_request_for(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> ClosureRequest | None:
     """The closure requested for this case from outside its run, if any."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         record = closure_requests.get_closure_request(session=session, case_id=case.case_id)
         if record is None:
             return None
@@ -46,22 +46,24 @@ def closure_request_for(case: CaseHandle) -> ClosureRequest | None:
 
 
 @task(name="carry-out-closure-request", cache_policy=STABLE_CACHE, persist_result=True)
-def carry_out_closure_request(case: CaseHandle, stage: Stage, request: ClosureRequest) -> None:
+@inject_uow
+def carry_out_closure_request(
+    case: CaseHandle, stage: Stage, request: ClosureRequest, *, uow: UnitOfWork = INJECTED
+) -> None:
     """Record that this run carried the request out, and tell the officer, once."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         closure_requests.mark_closure_carried_out(
-            session=session, case_id=case.case_id, stage=stage, at=utcnow()
+            session=session, case_id=case.case_id, stage=stage, at=uow.clock()
         )
     details = request.details
     notify(
         case=case,
         natural_key=closed_elsewhere_key(case.reference, stage, request.request_id),
         kind="closed_elsewhere",
-        recipients=[rt.config.person(case.officer_id).email],
+        recipients=[uow.config.person(case.officer_id).email],
         template="closed_found_on_roll",
         context={
-            "officer_name": rt.config.person(case.officer_id).display_name,
+            "officer_name": uow.config.person(case.officer_id).display_name,
             "outcome": request.outcome.label,
             "stage": stage.label,
             "reason": request.reason,
@@ -89,13 +91,15 @@ def wake_case_run(flow_run_id: UUID, *, at: datetime) -> bool:
 
 
 @task(name="wake-case-run", cache_policy=NO_CACHE, persist_result=False, retries=2)
-def wake(flow_run_id: UUID) -> bool:
+@inject_uow
+def wake(flow_run_id: UUID, *, uow: UnitOfWork = INJECTED) -> bool:
     """Wake one case run (see `wake_case_run`)."""
-    return wake_case_run(flow_run_id, at=utcnow())
+    return wake_case_run(flow_run_id, at=uow.clock())
 
 
 @task(name="list-outstanding-closures", cache_policy=NO_CACHE, persist_result=False)
-def outstanding_closure_runs() -> list[UUID]:
+@inject_uow
+def outstanding_closure_runs(*, uow: UnitOfWork = INJECTED) -> list[UUID]:
     """The runs of open cases with a closure request not yet carried out."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         return closure_requests.list_outstanding_runs(session=session)

@@ -32,9 +32,8 @@ from models.school_returns import (
 )
 from models.triage import triage_deletion_return
 from store import cases, imports
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.return_files import intake_settings, sha256_of
-from tasks.runtime import runtime
 from tasks.sweep import local_day
 
 CASE_DEPLOYMENT = "cme-case/cme-case"
@@ -55,10 +54,11 @@ class Received:
 
 
 @task(name="receive-return", cache_policy=NO_CACHE, persist_result=False)
-def receive_return(path: Path, at: datetime) -> Received:
+@inject_uow
+def receive_return(path: Path, at: datetime, *, uow: UnitOfWork = INJECTED) -> Received:
     """Enter the file in the ledger by its SHA-256; the same bytes under any name are one import."""
     sha256 = sha256_of(path)
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         entry, new = imports.receive_import(
             session=session, sha256=sha256, file_name=path.name, kind=KIND, received_at=at
         )
@@ -101,11 +101,11 @@ def read_return(path: Path, at: datetime) -> Reading:
     return Reading(result.rows, result.problems, result.encoding, result.delimiter)
 
 
-def _roll_index() -> IdentityIndex[str]:
+@inject_uow
+def _roll_index(*, uow: UnitOfWork = INJECTED) -> IdentityIndex[str]:
     """The pupil-roll extract keyed by school URN, for checking a stated destination school."""
-    rt = runtime()
-    index: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
-    path = rt.config.extracts.pupil_roll
+    index: IdentityIndex[str] = IdentityIndex(uow.config.matching.thresholds)
+    path = uow.config.extracts.pupil_roll
     if not path.exists():
         get_run_logger().warning("the pupil roll extract is missing: no destination confirmed")
         return index
@@ -136,18 +136,18 @@ class Plan:
 
 
 @task(name="triage-return", cache_policy=NO_CACHE, persist_result=False)
-def triage_return(reading: Reading, at: datetime) -> Plan:
+@inject_uow
+def triage_return(reading: Reading, at: datetime, *, uow: UnitOfWork = INJECTED) -> Plan:
     """Route each good row by its deletion ground, against open cases and the roll extract."""
-    rt = runtime()
-    open_cases: IdentityIndex[str] = IdentityIndex(rt.config.matching.thresholds)
-    with session_scope(rt.engine) as session:
+    open_cases: IdentityIndex[str] = IdentityIndex(uow.config.matching.thresholds)
+    with uow.transaction() as session:
         for case in imports.list_open_cases(session=session):
             open_cases.add(case.reference, case.identity)
     triaged = triage_deletion_return(
         reading.rows,
         open_cases=open_cases,
-        roll=_roll_index(),
-        thresholds=rt.config.matching.thresholds,
+        roll=_roll_index(uow=uow),
+        thresholds=uow.config.matching.thresholds,
     )
     plans, problems = plan_rows(reading.rows, triaged, received_on=local_day(at))
     return Plan(plans, problems)
@@ -170,42 +170,49 @@ class Recorded:
     to_open: list[CaseToOpen]
 
 
-def _notice_to(plan: RowPlan, officer_email: str | None) -> str | None:
-    rt = runtime()
-    intake = intake_settings()
+@inject_uow
+def _notice_to(
+    plan: RowPlan, officer_email: str | None, *, uow: UnitOfWork = INJECTED
+) -> str | None:
+    intake = intake_settings(uow=uow)
     if plan.notice is ImportNoticeKind.EHE_NOTICE:
-        return rt.config.contacts.ehe_team.email
+        return uow.config.contacts.ehe_team.email
     if plan.notice is ImportNoticeKind.S19_NOTICE:
         return intake.s19_team.email
     if plan.notice is ImportNoticeKind.FLAG_TO_SCHOOL:
-        return intake.school_contacts.get(plan.row.school_urn, rt.config.contacts.team_inbox.email)
+        return intake.school_contacts.get(plan.row.school_urn, uow.config.contacts.team_inbox.email)
     if plan.notice is ImportNoticeKind.FURTHER_REFERRAL:
-        return officer_email or rt.config.team_lead.email
+        return officer_email or uow.config.team_lead.email
     return None
 
 
-def _officer_email(officer_id: str) -> str:
+@inject_uow
+def _officer_email(officer_id: str, *, uow: UnitOfWork = INJECTED) -> str:
     try:
-        return runtime().config.person(officer_id).email
+        return uow.config.person(officer_id).email
     except KeyError:
-        return runtime().config.team_lead.email
+        return uow.config.team_lead.email
 
 
 @task(name="record-rows", cache_policy=NO_CACHE, persist_result=False)
-def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> Recorded:
+@inject_uow
+def record_rows(
+    received: Received, plans: Sequence[RowPlan], at: datetime, *, uow: UnitOfWork = INJECTED
+) -> Recorded:
     """Claim each row by its natural key and do what needs only the case database, in one
     transaction per row (EHE list, further referral on an open case, review list); rows for a
     case are claimed here and opened next. A row claimed before is not acted on again."""
-    rt = runtime()
     counts = ImportCounts()
     to_open: list[CaseToOpen] = []
     for plan in plans:
         counts.routes[plan.route] += 1
-        with session_scope(rt.engine) as session:
+        with uow.transaction() as session:
             officer_email = None
             if plan.linked_case is not None:
                 case = cases.get_case(session=session, reference=plan.linked_case)
-                officer_email = _officer_email(case.officer_id) if case is not None else None
+                officer_email = (
+                    _officer_email(case.officer_id, uow=uow) if case is not None else None
+                )
             claim = imports.claim_row(
                 session=session,
                 import_id=received.import_id,
@@ -220,7 +227,7 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
                 recorded_at=at,
                 case_reference=plan.linked_case,
                 notice_kind=plan.notice.value if plan.notice else None,
-                notice_to=_notice_to(plan, officer_email),
+                notice_to=_notice_to(plan, officer_email, uow=uow),
             )
             row = claim.row
             if not claim.claimed:
@@ -275,7 +282,8 @@ def record_rows(received: Received, plans: Sequence[RowPlan], at: datetime) -> R
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def open_case_run(reference: str, case: CaseToOpen) -> UUID:
+@inject_uow
+def open_case_run(reference: str, case: CaseToOpen, *, uow: UnitOfWork = INJECTED) -> UUID:
     """Start the row's own cme-case run (not a subflow). The row's natural key is the run's
     idempotency key, so Prefect itself refuses a second run for the same row; the run renames
     itself to its case reference when it starts."""
@@ -290,15 +298,23 @@ def open_case_run(reference: str, case: CaseToOpen) -> UUID:
         tags=["cme-intake", f"intake:{reference.lower()}"],
     )
     assert isinstance(run, FlowRun)
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         imports.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
     return run.id
 
 
 @task(name="finish-import", cache_policy=NO_CACHE, persist_result=False)
-def finish_import(received: Received, reading: Reading, quarantined: int, at: datetime) -> None:
+@inject_uow
+def finish_import(
+    received: Received,
+    reading: Reading,
+    quarantined: int,
+    at: datetime,
+    *,
+    uow: UnitOfWork = INJECTED,
+) -> None:
     """Mark the import finished (or rejected): from now on the same file is "already imported"."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         imports.finish_import(
             session=session,
             import_id=received.import_id,

@@ -33,9 +33,8 @@ from models.dfe_return import (
     day_in_england,
 )
 from models.enums import AgencyKind, Stage
-from store.database import session_scope
 from store.orm import Case, Decision
-from tasks.runtime import runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 CENSUS_DAY_FILE = "cme_census_day.csv"
 PREVIOUS_YEAR_FILE = "cme_previous_academic_year.csv"
@@ -213,29 +212,33 @@ def render_summary(report: DfeReturn, *, census_days: CensusDays) -> str:
 
 
 @task(name="choose-census-date", cache_policy=NO_CACHE, persist_result=False)
-def choose_census_date(census_date: date | None, now: datetime) -> date:
+@inject_uow
+def choose_census_date(
+    census_date: date | None, now: datetime, *, uow: UnitOfWork = INJECTED
+) -> date:
     """The census date asked for, else the latest configured one of this academic year."""
     if census_date is not None:
         return census_date
-    return runtime().calendar.dfe_census.latest(day_in_england(now))
+    return uow.calendar.dfe_census.latest(day_in_england(now))
 
 
 @task(name="count-dfe-return", cache_policy=NO_CACHE, persist_result=False)
-def count_dfe_return(census_date: date, now: datetime) -> DfeReturn:
+@inject_uow
+def count_dfe_return(census_date: date, now: datetime, *, uow: UnitOfWork = INJECTED) -> DfeReturn:
     """Count the return for ``census_date`` from the case database, as known at ``now``."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         episodes = list_cme_episodes(session=session, census_date=census_date, as_of=now)
     return build_return(episodes, census_date=census_date, as_of=now)
 
 
 @task(name="write-dfe-return", cache_policy=NO_CACHE, persist_result=False)
-def write_dfe_return(report: DfeReturn) -> str:
+@inject_uow
+def write_dfe_return(report: DfeReturn, *, uow: UnitOfWork = INJECTED) -> str:
     """Write the CSV files for COLLECT; returns their folder."""
-    rt = runtime()
     files = write_return_files(
         report=report,
-        reports_dir=rt.settings.state_dir / "reports" / "dfe",
-        summary=render_summary(report, census_days=rt.calendar.dfe_census),
+        reports_dir=uow.settings.state_dir / "reports" / "dfe",
+        summary=render_summary(report, census_days=uow.calendar.dfe_census),
     )
     return str(files.folder)
 
@@ -253,7 +256,8 @@ def _artifact_rows(rows: tuple[CountRow, ...]) -> list[dict[str, Any]]:
 
 
 @task(name="publish-dfe-return", cache_policy=NO_CACHE, persist_result=False)
-def publish_dfe_return(report: DfeReturn, folder: str) -> None:
+@inject_uow
+def publish_dfe_return(report: DfeReturn, folder: str, *, uow: UnitOfWork = INJECTED) -> None:
     """Table artifacts of both counts and a Markdown summary, for the team lead (no child data)."""
     census = report.census_date.isoformat()
     create_table_artifact(
@@ -269,7 +273,7 @@ def publish_dfe_return(report: DfeReturn, folder: str) -> None:
             f"in {report.academic_year.previous.label}"
         ),
     )
-    summary = render_summary(report, census_days=runtime().calendar.dfe_census)
+    summary = render_summary(report, census_days=uow.calendar.dfe_census)
     create_markdown_artifact(
         key=artifact_key(report.census_date, "summary"),
         markdown=summary + f"\nFiles for COLLECT: `{folder}`\n",

@@ -16,9 +16,9 @@ from prefect.client.orchestration import get_client
 from models.intake import ReceivedReferral
 from models.referral import Referral
 from models.replay_keys import further_referral_officer_key, further_referral_origin
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.notify import notify
-from tasks.runtime import runtime
 from tasks.screening import escalate
 
 
@@ -33,25 +33,31 @@ def screen_further_referral(intake: ReceivedReferral, referral: Referral) -> lis
 
 
 @task(name="tell-officer-of-further-referral", cache_policy=NO_CACHE, persist_result=False)
-def tell_officer(intake: ReceivedReferral, referral: Referral, referral_run_id: UUID) -> None:
+@inject_uow
+def tell_officer(
+    intake: ReceivedReferral,
+    referral: Referral,
+    referral_run_id: UUID,
+    *,
+    uow: UnitOfWork = INJECTED,
+) -> None:
     """Email the case's officer that a further referral was recorded on their case."""
-    rt = runtime()
     case = intake.case
     match = intake.matches[0] if intake.matches else None
     notify(
         case=case,
         natural_key=further_referral_officer_key(case.reference, intake.referral_id),
         kind="further_referral",
-        recipients=[rt.config.person(case.officer_id).email],
+        recipients=[uow.config.person(case.officer_id).email],
         template="further_referral",
         context={
-            "officer_name": rt.config.person(case.officer_id).display_name,
+            "officer_name": uow.config.person(case.officer_id).display_name,
             "received_on": referral.received_on.isoformat(),
             "referrer": referral.referrer_type.label,
             "score": f"{match.score:.2f}" if match else "",
             "reasons": list(match.reasons) if match else [],
             "indicators": [i.label for i in sorted(set(referral.safeguarding_indicators))],
-            "referral_link": f"{rt.settings.ui_url}/runs/flow-run/{referral_run_id}",
+            "referral_link": f"{uow.settings.ui_url}/runs/flow-run/{referral_run_id}",
         },
     )
 

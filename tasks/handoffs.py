@@ -14,14 +14,14 @@ from models.enums import Stage
 from models.letters import LetterLink
 from models.replay_keys import ehe_handoff_key, legal_referral_key, other_la_notice_key
 from store import cases
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import notify
-from tasks.runtime import runtime
 
 
-def _child_details(case: CaseHandle) -> dict[str, Any]:
+@inject_uow
+def _child_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, Any]:
     """What a receiving team needs to identify the child; read here, not passed through Prefect."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         record = cases.get_case(session=session, reference=case.reference)
         if record is None:
             raise LookupError(f"case {case.reference} is not in the case database")
@@ -34,27 +34,38 @@ def _child_details(case: CaseHandle) -> dict[str, Any]:
         }
 
 
-def _officer(case: CaseHandle) -> dict[str, str]:
-    person = runtime().config.person(case.officer_id)
+@inject_uow
+def _officer(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, str]:
+    person = uow.config.person(case.officer_id)
     return {"officer_name": person.display_name, "officer_email": person.email}
 
 
 @task(name="hand-to-ehe-team", cache_policy=NO_CACHE, persist_result=False)
-def hand_to_ehe_team(case: CaseHandle, stage: Stage, reason: str) -> None:
+@inject_uow
+def hand_to_ehe_team(
+    case: CaseHandle, stage: Stage, reason: str, *, uow: UnitOfWork = INJECTED
+) -> None:
     """Elective home education is the EHE team's, not a CME case (reg 9(1)(f))."""
     notify(
         case=case,
         natural_key=ehe_handoff_key(case.reference, stage),
         kind="ehe_handoff",
-        recipients=[runtime().config.contacts.ehe_team.email],
+        recipients=[uow.config.contacts.ehe_team.email],
         template="ehe_handoff",
-        context={"reason": reason, **_child_details(case), **_officer(case)},
+        context={"reason": reason, **_child_details(case, uow=uow), **_officer(case, uow=uow)},
     )
 
 
 @task(name="notify-other-authority", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
 def notify_other_authority(
-    case: CaseHandle, authority: str, authority_email: str, new_address: str, letter: LetterLink
+    case: CaseHandle,
+    authority: str,
+    authority_email: str,
+    new_address: str,
+    letter: LetterLink,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> None:
     """Tell the receiving authority's CME officer about a child who moved into its area; the
     notice letter goes with the email."""
@@ -67,31 +78,34 @@ def notify_other_authority(
         context={
             "authority": authority,
             "new_address": new_address,
-            **_child_details(case),
-            **_officer(case),
+            **_child_details(case, uow=uow),
+            **_officer(case, uow=uow),
         },
-        attachments=[runtime().settings.letters_dir / letter.path],
+        attachments=[uow.settings.letters_dir / letter.path],
     )
 
 
 @task(name="refer-to-legal-services", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
 def refer_to_legal_services(
     case: CaseHandle,
     decision: str,
     reasons: str,
     letter: LetterLink,
     chronology: ChronologyBundle,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> None:
     """s443 proceedings (and any ESO application, s447) are brought by legal services. The
     referral letter and the case chronology (PDF and CSV) go with the email."""
-    settings = runtime().settings
+    settings = uow.settings
     notify(
         case=case,
         natural_key=legal_referral_key(case.reference),
         kind="legal_referral",
-        recipients=[runtime().config.contacts.legal_services.email],
+        recipients=[uow.config.contacts.legal_services.email],
         template="legal_referral",
-        context={"decision": decision, "reasons": reasons, **_officer(case)},
+        context={"decision": decision, "reasons": reasons, **_officer(case, uow=uow)},
         attachments=[
             settings.letters_dir / letter.path,
             settings.chronology_dir / chronology.pdf_path,

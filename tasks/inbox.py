@@ -22,9 +22,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from models.enums import CaseStatus, Stage
-from store.database import session_scope
 from store.orm import Case, StageRecord
-from tasks.runtime import runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 TEAM_KEY = "open-cases-all"
 
@@ -117,18 +116,18 @@ def render_open_cases(
 
 
 @task(name="publish-open-cases", cache_policy=NO_CACHE, persist_result=False)
-def publish_open_cases() -> dict[str, int]:
+@inject_uow
+def publish_open_cases(*, uow: UnitOfWork = INJECTED) -> dict[str, int]:
     """Refresh every officer's open-cases artifact and the team lead's; returns cases per key.
 
     Every configured officer gets a page, even with no cases, so an emptied list replaces the last.
     """
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         cases = list_open_cases(session=session)
-    names = {person.id: person.display_name for person in rt.config.people}
-    ui_url = rt.settings.ui_url
+    names = {person.id: person.display_name for person in uow.config.people}
+    ui_url = uow.settings.ui_url
     published: dict[str, int] = {}
-    for officer in rt.config.officers:
+    for officer in uow.config.officers:
         mine = [case for case in cases if case.officer_id == officer.id]
         key = officer_key(officer.id)
         create_markdown_artifact(

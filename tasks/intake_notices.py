@@ -15,10 +15,9 @@ from prefect.runtime import flow_run
 from models.deletion_intake import ImportNoticeKind
 from models.school_returns import DeletionGroundLetter
 from store import imports
-from store.database import session_scope
 from store.orm import IntakeRow
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import render_email
-from tasks.runtime import runtime
 from tasks.send_once import Claim, Message, send_once, send_task
 
 
@@ -36,20 +35,23 @@ def _item(row: IntakeRow) -> dict[str, Any]:
     }
 
 
-def import_link() -> str:
-    return f"{runtime().settings.ui_url}/runs/flow-run/{flow_run.get_id()}"
+@inject_uow
+def import_link(*, uow: UnitOfWork = INJECTED) -> str:
+    return f"{uow.settings.ui_url}/runs/flow-run/{flow_run.get_id()}"
 
 
 @send_task("send-import-notices")
-def send_import_notices(import_id: int, reference: str, received_on: str) -> int:
+@inject_uow
+def send_import_notices(
+    import_id: int, reference: str, received_on: str, *, uow: UnitOfWork = INJECTED
+) -> int:
     """Send each of this import's notices not yet sent; returns how many this call sent."""
-    rt = runtime()
     groups: defaultdict[tuple[ImportNoticeKind, str], list[dict[str, Any]]] = defaultdict(list)
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         for row in imports.list_rows(session=session, import_id=import_id):
             if row.notice_kind and row.notice_to:
                 groups[(ImportNoticeKind(row.notice_kind), row.notice_to)].append(_item(row))
-    intake = rt.config.intake
+    intake = uow.config.intake
     listed_schools = set(intake.school_contacts.values()) if intake else set()
     sent = 0
     for (kind, recipient), items in sorted(groups.items()):
@@ -61,11 +63,12 @@ def send_import_notices(import_id: int, reference: str, received_on: str) -> int
             items=items,
             school_listed=recipient in listed_schools,
             school_urn=items[0]["school_urn"],
-            team_email=rt.config.contacts.team_inbox.email,
+            team_email=uow.config.contacts.team_inbox.email,
         )
         result = send_once(
-            engine=rt.engine,
-            settings=rt.settings,
+            engine=uow.engine,
+            clock=uow.clock,
+            settings=uow.settings,
             to=[recipient],
             claims=[
                 Claim(

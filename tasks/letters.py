@@ -35,11 +35,10 @@ from models.letters import (
 )
 from models.replay_keys import CLOSING_LETTER_KEY, SAO_DECISION_KEY
 from store import cases, decisions, letters
-from store.database import session_scope
 from store.orm import Case, Letter
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.recording import AUTOMATION
-from tasks.runtime import runtime, utcnow
 
 LAYOUT = "letters/_layout.html.j2"
 # Professional referrers are told the outcome; a member of the public is told only that the
@@ -69,9 +68,10 @@ def template_version(template: str) -> str:
     return digest.hexdigest()
 
 
-def document_url(relative: str, folder: str = "letters") -> str:
+@inject_uow
+def document_url(relative: str, folder: str = "letters", *, uow: UnitOfWork = INJECTED) -> str:
     """Where an officer's browser fetches a letter or chronology (launcher/documents.py)."""
-    return f"{runtime().settings.documents_base_url}/{folder}/{relative}"
+    return f"{uow.settings.documents_base_url}/{folder}/{relative}"
 
 
 def _link(letter: Letter) -> LetterLink:
@@ -88,10 +88,12 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-")
 
 
-def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> LetterLink:
+@inject_uow
+def write_letter(
+    case: CaseHandle, natural_key: str, content: LetterContent, *, uow: UnitOfWork = INJECTED
+) -> LetterLink:
     """Render, write and record one letter, unless one is recorded under this key already."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         existing = letters.get_letter(
             session=session, case_id=case.case_id, natural_key=natural_key
         )
@@ -102,12 +104,12 @@ def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> 
     sha256 = hashlib.sha256(pdf).hexdigest()
     # The checksum in the name: a second writer racing on the key cannot overwrite the winner.
     relative = f"{_safe_name(case.reference)}/{_safe_name(natural_key)}-{sha256[:12]}.pdf"
-    target = rt.settings.letters_dir / relative
+    target = uow.settings.letters_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".pdf.partial")
     partial.write_bytes(pdf)
     os.replace(partial, target)
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         letter = letters.record_letter(
             session=session,
             case_id=case.case_id,
@@ -118,7 +120,7 @@ def write_letter(case: CaseHandle, natural_key: str, content: LetterContent) -> 
             sha256=sha256,
             template=template,
             template_version=template_version(template),
-            created_at=utcnow(),
+            created_at=uow.clock(),
             actor=AUTOMATION,
         )
         return _link(letter)
@@ -152,13 +154,15 @@ def _parent_address(payload: dict[str, Any], parent: str) -> tuple[str, ...] | N
     return None
 
 
-def _common(record: Case, case: CaseHandle, today: date) -> dict[str, Any]:
-    rt = runtime()
-    officer = rt.config.person(record.officer_id)
+@inject_uow
+def _common(
+    record: Case, case: CaseHandle, today: date, *, uow: UnitOfWork = INJECTED
+) -> dict[str, Any]:
+    officer = uow.config.person(record.officer_id)
     return {
         "reference": case.reference,
         "dated": today,
-        "letterhead": rt.config.letters,
+        "letterhead": uow.config.letters,
         "child": _child(record),
         "officer_name": officer.display_name,
         "officer_email": officer.email,
@@ -166,27 +170,35 @@ def _common(record: Case, case: CaseHandle, today: date) -> dict[str, Any]:
 
 
 @task(name="produce-notice-letter", cache_policy=STABLE_CACHE, persist_result=True)
-def produce_notice_letter(case: CaseHandle, natural_key: str, request: NoticeRequest) -> LetterLink:
+@inject_uow
+def produce_notice_letter(
+    case: CaseHandle, natural_key: str, request: NoticeRequest, *, uow: UnitOfWork = INJECTED
+) -> LetterLink:
     """The s437(1) notice, s438 notice of intention or School Attendance Order, as approved."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         record = _case_record(session, case)
-        common = _common(record, case, utcnow().date())
+        common = _common(record, case, uow.clock().date(), uow=uow)
         content = notice_content(
             request,
             parent_address=_parent_address(_referral_payload(record), request.parent),
-            calendar=rt.calendar,
+            calendar=uow.calendar,
             **common,
         )
-    return write_letter(case, natural_key, content)
+    return write_letter(case, natural_key, content, uow=uow)
 
 
 @task(name="produce-other-la-notice", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
 def produce_other_la_notice(
-    case: CaseHandle, natural_key: str, authority: str, new_address: str
+    case: CaseHandle,
+    natural_key: str,
+    authority: str,
+    new_address: str,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> LetterLink:
     """The notice to the authority a child moved to (docs/domain.md#outcomes)."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         record = _case_record(session, case)
         content = LetterContent(
             kind=LetterKind.OTHER_LA_NOTICE,
@@ -194,18 +206,18 @@ def produce_other_la_notice(
             addressee_lines=(authority,),
             authority=authority,
             new_address=new_address,
-            **_common(record, case, utcnow().date()),
+            **_common(record, case, uow.clock().date(), uow=uow),
         )
-    return write_letter(case, natural_key, content)
+    return write_letter(case, natural_key, content, uow=uow)
 
 
 @task(name="produce-legal-services-referral", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
 def produce_legal_services_referral(
-    case: CaseHandle, natural_key: str, decision: str, reasons: str
+    case: CaseHandle, natural_key: str, decision: str, reasons: str, *, uow: UnitOfWork = INJECTED
 ) -> LetterLink:
     """The referral to legal services: the ESO consideration (s447(1)) and the letters served."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         record = _case_record(session, case)
         order = decisions.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
         served = tuple(
@@ -219,28 +231,28 @@ def produce_legal_services_referral(
         )
         content = LetterContent(
             kind=LetterKind.LEGAL_SERVICES_REFERRAL,
-            addressee_name=rt.config.contacts.legal_services.name,
-            addressee_lines=rt.config.letters.legal_services_address,
+            addressee_name=uow.config.contacts.legal_services.name,
+            addressee_lines=uow.config.letters.legal_services_address,
             named_school=str(order.values.get("named_school", "")) if order else "",
             decision=decision,
             reasons=reasons,
             served=served,
-            **_common(record, case, utcnow().date()),
+            **_common(record, case, uow.clock().date(), uow=uow),
         )
-    return write_letter(case, natural_key, content)
+    return write_letter(case, natural_key, content, uow=uow)
 
 
 @task(name="produce-closing-letter", cache_policy=STABLE_CACHE, persist_result=True)
-def produce_closing_letter(case: CaseHandle) -> LetterLink | None:
+@inject_uow
+def produce_closing_letter(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> LetterLink | None:
     """A closing letter to a named referrer of a configured type, once the case is closed."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         record = _case_record(session, case)
         payload = _referral_payload(record)
         referrer = payload.get("referrer_name")
         referrer_type = ReferrerType(payload.get("referrer_type", ReferrerType.ANONYMOUS))
         if record.closure_outcome is None or not closing_letter_due(
-            rt.config.letters, referrer_type, referrer
+            uow.config.letters, referrer_type, referrer
         ):
             return None
         outcome: ClosureOutcome = record.closure_outcome
@@ -251,6 +263,6 @@ def produce_closing_letter(case: CaseHandle) -> LetterLink | None:
             addressee_lines=(organisation,) if organisation else (),
             outcome=outcome.label if referrer_type in OUTCOME_TOLD_TO else "",
             referrer_organisation=organisation,
-            **_common(record, case, utcnow().date()),
+            **_common(record, case, uow.clock().date(), uow=uow),
         )
-    return write_letter(case, CLOSING_LETTER_KEY, content)
+    return write_letter(case, CLOSING_LETTER_KEY, content, uow=uow)

@@ -29,11 +29,10 @@ from models.school_returns import (
     read_new_pupil_return,
 )
 from store import cases, closure_requests, new_pupils, referrals
-from store.database import session_scope
 from store.orm import Case, NewPupilReturn, NewPupilRow
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import notify
 from tasks.return_files import intake_settings
-from tasks.runtime import runtime
 from tasks.sweep import local_day
 
 REPORT_SUFFIX = ".report.csv"
@@ -85,10 +84,10 @@ def report_path(path: Path) -> Path:
 
 
 @task(name="list-new-pupil-returns", cache_policy=NO_CACHE, persist_result=False)
-def new_pupil_files() -> list[str]:
+@inject_uow
+def new_pupil_files(*, uow: UnitOfWork = INJECTED) -> list[str]:
     """The CSV files in the drop folder, oldest name first, leaving out our own reports."""
-    rt = runtime()
-    folder = intake_settings().new_pupil_folder_in(rt.settings.state_dir)
+    folder = intake_settings(uow=uow).new_pupil_folder_in(uow.settings.state_dir)
     folder.mkdir(parents=True, exist_ok=True)
     return [
         str(path)
@@ -98,13 +97,15 @@ def new_pupil_files() -> list[str]:
 
 
 @task(name="import-new-pupil-return", cache_policy=NO_CACHE, persist_result=False)
-def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
+@inject_uow
+def import_new_pupil_return(
+    path: str, at: datetime, *, uow: UnitOfWork = INJECTED
+) -> ImportOutcome:
     """Record the file and its pupils once, and a closure request for each certain match."""
-    rt = runtime()
     file = Path(path)
     data = file.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         entry = new_pupils.claim_return(
             session=session, sha256=sha, file_name=file.name, received_at=at
         )
@@ -115,11 +116,11 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
         return_id = entry.id
     try:
         result = read_new_pupil_return(
-            data, today=local_day(at), max_bytes=intake_settings().max_file_bytes
+            data, today=local_day(at), max_bytes=intake_settings(uow=uow).max_file_bytes
         )
     except FileRejected as rejected:
         _write_report(file, [], str(rejected))
-        with session_scope(rt.engine) as session:
+        with uow.transaction() as session:
             new_pupils.complete_return(
                 session=session,
                 return_id=return_id,
@@ -144,8 +145,8 @@ def import_new_pupil_return(path: str, at: datetime) -> ImportOutcome:
     _write_report(file, result.problems, None)
     outcome.rows_read = len(result.rows) + len(result.problem_rows)
     outcome.rows_quarantined = len(result.problem_rows)
-    thresholds = rt.config.matching.thresholds
-    with session_scope(rt.engine) as session:
+    thresholds = uow.config.matching.thresholds
+    with uow.transaction() as session:
         for line, row in result.rows:
             key = pupil_key(row)
             earlier = new_pupils.get_row(session=session, natural_key=key)
@@ -257,10 +258,10 @@ def _write_report(file: Path, problems: list[RowProblem], rejected: str | None) 
 
 
 @task(name="ask-officer-to-review-match", cache_policy=NO_CACHE, persist_result=False)
-def ask_officer_to_review(row_id: int) -> None:
+@inject_uow
+def ask_officer_to_review(row_id: int, *, uow: UnitOfWork = INJECTED) -> None:
     """Email the case's officer about a near match, once per row (natural key)."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         row = session.get(NewPupilRow, row_id)
         assert row is not None and row.case_reference is not None
         case = cases.get_case(session=session, reference=row.case_reference)
@@ -270,7 +271,7 @@ def ask_officer_to_review(row_id: int) -> None:
         handle = handle_of(case)
         payload = dict(row.payload)
         context = {
-            "officer_name": rt.config.person(case.officer_id).display_name,
+            "officer_name": uow.config.person(case.officer_id).display_name,
             "return_reference": entry.reference,
             "file_name": entry.file_name,
             "row_number": row.row_number,
@@ -284,7 +285,7 @@ def ask_officer_to_review(row_id: int) -> None:
         case=handle,
         natural_key=f"{handle.reference}:new_pupil_review:{row_id}",
         kind="new_pupil_review",
-        recipients=[rt.config.person(handle.officer_id).email],
+        recipients=[uow.config.person(handle.officer_id).email],
         template="new_pupil_near_match",
         context=context,
     )
@@ -317,9 +318,10 @@ def publish_import(outcome: ImportOutcome) -> None:
 
 
 @task(name="publish-new-pupil-review-list", cache_policy=NO_CACHE, persist_result=False)
-def publish_review_list() -> int:
+@inject_uow
+def publish_review_list(*, uow: UnitOfWork = INJECTED) -> int:
     """The review list: near matches no officer has dealt with, one line each; returns the count."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         rows = new_pupils.list_open_reviews(session=session)
         returns = {
             entry.id: entry.reference

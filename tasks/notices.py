@@ -12,13 +12,13 @@ from models.deadlines import DeadlineStep
 from models.enums import Stage
 from models.letters import notice_period
 from store import stages
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.recording import AUTOMATION
-from tasks.runtime import runtime, utcnow
 
 
 @task(name="record-notice-served", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
 def record_notice_served(
     case: CaseHandle,
     stage: Stage,
@@ -27,6 +27,8 @@ def record_notice_served(
     method: ServiceMethod,
     sent_on: date,
     period_days: int | None,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> date:
     """Record service of a notice and move the stage's clock to the end of the period it starts.
 
@@ -34,15 +36,15 @@ def record_notice_served(
     Interpretation Act 1978 s7). `period_days` may lengthen a statutory period, never shorten it.
     """
     # The same computation as the letter's dates (models/letters.py), so the two always agree.
-    period = notice_period(runtime().calendar, step, method, sent_on, period_days)
+    period = notice_period(uow.calendar, step, method, sent_on, period_days)
     deemed, ends = period.deemed_served_on, period.ends_on
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         stages.set_stage_due(
             session=session,
             case_id=case.case_id,
             stage=stage,
             due_on=ends,
-            at=utcnow(),
+            at=uow.clock(),
             actor=AUTOMATION,
             reason=f"{notice} served",
             details={

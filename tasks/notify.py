@@ -8,13 +8,14 @@ from typing import Any
 
 from adapters.templating import render
 from models.case import CaseHandle
-from tasks.runtime import runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import Claim, Message, send_once, send_task
 
 
-def run_link(case: CaseHandle) -> str:
+@inject_uow
+def run_link(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> str:
     """The case's flow run in the Prefect UI."""
-    return f"{runtime().settings.ui_url}/runs/flow-run/{case.flow_run_id}"
+    return f"{uow.settings.ui_url}/runs/flow-run/{case.flow_run_id}"
 
 
 def render_email(template: str, **context: Any) -> tuple[str, str]:
@@ -27,6 +28,7 @@ def render_email(template: str, **context: Any) -> tuple[str, str]:
 
 
 @send_task("send-notification")
+@inject_uow
 def notify(
     *,
     case: CaseHandle,
@@ -36,16 +38,17 @@ def notify(
     template: str,
     context: dict[str, Any],
     attachments: list[Path] | None = None,
+    uow: UnitOfWork = INJECTED,
 ) -> bool:
     """Send one notification once. Returns True if this call sent it, False if already sent."""
-    rt = runtime()
     subject, body = render_email(
-        template, reference=case.reference, run_link=run_link(case), **context
+        template, reference=case.reference, run_link=run_link(case, uow=uow), **context
     )
     return bool(
         send_once(
-            engine=rt.engine,
-            settings=rt.settings,
+            engine=uow.engine,
+            clock=uow.clock,
+            settings=uow.settings,
             to=recipients,
             claims=[
                 Claim(natural_key=natural_key, kind=kind, subject=subject, case_id=case.case_id)

@@ -14,32 +14,31 @@ from models.case import CaseHandle
 from models.intake import ReceivedReferral
 from models.referral import Referral, validate_referral
 from store import referrals
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
-from tasks.runtime import runtime, utcnow
 
 
 @task(name="receive-referral", cache_policy=STABLE_CACHE, persist_result=True)
-def receive_referral(referral: Referral) -> ReceivedReferral:
+@inject_uow
+def receive_referral(referral: Referral, *, uow: UnitOfWork = INJECTED) -> ReceivedReferral:
     """Open the case for this referral (EA 1996 s436A), or record it on the open case of the
     same child; a replay returns what the first call did."""
-    rt = runtime()
-    now = utcnow()
+    now = uow.clock()
     # The form cannot know today's date; a referral dated in the future is refused here.
     validate_referral(referral.model_dump(), today=now.date())
     run_id = flow_run.get_id()
     if run_id is None:
         raise RuntimeError("a referral is received by a cme-case flow run")
-    allocation = allocate(postcode=referral.postcode, config=rt.config)
-    with session_scope(rt.engine) as session:
+    allocation = allocate(postcode=referral.postcode, config=uow.config)
+    with uow.transaction() as session:
         receipt = referrals.receive_referral(
             session=session,
             referral=referral,
             flow_run_id=UUID(run_id),
-            thresholds=rt.config.matching.thresholds,
+            thresholds=uow.config.matching.thresholds,
             officer_id=allocation.officer_id,
             dspl_area=allocation.dspl_area,
-            config_version=rt.config.version,
+            config_version=uow.config.version,
             received_at=now,
             actor="cme-automation",
         )

@@ -11,8 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.templating import render
-from store.database import session_scope
-from tasks.runtime import runtime, utcnow
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import send_task
 from tasks.team_lead_mail import email_team_lead_once
 from tasks.verify_case_record import RecordCheck, check_records
@@ -37,37 +36,41 @@ def broken_key(check: RecordCheck) -> str:
 
 
 @task(name="check-case-record", cache_policy=NO_CACHE, persist_result=False)
-def check_case_record(reference: str | None) -> RecordCheck:
+@inject_uow
+def check_case_record(reference: str | None, *, uow: UnitOfWork = INJECTED) -> RecordCheck:
     """Check the hash chains of the case record (every case, or one)."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         return check_records(session=session, reference=reference)
 
 
 @task(name="publish-record-check", cache_policy=NO_CACHE, persist_result=False)
-def publish_record_check(check: RecordCheck, reference: str | None) -> None:
+@inject_uow
+def publish_record_check(
+    check: RecordCheck, reference: str | None, *, uow: UnitOfWork = INJECTED
+) -> None:
     """The result as the `case-record-check` Markdown artifact."""
     create_markdown_artifact(
         key=ARTIFACT_KEY,
-        markdown=render_check(check, reference=reference, at=utcnow()),
+        markdown=render_check(check, reference=reference, at=uow.clock()),
         description="Hash-chain check of the append-only case record",
     )
 
 
 @send_task("email-broken-record")
-def email_broken_record(check: RecordCheck) -> bool:
+@inject_uow
+def email_broken_record(check: RecordCheck, *, uow: UnitOfWork = INJECTED) -> bool:
     """Email the team lead the broken links, once per set of breaks; True if this call sent it."""
-    rt = runtime()
     text = render(
         "emails/record_broken.txt.j2",
-        recipient_name=rt.config.team_lead.display_name,
+        recipient_name=uow.config.team_lead.display_name,
         check=check,
-        ui_url=rt.settings.ui_url,
+        ui_url=uow.settings.ui_url,
     )
     first, _, body = text.partition("\n")
     if not first.startswith("Subject: "):
         raise ValueError("emails/record_broken.txt.j2 must start with a 'Subject: ' line")
     return email_team_lead_once(
-        rt=rt,
+        uow=uow,
         natural_key=broken_key(check),
         kind="record_broken",
         subject=first.removeprefix("Subject: ").strip(),

@@ -17,9 +17,8 @@ from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, Stage
 from store import cases, decisions, stages
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
-from tasks.runtime import runtime, utcnow
 
 AUTOMATION = "cme-automation"
 
@@ -35,29 +34,35 @@ STAGE_CLOCKS: dict[Stage, DeadlineStep] = {
 }
 
 
-def recorded_stage_result(case: CaseHandle, stage: Stage) -> StageResult | None:
+@inject_uow
+def recorded_stage_result(
+    case: CaseHandle, stage: Stage, *, uow: UnitOfWork = INJECTED
+) -> StageResult | None:
     """How a stage ended, if the case database says it has."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         record = stages.get_stage(session=session, case_id=case.case_id, stage=stage)
         if record is None or record.completed_at is None or record.outcome is None:
             return None
         return StageResult.decode(record.outcome)
 
 
-def recorded_decision(case: CaseHandle, key: str) -> dict[str, Any] | None:
+@inject_uow
+def recorded_decision(
+    case: CaseHandle, key: str, *, uow: UnitOfWork = INJECTED
+) -> dict[str, Any] | None:
     """The values of a decision already recorded under this key."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         decision = decisions.get_decision(session=session, case_id=case.case_id, key=key)
         return None if decision is None else dict(decision.values)
 
 
 @task(name="begin-stage", cache_policy=STABLE_CACHE, persist_result=True)
-def begin_stage(case: CaseHandle, stage: Stage) -> date | None:
+@inject_uow
+def begin_stage(case: CaseHandle, stage: Stage, *, uow: UnitOfWork = INJECTED) -> date | None:
     """Start a stage once, with its due date from the configured table; returns the due date."""
-    rt = runtime()
-    now = utcnow()
-    due = rt.due_on(STAGE_CLOCKS[stage], now.date())
-    with session_scope(rt.engine) as session:
+    now = uow.clock()
+    due = uow.due_on(STAGE_CLOCKS[stage], now.date())
+    with uow.transaction() as session:
         record = stages.start_stage(
             session=session, case_id=case.case_id, stage=stage, started_at=now, due_on=due
         )
@@ -65,13 +70,19 @@ def begin_stage(case: CaseHandle, stage: Stage) -> date | None:
 
 
 @task(name="set-stage-clock", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
 def set_stage_clock(
-    case: CaseHandle, stage: Stage, step: DeadlineStep, start: date, school_urn: str | None = None
+    case: CaseHandle,
+    stage: Stage,
+    step: DeadlineStep,
+    start: date,
+    school_urn: str | None = None,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> date:
     """Move a stage's due date to the next step's clock, counted from `start`."""
-    rt = runtime()
-    due = rt.due_on(step, start, school_urn)
-    with session_scope(rt.engine) as session:
+    due = uow.due_on(step, start, school_urn)
+    with uow.transaction() as session:
         stages.set_stage_due(
             session=session,
             case_id=case.case_id,
@@ -79,18 +90,25 @@ def set_stage_clock(
             due_on=due,
             reason=f"clock: {step.value}",
             details={"step": step.value, "from": start.isoformat(), "due_on": due.isoformat()},
-            at=utcnow(),
+            at=uow.clock(),
             actor=AUTOMATION,
         )
     return due
 
 
 @task(name="record-decision", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
 def record_decision(
-    case: CaseHandle, stage: Stage, key: str, officer_id: str, values: dict[str, Any]
+    case: CaseHandle,
+    stage: Stage,
+    key: str,
+    officer_id: str,
+    values: dict[str, Any],
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> None:
     """Store an officer's decision (who, when, what) and its case event, once per key."""
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         decisions.record_decision(
             session=session,
             case_id=case.case_id,
@@ -98,15 +116,18 @@ def record_decision(
             key=key,
             officer_id=officer_id,
             values=values,
-            decided_at=utcnow(),
+            decided_at=uow.clock(),
         )
 
 
 @task(name="finish-stage", cache_policy=STABLE_CACHE, persist_result=True)
-def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str) -> None:
+@inject_uow
+def finish_stage(
+    case: CaseHandle, stage: Stage, result: StageResult, actor: str, *, uow: UnitOfWork = INJECTED
+) -> None:
     """Complete the stage with its result; a closure closes the case in the same transaction."""
-    now = utcnow()
-    with session_scope(runtime().engine) as session:
+    now = uow.clock()
+    with uow.transaction() as session:
         stages.complete_stage(
             session=session,
             case_id=case.case_id,
@@ -126,13 +147,16 @@ def finish_stage(case: CaseHandle, stage: Stage, result: StageResult, actor: str
 
 
 @task(name="set-case-status", cache_policy=STABLE_CACHE, persist_result=True)
-def set_case_status(case: CaseHandle, status: CaseStatus, reason: str) -> None:
-    with session_scope(runtime().engine) as session:
+@inject_uow
+def set_case_status(
+    case: CaseHandle, status: CaseStatus, reason: str, *, uow: UnitOfWork = INJECTED
+) -> None:
+    with uow.transaction() as session:
         cases.set_case_status(
             session=session,
             case_id=case.case_id,
             status=status,
-            at=utcnow(),
+            at=uow.clock(),
             actor=AUTOMATION,
             reason=reason,
         )

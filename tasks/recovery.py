@@ -11,18 +11,19 @@ from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import OrchestrationResult, SetStateStatus
 from prefect.states import Scheduled
 
-from tasks.runtime import runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 
 @task(name="reschedule-crashed-run", cache_policy=NO_CACHE, persist_result=False, retries=3,
       retry_delay_seconds=[5, 30, 120])  # fmt: skip
-def reschedule_crashed_run(flow_run_id: UUID) -> bool:
+@inject_uow
+def reschedule_crashed_run(flow_run_id: UUID, *, uow: UnitOfWork = INJECTED) -> bool:
     """Put a Crashed run back to Scheduled ("AwaitingRetry", as the UI's Retry does).
 
     Only while it has crashed at most `crash_retries` times: a run that keeps crashing is a bug,
     left Crashed for the team lead (who was emailed at each crash) to retry from the UI.
     """
-    limit = runtime().settings.crash_retries
+    limit = uow.settings.crash_retries
     logger = get_run_logger()
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(flow_run_id)

@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from models.config import Intake
 from models.deletion_intake import problem_table, report_rows
 from models.school_returns import RowProblem
-from tasks.runtime import runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 PROCESSED = "processed"
 REJECTED = "rejected"
@@ -27,19 +27,21 @@ REPORT_SUFFIX = ".report.csv"
 _SKIPPED_SUFFIXES = (REPORT_SUFFIX, ".part", ".tmp", ".partial", ".crdownload")
 
 
-def intake_settings() -> Intake:
+@inject_uow
+def intake_settings(*, uow: UnitOfWork = INJECTED) -> Intake:
     """The [intake] section; the deployment cannot run without it."""
-    intake = runtime().config.intake
+    intake = uow.config.intake
     if intake is None:
         raise LookupError(
-            f"intake: the configuration {runtime().settings.config_path} has no [intake] section "
+            f"intake: the configuration {uow.settings.config_path} has no [intake] section "
             "(drop folder, s19 team); see config/README.md"
         )
     return intake
 
 
-def drop_folder() -> Path:
-    return intake_settings().drop_folder_in(runtime().settings.state_dir)
+@inject_uow
+def drop_folder(*, uow: UnitOfWork = INJECTED) -> Path:
+    return intake_settings(uow=uow).drop_folder_in(uow.settings.state_dir)
 
 
 def is_return_file(path: Path) -> bool:
@@ -48,16 +50,17 @@ def is_return_file(path: Path) -> bool:
 
 
 @task(name="find-returns", cache_policy=NO_CACHE, persist_result=False)
-def find_returns(path: str | None) -> list[Path]:
+@inject_uow
+def find_returns(path: str | None, *, uow: UnitOfWork = INJECTED) -> list[Path]:
     """The one file asked for (relative to CME_HOME), or every return waiting in the drop folder,
     oldest name first. A missing drop folder is created, so schools can be given its path."""
     if path is not None:
         given = Path(path).expanduser()
-        file = given if given.is_absolute() else runtime().settings.state_dir / given
+        file = given if given.is_absolute() else uow.settings.state_dir / given
         if not file.is_file():
             raise FileNotFoundError(f"path: there is no file at {file}")
         return [file]
-    folder = drop_folder()
+    folder = drop_folder(uow=uow)
     folder.mkdir(parents=True, exist_ok=True)
     return sorted(p for p in folder.iterdir() if is_return_file(p))
 

@@ -14,36 +14,41 @@ from models.extracts import ExtractMatch, match_extracts
 from models.referral import Referral
 from models.replay_keys import REFERRAL_SCREEN_ORIGIN, safeguarding_key
 from store import case_events, notifications
-from store.database import session_scope
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.notify import notify
-from tasks.runtime import runtime, utcnow
 
 
-def escalate(case: CaseHandle, indicators: list[SafeguardingIndicator], origin: str) -> None:
+@inject_uow
+def escalate(
+    case: CaseHandle,
+    indicators: list[SafeguardingIndicator],
+    origin: str,
+    *,
+    uow: UnitOfWork = INJECTED,
+) -> None:
     """Record a safeguarding escalation and tell MASH, the team lead and the officer, once per
     origin (the referral, or the decision that raised it): safeguarding procedures take precedence
     over CME procedures (docs/domain.md#immediate-escalation), and the case goes on."""
-    rt = runtime()
     natural_key = safeguarding_key(case.reference, origin)
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         if notifications.get_notification(session=session, natural_key=natural_key) is None:
             case_events.append_event(
                 session=session,
                 case_id=case.case_id,
                 event=SafeguardingEscalation(origin=origin, indicators=indicators),
                 actor="cme-automation",
-                occurred_at=utcnow(),
+                occurred_at=uow.clock(),
             )
-    contacts = rt.config.contacts
+    contacts = uow.config.contacts
     notify(
         case=case,
         natural_key=natural_key,
         kind="safeguarding_escalation",
         recipients=[
             contacts.mash.email,
-            rt.config.team_lead.email,
-            rt.config.person(case.officer_id).email,
+            uow.config.team_lead.email,
+            uow.config.person(case.officer_id).email,
         ],
         template="safeguarding_escalation",
         context={"indicators": [i.label for i in indicators]},
@@ -73,15 +78,18 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @task(name="check-data-extracts", cache_policy=STABLE_CACHE, persist_result=True, retries=2)
-def check_data_extracts(case: CaseHandle, referral: Referral) -> ExtractMatch:
+@inject_uow
+def check_data_extracts(
+    case: CaseHandle, referral: Referral, *, uow: UnitOfWork = INJECTED
+) -> ExtractMatch:
     """Search the pupil-roll extract and the EHE register for the child."""
-    extracts = runtime().config.extracts
+    extracts = uow.config.extracts
     match = match_extracts(
         referral,
         pupil_roll=_read_csv(extracts.pupil_roll),
         ehe_register=_read_csv(extracts.ehe_register),
     )
-    with session_scope(runtime().engine) as session:
+    with uow.transaction() as session:
         case_events.append_event(
             session=session,
             case_id=case.case_id,
@@ -89,6 +97,6 @@ def check_data_extracts(case: CaseHandle, referral: Referral) -> ExtractMatch:
                 finding=match.finding, school_name=match.school_name, school_urn=match.school_urn
             ),
             actor="cme-automation",
-            occurred_at=utcnow(),
+            occurred_at=uow.clock(),
         )
     return match

@@ -26,7 +26,7 @@ from adapters.mailer import send_email
 from adapters.settings import Settings
 from store import notifications
 from store.database import session_scope
-from tasks.runtime import utcnow
+from store.unit_of_work import utc_now
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,7 +105,7 @@ def send_once(
     to: Sequence[str],
     claims: Sequence[Claim],
     message: Message | Callable[[Sequence[Claim]], Message],
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Sent:
     """Send one email carrying ``claims``, unless every one of them was sent already.
 

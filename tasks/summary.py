@@ -26,10 +26,9 @@ from models.case_events import (
 from models.enums import Stage
 from models.letters import LetterLink
 from store import case_events, cases, decisions, letters
-from store.database import session_scope
 from store.orm import Case
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import run_link
-from tasks.runtime import runtime, utcnow
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,10 @@ def intake_notes(events: list[RecordedEvent]) -> list[str]:
     return notes
 
 
-def _context(case: CaseHandle) -> dict[str, object]:
-    rt = runtime()
-    today = utcnow().date()
-    with session_scope(rt.engine) as session:
+@inject_uow
+def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, object]:
+    today = uow.clock().date()
+    with uow.transaction() as session:
         record: Case | None = cases.get_case(session=session, reference=case.reference)
         if record is None:
             raise LookupError(f"case {case.reference} is not in the case database")
@@ -96,8 +95,8 @@ def _context(case: CaseHandle) -> dict[str, object]:
             DecisionLine(
                 stage=Stage(d.stage).label,
                 key=d.key,
-                officer=rt.config.person(d.officer_id).display_name
-                if d.officer_id in rt.people
+                officer=uow.config.person(d.officer_id).display_name
+                if d.officer_id in uow.people
                 else d.officer_id,
                 decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
                 summary=_summary_of(dict(d.values)),
@@ -108,7 +107,7 @@ def _context(case: CaseHandle) -> dict[str, object]:
             {
                 "title": letter.kind.label,
                 "produced": letter.created_at.strftime("%Y-%m-%d %H:%M"),
-                "url": f"{rt.settings.documents_base_url}/letters/{letter.path}",
+                "url": f"{uow.settings.documents_base_url}/letters/{letter.path}",
                 "sha256": letter.sha256,
             }
             for letter in letters.list_letters(session=session, case_id=case.case_id)
@@ -119,14 +118,14 @@ def _context(case: CaseHandle) -> dict[str, object]:
             "status": record.status.label,
             "stage": record.current_stage.label if record.current_stage else "",
             "closure": record.closure_outcome.label if record.closure_outcome else "",
-            "officer": rt.config.person(record.officer_id).display_name,
+            "officer": uow.config.person(record.officer_id).display_name,
             "dspl_area": record.dspl_area or "out of county / unknown",
             "child": f"{child.forenames[:1]}. {child.surname[:1]}., "
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,
             "decisions": decided,
             "letters": letters_made,
-            "run_link": run_link(case),
+            "run_link": run_link(case, uow=uow),
         }
 
 

@@ -40,8 +40,7 @@ from models.escalation import (
     sweep_horizon,
 )
 from store import cases, stages
-from store.database import session_scope
-from tasks.runtime import Runtime, runtime, utcnow
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import Claim, Message, SendFailed, send_once, send_task
 from tasks.team_lead_mail import email_team_lead_once
 
@@ -231,7 +230,12 @@ def render_digest(
 
 
 def _deliver(
-    *, rt: Runtime, today: date, email: str, notices: Sequence[PlannedNotice], report: SweepReport
+    *,
+    uow: UnitOfWork,
+    today: date,
+    email: str,
+    notices: Sequence[PlannedNotice],
+    report: SweepReport,
 ) -> None:
     """One recipient's email, listing only their notices not yet sent; a failure is counted."""
     planned = {notice.natural_key: notice for notice in notices}
@@ -242,7 +246,7 @@ def _deliver(
             recipient_name=listed[0].recipient_name,
             today=today,
             notices=listed,
-            ui_url=rt.settings.ui_url,
+            ui_url=uow.settings.ui_url,
         )
         return Message(subject=subject, body=body, html=html)
 
@@ -257,7 +261,12 @@ def _deliver(
     ]
     try:
         result = send_once(
-            engine=rt.engine, settings=rt.settings, to=[email], claims=claims, message=digest
+            engine=uow.engine,
+            clock=uow.clock,
+            settings=uow.settings,
+            to=[email],
+            claims=claims,
+            message=digest,
         )
     except SendFailed as failure:  # recorded on the claims; the next sweep sends them
         report.already_sent += len(claims) - len(failure.natural_keys)
@@ -281,7 +290,8 @@ def _deliver(
     )
 
 
-def sweep(*, rt: Runtime, now: datetime) -> SweepReport:
+@inject_uow
+def sweep(*, now: datetime, uow: UnitOfWork = INJECTED) -> SweepReport:
     """Run one sweep as at ``now``: plan, then one email per recipient of what they are owed.
 
     A recipient whose email fails is counted and left for the next sweep; the others still get
@@ -289,31 +299,36 @@ def sweep(*, rt: Runtime, now: datetime) -> SweepReport:
     """
     today = local_day(now)
     report = SweepReport()
-    with session_scope(rt.engine) as session:
+    with uow.transaction() as session:
         report.stages_due, planned = plan_notices(
-            session=session, today=today, config=rt.config, bank_holidays=rt.calendar.bank_holidays
+            session=session,
+            today=today,
+            config=uow.config,
+            bank_holidays=uow.calendar.bank_holidays,
         )
     report.notices_due = len(planned)
     by_email: dict[str, list[PlannedNotice]] = defaultdict(list)
     for notice in planned:
         by_email[notice.email].append(notice)
     for email in sorted(by_email):
-        _deliver(rt=rt, today=today, email=email, notices=by_email[email], report=report)
+        _deliver(uow=uow, today=today, email=email, notices=by_email[email], report=report)
     return report
 
 
 @task(name="read-clock", cache_policy=NO_CACHE, persist_result=False)
-def read_clock() -> datetime:
+@inject_uow
+def read_clock(*, uow: UnitOfWork = INJECTED) -> datetime:
     """The current time, for a sweep not given one."""
-    return utcnow()
+    return uow.clock()
 
 
 # No Prefect cache or retries: the natural keys are the idempotency, the sweep runs hourly, and
 # each run sends what an earlier one failed to, so an outage still ends in a completed sweep.
 @task(name="sweep-due-stages", cache_policy=NO_CACHE, persist_result=False)
-def sweep_due_stages(now: datetime) -> SweepReport:
+@inject_uow
+def sweep_due_stages(now: datetime, *, uow: UnitOfWork = INJECTED) -> SweepReport:
     """Send the reminders, overdue notices, escalations and repeats owed at ``now``."""
-    return sweep(rt=runtime(), now=now)
+    return sweep(uow=uow, now=now)
 
 
 @task(name="publish-sweep-report", cache_policy=NO_CACHE, persist_result=False)
@@ -334,18 +349,24 @@ def publish_sweep_report(report: SweepReport, now: datetime) -> None:
 
 
 @task(name="change-stage-clock", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
 def change_stage_clock(
-    case_reference: str, stage: Stage, action: ClockAction, reason: str, officer: str
+    case_reference: str,
+    stage: Stage,
+    action: ClockAction,
+    reason: str,
+    officer: str,
+    *,
+    uow: UnitOfWork = INJECTED,
 ) -> date | None:
     """Pause or resume a stage's clock with a reason, as a case event; returns the due date.
 
     A resumed clock's due date moves on by the days it was paused. Repeating an action is a no-op.
     """
-    rt = runtime()
-    if officer not in rt.people:
+    if officer not in uow.people:
         raise ValueError(f"officer: {officer!r} is not in the configured team")
-    now = utcnow()
-    with session_scope(rt.engine) as session:
+    now = uow.clock()
+    with uow.transaction() as session:
         case = cases.get_case(session=session, reference=case_reference)
         if case is None:
             raise ValueError(f"case_reference: no case {case_reference!r}")
@@ -376,23 +397,25 @@ def change_stage_clock(
 
 
 @send_task("notify-run-failed")
-def notify_run_failed(flow_run_id: UUID, run_name: str, state: str) -> bool:
+@inject_uow
+def notify_run_failed(
+    flow_run_id: UUID, run_name: str, state: str, *, uow: UnitOfWork = INJECTED
+) -> bool:
     """Email the team lead that a case run ended Failed or Crashed, once per run and state.
 
     Returns True if this call sent it, False if it had been sent already.
     """
-    rt = runtime()
     key = f"run-failed:{flow_run_id}:{state.lower()}"
-    lead = rt.config.team_lead
+    lead = uow.config.team_lead
     text = render(
         "emails/run_failed.txt.j2",
         recipient_name=lead.display_name,
         reference=run_name,  # a case run is named by its case reference
         state=state,
-        run_link=f"{rt.settings.ui_url}/runs/flow-run/{flow_run_id}",
+        run_link=f"{uow.settings.ui_url}/runs/flow-run/{flow_run_id}",
     )
     first, _, body = text.partition("\n")
     subject = first.removeprefix("Subject: ").strip()
     return email_team_lead_once(
-        rt=rt, natural_key=key, kind="run_failed", subject=subject, body=body.lstrip("\n")
+        uow=uow, natural_key=key, kind="run_failed", subject=subject, body=body.lstrip("\n")
     )

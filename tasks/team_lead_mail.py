@@ -6,22 +6,29 @@ stays unsent, is recorded, and is tried again next time.
 
 from __future__ import annotations
 
-from tasks.runtime import Runtime
+from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import Claim, Message, send_once
 
 
+@inject_uow
 def email_team_lead_once(
-    *, rt: Runtime, natural_key: str, kind: str, subject: str, body: str, html: str | None = None
+    *,
+    natural_key: str,
+    kind: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    uow: UnitOfWork = INJECTED,
 ) -> bool:
     """Send the team lead one email under ``natural_key``, unless it was sent already.
 
     Args:
-        rt: The runtime (settings, team configuration, case database).
         natural_key: What makes this email once-only, e.g. "caseload-digest:2026-11-02".
         kind: The notification kind recorded with the claim.
         subject: The subject line.
         body: The plain-text body.
         html: An HTML alternative, if any.
+        uow: The unit of work (settings, team configuration, case database, clock).
 
     Returns:
         True if this call sent it, False if it had been sent before.
@@ -31,9 +38,10 @@ def email_team_lead_once(
     """
     return bool(
         send_once(
-            engine=rt.engine,
-            settings=rt.settings,
-            to=[rt.config.team_lead.email],
+            engine=uow.engine,
+            clock=uow.clock,
+            settings=uow.settings,
+            to=[uow.config.team_lead.email],
             claims=[Claim(natural_key=natural_key, kind=kind, subject=subject)],
             message=Message(subject=subject, body=body, html=html),
         )

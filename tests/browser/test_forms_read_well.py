@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from flows import forms
 from launcher.stack import Stack
 from models.referral import Referral
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.browser.pages import (
     JSON_EDITORS,
     expected_fields,
@@ -174,7 +174,7 @@ def _paths(driver: Driver) -> list[Walk]:
 def test_every_decision_form_reads_well_in_the_resume_dialog(
     page: Page, stack: Stack, driver: Driver
 ) -> None:
-    people = runtime().people
+    people = bootstrap().people
     checked: set[type[forms.DecisionForm]] = set()
     walks = _paths(driver)
     # Round robin over the cases: one case's resume runs while the next one's form is checked.

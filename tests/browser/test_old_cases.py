@@ -14,10 +14,9 @@ from prefect.states import Scheduled
 from sqlalchemy import update
 
 from launcher.stack import Stack
-from store.database import session_scope
 from store.orm import Case
+from store.unit_of_work import bootstrap
 from tasks.inbox import TEAM_KEY, officer_key
-from tasks.runtime import runtime
 from tests.browser.pages import Steps, off_loop
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import OFFICER
@@ -53,7 +52,7 @@ def test_a_case_opened_35_days_ago_is_one_click_from_its_officers_open_cases_pag
         )
     driver.wait_for_form(run.id, FIRST_FORM)
     reference = driver.read(run.id).name
-    with session_scope(runtime().engine) as session:  # the case record's own date, to match
+    with bootstrap().transaction() as session:  # the case record's own date, to match
         session.execute(update(Case).where(Case.flow_run_id == run.id).values(opened_at=opened))
     off_loop(_sweep)
     ui = stack.settings.ui_url

@@ -34,7 +34,7 @@ from sqlalchemy import make_url
 from adapters.settings import PROJECT_ROOT, Settings, load_settings
 from launcher.stack import Runner, Stack
 from store.migrations import migrate
-from tasks.runtime import runtime
+from store.unit_of_work import reset
 from tests.conftest import fresh_database, fresh_postgres_database
 from tests.e2e.driver import Driver
 from tests.mail import Inbox, start_smtp
@@ -129,7 +129,7 @@ def stack(
     with prefect_database() as prefect_database_url:
         if prefect_database_url is not None:
             os.environ["CME_PREFECT_DATABASE_URL"] = prefect_database_url
-        runtime.cache_clear()
+        reset()
         settings = load_settings()
         stack = Stack(
             settings=settings,

@@ -20,7 +20,7 @@ from models.referral import Referral
 from store import case_events, cases, decisions
 from store.database import session_scope
 from store.orm import Case, StageRecord
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
 
@@ -34,11 +34,11 @@ FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CAN
 class Driver:
     stack: Stack
     inbox: Inbox
-    case_database: Engine | None = None  # default: the session's (tasks.runtime)
+    case_database: Engine | None = None  # default: the process's unit of work
 
     @property
     def engine(self) -> Engine:
-        return self.case_database if self.case_database is not None else runtime().engine
+        return self.case_database if self.case_database is not None else bootstrap().engine
 
     def open_case(self, referral: Referral, *, same_child: bool = False) -> UUID:
         """Run the cme-case deployment with this referral, as the UI's Run form does.

@@ -30,9 +30,8 @@ from models.deletion_intake import referral_from_row, row_natural_key
 from models.enums import ReferralPurpose
 from models.school_returns import DELETION_RETURN_COLUMNS, read_deletion_return
 from store import cases, imports
-from store.database import session_scope
 from store.orm import IntakeImport, IntakeRow
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
 from tests.mail import body_of
@@ -99,7 +98,7 @@ def import_file(path: Path | None, *, now: datetime | None = NOW, timeout: float
 
 
 def ledger(sha256: str) -> tuple[IntakeImport, list[IntakeRow]]:
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         entry = imports.get_import(session=session, sha256=sha256)
         assert entry is not None, "the file is not in the ledger"
         return entry, imports.list_rows(session=session, import_id=entry.id)
@@ -186,7 +185,7 @@ def test_a_schools_return_opens_the_right_cases_and_quarantines_the_rest(
         driver.wait_for_form(run.id, FIRST_FORM)
         case = driver.case(run.id)
         assert driver.read(run.id).name == case.reference
-        with session_scope(runtime().engine) as session:
+        with bootstrap().transaction() as session:
             record = cases.get_case(session=session, reference=case.reference)
             assert record is not None
             purposes[run.id] = record.referrals[0].payload["purpose"]
@@ -264,7 +263,7 @@ def test_a_file_that_is_not_a_return_is_rejected_with_a_report_and_the_run_compl
 
 
 def test_a_file_dropped_in_the_drop_folder_is_swept_in(driver: Driver) -> None:
-    folder = runtime().settings.state_dir / "intake" / "deletion-returns"
+    folder = bootstrap().settings.state_dir / "intake" / "deletion-returns"
     folder.mkdir(parents=True, exist_ok=True)
     swept = unique_surname("Swept")
     file = write_return(
@@ -303,7 +302,7 @@ def test_an_import_that_crashed_half_way_is_completed_by_the_next_run_without_du
     keys = {line: row_natural_key(row) for line, row in reading.rows}
     # The state a crash leaves: the import entered, rows 2 and 3 claimed, row 2's run created by
     # Prefect (idempotency key) but never attached to its row.
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         entry, _ = imports.receive_import(
             session=session, sha256=sha, file_name=file.name, kind="deletion_return",
             received_at=NOW,
@@ -373,7 +372,7 @@ def test_a_generated_windows_1252_semicolon_return_quarantines_exactly_its_plant
     assert quarantined == list(expected.bad_row_lines)
     assert entry.rows_quarantined == expected.bad_rows
     assert len(rows) == expected.good_rows
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         reviewed = {
             row.row_number
             for row in rows

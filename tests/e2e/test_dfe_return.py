@@ -15,8 +15,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 
 from launcher.stack import Stack
-from store.database import session_scope
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests import dfe_scenario
 from tests.dfe_scenario import (
     AS_OF,
@@ -34,7 +33,7 @@ def _counts(rows: list[dict[str, str]]) -> dict[tuple[str, str], int]:
 
 def test_the_deployment_writes_and_publishes_the_hand_computed_return(stack: Stack) -> None:
     # The e2e database holds other tests' cases too: all opened after AS_OF, so none counts.
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         dfe_scenario.seed(session)
 
     run = run_deployment(

@@ -20,10 +20,9 @@ from sqlalchemy import func, select
 from models.enums import ClosureOutcome, ReferrerType, SafeguardingIndicator
 from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
 from store import closure_requests, new_pupils, referrals
-from store.database import session_scope
 from store.orm import Case, NewPupilReturn
+from store.unit_of_work import bootstrap
 from tasks.new_pupil_returns import report_path
-from tasks.runtime import runtime
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of
@@ -41,7 +40,7 @@ def _subjects(inbox: Inbox, reference: str) -> list[str]:
 
 
 def _case_count() -> int:
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         return session.scalar(select(func.count()).select_from(Case)) or 0
 
 
@@ -74,7 +73,7 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it_not_opened
     assert run.name == f"{case.reference} further referral"
     assert "Testchlid" not in run.name and "cme-case" not in run.tags
     assert _case_count() == cases_before  # no second case
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         referral = referrals.get_referral_by_flow_run(session=session, flow_run_id=again)
         assert referral is not None and referral.case_id == case.id
         assert referral.referrer_type is ReferrerType.ANONYMOUS
@@ -168,7 +167,7 @@ def test_a_new_pupil_return_closes_the_pupils_case_through_its_own_run_and_lists
 
     # Case 2 is untouched, still waiting, and on the review list; its officer was asked to look.
     assert driver.read(maybe).state_name == "Suspended"
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         reviews = new_pupils.list_open_reviews(session=session)
     assert [r.case_reference for r in reviews] == [maybe_case.reference]
     [review_mail] = inbox.wait_for(maybe_case.reference)
@@ -186,7 +185,7 @@ def test_a_new_pupil_return_closes_the_pupils_case_through_its_own_run_and_lists
     mails_before = _subjects(inbox, found_case.reference) + _subjects(inbox, maybe_case.reference)
     _import(school_return)
     assert (driver.events(closed), driver.events(maybe_case)) == events_before
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         assert session.scalar(select(func.count()).select_from(NewPupilReturn)) == 1
     mails_after = _subjects(inbox, found_case.reference) + _subjects(inbox, maybe_case.reference)
     assert mails_after == mails_before
@@ -202,7 +201,7 @@ def test_a_closure_an_import_recorded_but_did_not_wake_is_carried_out_by_the_nex
     run_id = driver.open_case(_referral("Jordan", "Exampleson", date(2012, 4, 3)))
     driver.wait_for_form(run_id, FIRST_FORM)
     case = driver.case(run_id)
-    with session_scope(runtime().engine) as session:  # what the stopped import had committed
+    with bootstrap().transaction() as session:  # what the stopped import had committed
         closure_requests.request_closure(
             session=session,
             case_id=case.id,

@@ -20,9 +20,8 @@ from pypdf import PdfReader
 
 from models.enums import LetterKind, Stage
 from store import letters
-from store.database import session_scope
 from store.orm import Case, Letter
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import (
     OFFICER,
@@ -40,7 +39,7 @@ pytestmark = pytest.mark.e2e
 
 
 def letters_of(case: Case) -> list[Letter]:
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         made = letters.list_letters(session=session, case_id=case.id)
         session.expunge_all()
         return made
@@ -66,7 +65,7 @@ def linked_url(description: str) -> str:
 
 
 def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: Driver) -> None:
-    settings = runtime().settings
+    settings = bootstrap().settings
     run_id = driver.open_case(make_referral())
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
     driver.resume(run_id, "home-visit-visit-1", located())
@@ -219,7 +218,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
 
 
 def test_the_documents_server_serves_only_letters_and_chronologies(driver: Driver) -> None:
-    base = runtime().settings.documents_base_url
+    base = bootstrap().settings.documents_base_url
     for path in (
         "/cases.db",
         "/letters/../cases.db",

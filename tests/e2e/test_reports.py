@@ -19,8 +19,7 @@ from sqlalchemy import text
 from launcher.stack import Stack
 from models.enums import ClosureOutcome, Stage
 from store import cases, stages
-from store.database import session_scope
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.conftest import append_only_suspended
 from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import enquiries
@@ -55,7 +54,7 @@ def _seed() -> dict[str, tuple[str, uuid.UUID]]:
         "on-roll": ClosureOutcome.FOUND_ON_ROLL,
         "ehe": ClosureOutcome.ELECTIVE_HOME_EDUCATION,
     }
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         for name, officer, area, opened, stage, due, closed in plan:
             run_id = uuid.uuid4()
             case = cases.open_case(
@@ -170,7 +169,7 @@ def test_record_check_finds_a_tampered_event_of_a_real_case_and_tells_the_team_l
     held = _run("verify-case-record/verify-case-record", {"reference": case.reference})
     assert "the chain holds" in _artifacts(held)["case-record-check"]
 
-    with runtime().engine.begin() as connection, append_only_suspended(connection):
+    with bootstrap().engine.begin() as connection, append_only_suspended(connection):
         connection.execute(
             text(
                 "UPDATE case_event SET actor = 'someone-else' WHERE case_id = :id AND sequence = 2"

@@ -15,7 +15,7 @@ from launcher.stack import Stack
 from models.enums import ReferrerType
 from store import cases
 from store.orm import PublicSubmission, SubmissionStatus
-from tasks.runtime import runtime
+from store.unit_of_work import bootstrap
 from tests.e2e.conftest import driver, e2e_database_url, free_port, inbox, stack
 
 __all__ = ["driver", "e2e_database_url", "inbox", "stack"]
@@ -29,7 +29,7 @@ class PublicForm:
         self.url = stack.settings.public_form_url
 
     def submission(self, receipt: str) -> PublicSubmission:
-        with Session(runtime().engine) as session:
+        with Session(bootstrap().engine) as session:
             submission = session.get(PublicSubmission, receipt)
             assert submission is not None, f"{receipt} was not stored"
             session.expunge(submission)
@@ -37,7 +37,7 @@ class PublicForm:
 
     def case_referral(self, run_id: UUID) -> tuple[ReferrerType, dict[str, Any], str]:
         """How the case opened by this run records its referral: type, payload, child's surname."""
-        with Session(runtime().engine) as session:
+        with Session(bootstrap().engine) as session:
             case = cases.get_case_by_flow_run(session=session, flow_run_id=run_id)
             assert case is not None, f"no case for flow run {run_id}"
             (referral,) = case.referrals

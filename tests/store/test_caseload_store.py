@@ -21,8 +21,8 @@ from models.enums import ClosureOutcome, Stage
 from store import cases, stages
 from store.database import session_scope
 from store.orm import Case
+from store.unit_of_work import UnitOfWork
 from tasks.caseload import KEYS, figures_as_at, read_caseload, report_tables, send_digest
-from tasks.runtime import Runtime
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of, start_smtp
 
@@ -113,12 +113,12 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
         controller.stop()
 
 
-def _runtime(engine: Engine, smtp_port: int = 8025) -> Runtime:
+def _uow(engine: Engine, smtp_port: int = 8025) -> UnitOfWork:
     settings = load_settings().model_copy(
         update={"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "prefect_ui_url": UI}
     )
     config = load_config(settings.config_path)
-    return Runtime(
+    return UnitOfWork(
         settings=settings,
         config=config,
         calendar=load_calendar_config(config.calendar_path),
@@ -155,7 +155,7 @@ def test_the_query_reads_open_cases_and_cases_closed_in_the_period_only(
 def test_the_figures_of_a_recorded_caseload_match_the_hand_count(
     engine: Engine, seeded: dict[str, str]
 ) -> None:
-    figures = figures_as_at(rt=_runtime(engine), now=NOW, period_days=7)
+    figures = figures_as_at(uow=_uow(engine), now=NOW, period_days=7)
 
     assert (figures.open_cases, figures.closed_in_period) == (3, 1)
     assert figures.by_officer == {NORTH: 2, SOUTH: 1}
@@ -175,7 +175,7 @@ def test_the_figures_of_a_recorded_caseload_match_the_hand_count(
 
 
 def _figures(engine: Engine) -> CaseloadFigures:
-    return figures_as_at(rt=_runtime(engine), now=NOW, period_days=7)
+    return figures_as_at(uow=_uow(engine), now=NOW, period_days=7)
 
 
 def test_every_case_row_of_the_tables_links_to_its_run(
@@ -202,10 +202,10 @@ def test_the_team_lead_gets_one_digest_per_period_however_often_it_runs(
     engine: Engine, seeded: dict[str, str], smtp: tuple[int, Inbox]
 ) -> None:
     port, inbox = smtp
-    rt = _runtime(engine, port)
+    uow = _uow(engine, port)
 
-    assert send_digest(rt=rt, figures=_figures(engine)) is True
-    assert send_digest(rt=rt, figures=_figures(engine)) is False
+    assert send_digest(uow=uow, figures=_figures(engine)) is True
+    assert send_digest(uow=uow, figures=_figures(engine)) is False
 
     [mail] = inbox.messages
     assert str(mail["X-Envelope-To"]) == LEAD_EMAIL

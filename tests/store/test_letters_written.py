@@ -22,9 +22,9 @@ from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import NoticeRequest
 from store import case_events, cases, letters, notifications
 from store.database import session_scope
+from store.unit_of_work import bootstrap, reset
 from tasks.chronology import write_chronology
 from tasks.letters import produce_closing_letter, produce_notice_letter
-from tasks.runtime import runtime
 from tests.factories import make_referral
 
 OPENED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -43,11 +43,11 @@ def settings(
 ) -> Iterator[Settings]:
     monkeypatch.setenv("CME_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CME_DATABASE_URL", case_database_url)
-    runtime.cache_clear()
+    reset()
     try:
-        yield runtime().settings
+        yield bootstrap().settings
     finally:
-        runtime.cache_clear()
+        reset()
 
 
 def open_case(engine: Engine, **referral: object) -> CaseHandle:

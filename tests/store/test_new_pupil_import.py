@@ -17,8 +17,8 @@ from models.enums import Stage
 from store import cases, closure_requests
 from store.database import session_scope
 from store.orm import ClosureRequestRecord, NewPupilReturn, NewPupilRow
+from store.unit_of_work import bootstrap, reset
 from tasks.new_pupil_returns import ImportOutcome, import_new_pupil_return, report_path
-from tasks.runtime import runtime
 from tests.factories import make_referral
 from tools.synthetic_returns import SyntheticReturn, new_pupil_return, open_cases
 
@@ -30,15 +30,15 @@ AT = datetime(2026, 11, 27, 9, tzinfo=UTC)
 def product(
     engine: Engine, case_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Engine]:
-    """The product's runtime on the test's case database."""
+    """The product's unit of work on the test's case database."""
     monkeypatch.setenv("CME_DATABASE_URL", case_database_url)
     monkeypatch.setenv("CME_HOME", str(tmp_path / "home"))
-    runtime.cache_clear()
+    reset()
     try:
         yield engine
     finally:
-        runtime().engine.dispose()
-        runtime.cache_clear()
+        bootstrap().engine.dispose()
+        reset()
 
 
 def _school_return(tmp_path: Path) -> tuple[Path, SyntheticReturn, int]:
@@ -47,7 +47,7 @@ def _school_return(tmp_path: Path) -> tuple[Path, SyntheticReturn, int]:
     )
     opened = open_cases(count=12, known=generated.children, known_share=0.5, seed=3, today=TODAY)
     known = set(generated.children)
-    with session_scope(runtime().engine) as session:
+    with bootstrap().transaction() as session:
         for _, child in opened:
             cases.open_case(
                 session=session,

@@ -20,7 +20,7 @@ from models.enums import ClosureOutcome, Stage
 from store import case_events, cases, stages
 from store.database import session_scope
 from store.orm import Notification
-from tasks.runtime import Runtime
+from store.unit_of_work import UnitOfWork
 from tasks.sweep import sweep
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of, start_smtp
@@ -67,12 +67,12 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
         controller.stop()
 
 
-def _runtime(engine: Engine, smtp_port: int) -> Runtime:
+def _uow(engine: Engine, smtp_port: int) -> UnitOfWork:
     settings = load_settings().model_copy(
         update={"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "prefect_ui_url": UI}
     )
     config = load_config(settings.config_path)
-    return Runtime(
+    return UnitOfWork(
         settings=settings,
         config=config,
         calendar=load_calendar_config(config.calendar_path),
@@ -194,10 +194,10 @@ def test_sweep_sends_one_email_per_recipient_listing_every_item_and_nothing_on_a
     with session_scope(engine) as session:
         _, overdue_ref = _open_with_stage(session, date(2026, 11, 11))
         _, soon_ref = _open_with_stage(session, date(2026, 11, 13))
-    rt = _runtime(engine, port)
+    uow = _uow(engine, port)
     now = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
 
-    report = sweep(rt=rt, now=now)
+    report = sweep(uow=uow, now=now)
 
     assert _recipients(inbox) == sorted([LEAD_EMAIL, OFFICER_EMAIL])
     officer_mail = next(m for m in inbox.messages if m["X-Envelope-To"] == OFFICER_EMAIL)
@@ -212,7 +212,7 @@ def test_sweep_sends_one_email_per_recipient_listing_every_item_and_nothing_on_a
     assert overdue_ref in lead_body and soon_ref not in lead_body  # reminders are the officer's
     assert report.emails_sent == 2 and report.notifications_sent == 3
 
-    again = sweep(rt=rt, now=now)
+    again = sweep(uow=uow, now=now)
     assert len(inbox.messages) == 2
     assert again.emails_sent == 0 and again.already_sent == 3
 
@@ -225,17 +225,17 @@ def test_sweep_with_smtp_down_loses_nothing_and_sends_each_notice_once_when_it_i
         _, reference = _open_with_stage(session, date(2026, 11, 2))
     now = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)  # overdue, escalated, first repeat
 
-    down = sweep(rt=_runtime(engine, _free_port()), now=now)
+    down = sweep(uow=_uow(engine, _free_port()), now=now)
     assert down.emails_failed == 3 and down.notifications_sent == 0
     with Session(engine) as session:
         unsent = session.scalars(select(Notification)).all()
     assert unsent and all(n.sent_at is None and n.last_error for n in unsent)
 
-    up = sweep(rt=_runtime(engine, port), now=now)
+    up = sweep(uow=_uow(engine, port), now=now)
     assert up.emails_sent == 3 and up.emails_failed == 0
     assert _recipients(inbox) == sorted([LEAD_EMAIL, OFFICER_EMAIL, HEAD_EMAIL])
     assert all(reference in body_of(m) for m in inbox.messages)
-    sweep(rt=_runtime(engine, port), now=now)
+    sweep(uow=_uow(engine, port), now=now)
     assert len(inbox.messages) == 3
     with Session(engine) as session:
         notifications = session.scalars(select(Notification)).all()
@@ -250,7 +250,7 @@ def test_two_sweeps_at_once_send_each_recipient_one_email(
     port, inbox = smtp
     with session_scope(engine) as session:
         references = [_open_with_stage(session, date(2026, 11, 2))[1] for _ in range(5)]
-    rt = _runtime(engine, port)
+    uow = _uow(engine, port)
     now = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
     start = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -258,7 +258,7 @@ def test_two_sweeps_at_once_send_each_recipient_one_email(
     def run() -> None:
         try:
             start.wait()
-            sweep(rt=rt, now=now)
+            sweep(uow=uow, now=now)
         except BaseException as exc:
             errors.append(exc)
 

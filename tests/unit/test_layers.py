@@ -32,10 +32,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 
 # Known crossings, each being removed: (module, imported package) -> why it is still here. An entry
 # whose import has gone must be deleted (see the last test), so the list only ever shrinks.
-KNOWN: dict[tuple[str, str], str] = {
-    ("public_form/routes.py", "tasks"): "the clock, tasks.runtime.utcnow",
-    ("public_form/drainer.py", "tasks"): "the clock, tasks.runtime.utcnow",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 # Crossings by design: the drainer is its own process and hands each submission to the case flow
 # through Prefect's client; only it loads this module, so the web app never imports Prefect.
