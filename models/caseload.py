@@ -1,9 +1,9 @@
 """The team lead's caseload figures, from case and stage rows and the moment of the report.
 
-Pure: the rows are read, and the report published and emailed, in tasks/caseload.py. The figures
-are what the team lead manages the team by (docs/domain.md#reports): open cases by officer, DSPL
-area and stage; stages past their due date; how long stages take; and how cases closed in the
-period.
+Pure: the rows are read in store/reports.py, the report published and emailed in
+tasks/caseload.py. The figures are what the team lead manages the team by
+(docs/domain.md#reports): open cases by officer, DSPL area and stage; stages past their due date;
+how long stages take; and how cases closed in the period.
 
 Definitions:
 - A case is open until it is closed (a case under periodic review is open).
@@ -60,6 +60,20 @@ class StageRow:
     due_on: date | None
     completed_at: datetime | None
     clock_paused_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OpenCaseLine:
+    """One line of an open-cases page: identifiers, stage and dates, no child data."""
+
+    reference: str
+    flow_run_id: UUID | None
+    officer_id: str
+    stage: Stage | None
+    due_on: date | None
+    clock_paused: bool
+    status: CaseStatus
+    opened_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

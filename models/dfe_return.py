@@ -3,7 +3,7 @@
 DfE's EHE and CME data collection (mandatory since autumn 2024) asks each LA, for a census date, for
 the children missing education on census day by sex, year group, length of time missing and primary
 reason, and for the children missing education at any time in the previous academic year. This
-module turns case facts into those counts; the case database is read in tasks/dfe_return.py.
+module turns case facts into those counts; the case database is read in store/reports.py.
 What each count means, and the mapping from our codes to DfE's reasons, is in docs/dfe-return.md.
 
 Rules, all stated so they can be checked:

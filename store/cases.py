@@ -127,6 +127,18 @@ def get_case(*, session: Session, reference: str) -> Case | None:
     return session.scalars(select(Case).where(Case.reference == reference)).one_or_none()
 
 
+def require_case_by_reference(*, session: Session, reference: str) -> Case:
+    """The case with this reference.
+
+    Raises:
+        CaseNotFoundError: No case has that reference.
+    """
+    case = get_case(session=session, reference=reference)
+    if case is None:
+        raise CaseNotFoundError(f"case {reference} is not in the case database")
+    return case
+
+
 def get_case_by_flow_run(*, session: Session, flow_run_id: UUID) -> Case | None:
     """Find the case a Prefect flow run is running.
 

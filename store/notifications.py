@@ -159,6 +159,23 @@ def get_notification(*, session: Session, natural_key: str) -> Notification | No
     ).one_or_none()
 
 
+def list_case_notifications(*, session: Session, case_id: int) -> list[Notification]:
+    """Every notification of one case, in the order they were claimed (for its chronology).
+
+    Args:
+        session: The caller's session.
+        case_id: The case.
+
+    Returns:
+        The case's notifications, sent or not, in id order.
+    """
+    return list(
+        session.scalars(
+            select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
+        )
+    )
+
+
 def list_unsent_notifications(
     *, session: Session, max_attempts: int | None = None
 ) -> list[Notification]:

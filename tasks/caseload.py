@@ -1,9 +1,10 @@
 """The team lead's caseload report: read the case database, publish table artifacts, email a digest.
 
-The figures are worked out in models/caseload.py; this module reads the rows (open cases, and
-cases closed in the period, with their stages: no child data), publishes one keyed table artifact
-per breakdown (`caseload-by-officer`, ...; each case row links to the case's flow run), and emails
-the team lead one digest per period, claimed under a natural key so a re-run sends it once.
+The figures are worked out in models/caseload.py from the rows store/reports.py reads (open cases,
+and cases closed in the period, with their stages: no child data); this module publishes one keyed
+table artifact per breakdown (`caseload-by-officer`, ...; each case row links to the case's flow
+run), and emails the team lead one digest per period, claimed under a natural key so a re-run
+sends it once.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from uuid import UUID
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from adapters.templating import render
-from models.caseload import CaseloadFigures, CaseRow, Durations, StageRow, caseload_figures
-from models.enums import CaseStatus
-from store.orm import Case, StageRecord
+from models.caseload import CaseloadFigures, Durations, caseload_figures
+from store import reports
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import send_task
 from tasks.sweep import local_day
@@ -37,73 +35,6 @@ KEYS = {
 }
 
 
-def read_caseload(
-    *, session: Session, period_start: datetime
-) -> tuple[list[CaseRow], list[StageRow]]:
-    """Every open case and every case closed since ``period_start``, with their stages.
-
-    Args:
-        session: The caller's session.
-        period_start: The start of the report's period (aware).
-
-    Returns:
-        The case rows (in id order) and their stage rows (in id order).
-    """
-    in_report = or_(Case.status != CaseStatus.CLOSED, Case.closed_at >= period_start)
-    cases = [
-        CaseRow(
-            reference=row.reference,
-            flow_run_id=row.flow_run_id,
-            officer_id=row.officer_id,
-            dspl_area=row.dspl_area,
-            status=row.status,
-            current_stage=row.current_stage,
-            opened_at=row.opened_at,
-            closed_at=row.closed_at,
-            closure_outcome=row.closure_outcome,
-        )
-        for row in session.execute(
-            select(
-                Case.reference,
-                Case.flow_run_id,
-                Case.officer_id,
-                Case.dspl_area,
-                Case.status,
-                Case.current_stage,
-                Case.opened_at,
-                Case.closed_at,
-                Case.closure_outcome,
-            )
-            .where(in_report)
-            .order_by(Case.id)
-        )
-    ]
-    stages = [
-        StageRow(
-            reference=row.reference,
-            stage=row.name,
-            started_at=row.started_at,
-            due_on=row.due_on,
-            completed_at=row.completed_at,
-            clock_paused_at=row.clock_paused_at,
-        )
-        for row in session.execute(
-            select(
-                Case.reference,
-                StageRecord.name,
-                StageRecord.started_at,
-                StageRecord.due_on,
-                StageRecord.completed_at,
-                StageRecord.clock_paused_at,
-            )
-            .join(Case, Case.id == StageRecord.case_id)
-            .where(in_report)
-            .order_by(StageRecord.id)
-        )
-    ]
-    return cases, stages
-
-
 @inject_uow
 def figures_as_at(
     *, uow: UnitOfWork = INJECTED, now: datetime, period_days: int
@@ -113,7 +44,7 @@ def figures_as_at(
         raise ValueError(f"period_days: {period_days} is not a period; use 1 or more days")
     period_start = now - timedelta(days=period_days)
     with uow.transaction() as session:
-        cases, stages = read_caseload(session=session, period_start=period_start)
+        cases, stages = reports.read_caseload(session=session, period_start=period_start)
     return caseload_figures(
         cases=cases, stages=stages, now=now, today=local_day(now), period_start=period_start
     )

@@ -12,101 +12,22 @@ import csv
 import io
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
 
-from models.dfe_return import (
-    AcademicYear,
-    CensusDays,
-    CmeEpisode,
-    CountRow,
-    DfeReturn,
-    Finding,
-    build_return,
-    day_in_england,
-)
-from models.enums import AgencyKind, Stage
-from store.orm import Case, Decision
+from models.dfe_return import CensusDays, CountRow, DfeReturn, build_return, day_in_england
+from store import reports
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 CENSUS_DAY_FILE = "cme_census_day.csv"
 PREVIOUS_YEAR_FILE = "cme_previous_academic_year.csv"
 SUMMARY_FILE = "summary.md"
 CSV_COLUMNS = ("census_date", "breakdown", "category", "label", "count")
-
-
-def _may_count(*, as_of: datetime, active_from: datetime) -> ColumnElement[bool]:
-    # A superset of what can count: opened by as_of, and not closed before the previous year began.
-    return and_(
-        Case.opened_at <= as_of, or_(Case.closed_at.is_(None), Case.closed_at >= active_from)
-    )
-
-
-def list_cme_episodes(*, session: Session, census_date: date, as_of: datetime) -> list[CmeEpisode]:
-    """Every case that may count in the return for ``census_date``, with the facts the rules need.
-
-    Args:
-        session: The caller's session.
-        census_date: The census day.
-        as_of: The instant the return is as at (aware); later cases are not read.
-
-    Returns:
-        One episode per case opened by ``as_of`` and not closed before the previous academic year.
-    """
-    first_day = AcademicYear.containing(census_date).previous.first_day
-    # A day early in UTC, so no case closed on that day in England is missed; the rules decide.
-    active_from = datetime.combine(first_day - timedelta(days=1), time(), tzinfo=UTC)
-    cases = session.scalars(
-        select(Case)
-        .where(_may_count(as_of=as_of, active_from=active_from))
-        .options(joinedload(Case.child), selectinload(Case.referrals))
-        .order_by(Case.id)
-    ).unique()
-    findings: dict[int, list[Finding]] = {}
-    decisions = session.execute(
-        select(Decision.case_id, Decision.values, Decision.decided_at)
-        .join(Case, Case.id == Decision.case_id)
-        .where(
-            Decision.stage == Stage.HOME_VISIT,
-            Decision.decided_at <= as_of,
-            _may_count(as_of=as_of, active_from=active_from),
-        )
-    )
-    for case_id, values, decided_at in decisions:
-        finding = values.get("finding") if isinstance(values, dict) else None
-        if isinstance(finding, str):
-            findings.setdefault(case_id, []).append(Finding(finding, decided_at))
-    return [_episode(case, findings.get(case.id, [])) for case in cases]
-
-
-def _episode(case: Case, findings: list[Finding]) -> CmeEpisode:
-    referral = min(case.referrals, key=lambda r: (r.received_on, r.id), default=None)
-    payload: dict[str, Any] = referral.payload if referral is not None else {}
-    agency = payload.get("agency_kind")
-    return CmeEpisode(
-        reference=case.reference,
-        upn=case.child.upn,
-        forenames=case.child.forenames,
-        surname=case.child.surname,
-        date_of_birth=case.child.date_of_birth,
-        sex=case.child.sex,
-        opened_at=case.opened_at,
-        received_on=referral.received_on if referral is not None else None,
-        closed_at=case.closed_at,
-        closure_outcome=case.closure_outcome,
-        closing_stage=case.current_stage,
-        agency_kind=AgencyKind(agency) if agency in set(AgencyKind) else None,
-        destination_country=payload.get("destination_country") or None,
-        destination_local_authority=payload.get("destination_local_authority") or None,
-        findings=tuple(findings),
-    )
 
 
 # --- Files ----------------------------------------------------------------------------------------
@@ -227,7 +148,7 @@ def choose_census_date(
 def count_dfe_return(census_date: date, now: datetime, *, uow: UnitOfWork = INJECTED) -> DfeReturn:
     """Count the return for ``census_date`` from the case database, as known at ``now``."""
     with uow.transaction() as session:
-        episodes = list_cme_episodes(session=session, census_date=census_date, as_of=now)
+        episodes = reports.list_cme_episodes(session=session, census_date=census_date, as_of=now)
     return build_return(episodes, census_date=census_date, as_of=now)
 
 

@@ -11,70 +11,21 @@ identify every child missing education; docs/design.md#system-of-record).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
 
-from models.enums import CaseStatus, Stage
-from store.orm import Case, StageRecord
+from models.caseload import OpenCaseLine
+from store import reports
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 
 TEAM_KEY = "open-cases-all"
 
 
-@dataclass(frozen=True)
-class OpenCaseLine:
-    """One line of an open-cases page: identifiers, stage and dates, no child data."""
-
-    reference: str
-    flow_run_id: UUID | None
-    officer_id: str
-    stage: Stage | None
-    due_on: date | None
-    clock_paused: bool
-    status: CaseStatus
-    opened_at: datetime
-
-
 def officer_key(officer_id: str) -> str:
     """The artifact key of one officer's page; keys allow lowercase letters, digits, dashes."""
     return "open-cases-" + re.sub(r"[^a-z0-9]+", "-", officer_id.lower()).strip("-")
-
-
-def list_open_cases(*, session: Session) -> list[OpenCaseLine]:
-    """Every case not closed, with its current stage's due date; earliest deadline first."""
-    current = and_(
-        StageRecord.case_id == Case.id,
-        StageRecord.name == Case.current_stage,
-        StageRecord.completed_at.is_(None),
-    )
-    rows = session.execute(
-        select(Case, StageRecord)
-        .outerjoin(StageRecord, current)
-        .where(Case.status != CaseStatus.CLOSED)
-        .order_by(Case.opened_at, Case.id)
-    ).all()
-    cases = [
-        OpenCaseLine(
-            reference=case.reference,
-            flow_run_id=case.flow_run_id,
-            officer_id=case.officer_id,
-            stage=case.current_stage,
-            due_on=stage.due_on if stage is not None else None,
-            clock_paused=stage is not None and stage.clock_paused_at is not None,
-            status=case.status,
-            opened_at=case.opened_at,
-        )
-        for case, stage in rows
-    ]
-    # Undated stages last; among equals the oldest case first (the sort is stable).
-    return sorted(cases, key=lambda c: (c.due_on is None, c.due_on or date.min))
 
 
 def _cell(text: str) -> str:
@@ -123,7 +74,7 @@ def publish_open_cases(*, uow: UnitOfWork = INJECTED) -> dict[str, int]:
     Every configured officer gets a page, even with no cases, so an emptied list replaces the last.
     """
     with uow.transaction() as session:
-        cases = list_open_cases(session=session)
+        cases = reports.list_open_case_lines(session=session)
     names = {person.id: person.display_name for person in uow.config.people}
     ui_url = uow.settings.ui_url
     published: dict[str, int] = {}

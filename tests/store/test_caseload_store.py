@@ -21,8 +21,9 @@ from models.enums import ClosureOutcome, Stage
 from store import cases, stages
 from store.database import session_scope
 from store.orm import Case
+from store.reports import read_caseload
 from store.unit_of_work import UnitOfWork
-from tasks.caseload import KEYS, figures_as_at, read_caseload, report_tables, send_digest
+from tasks.caseload import KEYS, figures_as_at, report_tables, send_digest
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of, start_smtp
 

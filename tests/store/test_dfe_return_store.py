@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from models.dfe_return import CensusDays, build_return
 from store.database import session_scope
+from store.reports import list_cme_episodes
 from tasks.dfe_return import (
     CENSUS_DAY_FILE,
     PREVIOUS_YEAR_FILE,
     SUMMARY_FILE,
-    list_cme_episodes,
     render_summary,
     write_return_files,
 )
