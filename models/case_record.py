@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -70,6 +70,22 @@ class BrokenLink:
 
     def describe(self) -> str:
         return f"{self.reference}: event {self.sequence}: {self.problem.value} ({self.detail})"
+
+
+@dataclass
+class RecordCheck:
+    """What a check found: how much it read and every case whose chain is broken."""
+
+    cases: int = 0
+    events: int = 0
+    broken: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return not self.broken
+
+    def counts(self) -> dict[str, int]:
+        return {"cases": self.cases, "events": self.events, "broken": len(self.broken)}
 
 
 def canonical_json(value: Any) -> str:

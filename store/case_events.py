@@ -6,7 +6,9 @@ natural key, so a resumed run that replays from the top writes nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +20,7 @@ from models.case_events import (
     checked_payload,
     read_event,
 )
-from models.case_record import event_hash
+from models.case_record import RecordCheck, StoredEvent, event_hash, first_broken_link
 from store.guards import CaseNotFoundError, require_aware
 from store.orm import (
     Case,
@@ -133,3 +135,72 @@ def list_events(*, session: Session, case_id: int) -> list[CaseEvent]:
             select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.sequence)
         )
     )
+
+
+# Rows read from the database at a time: the whole record is checked without holding it all.
+BATCH_SIZE = 2000
+
+
+def check_records(*, session: Session, reference: str | None = None) -> RecordCheck:
+    """Check the chain of every case, or of one, and name each case's first broken link.
+
+    Args:
+        session: The caller's session.
+        reference: One case to check; None checks them all.
+
+    Returns:
+        The counts read and the broken links, in case order.
+
+    Raises:
+        CaseNotFoundError: ``reference`` names no case.
+    """
+    query = (
+        select(
+            Case.id,
+            Case.reference,
+            CaseEvent.sequence,
+            CaseEvent.occurred_at,
+            CaseEvent.actor,
+            CaseEvent.kind,
+            CaseEvent.payload,
+            CaseEvent.previous_hash,
+            CaseEvent.hash,
+        )
+        # Outer: a case whose every event was removed must show up as broken, not be skipped.
+        .outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
+        .order_by(Case.id, CaseEvent.sequence)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    if reference is not None:
+        if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
+            raise CaseNotFoundError(f"reference: no case {reference!r}")
+        query = query.where(Case.reference == reference)
+    check = RecordCheck()
+    rows = session.execute(query)
+    for (_, case_reference), case_rows in groupby(rows, key=lambda row: (row[0], row[1])):
+        events = list(_events(case_rows))
+        check.cases += 1
+        check.events += len(events)
+        broken = first_broken_link(case_reference, events)
+        if broken is not None:
+            check.broken.append(broken)
+    return check
+
+
+def _events(rows: Iterator[Sequence[object]]) -> Iterator[StoredEvent]:
+    for row in rows:
+        _, _, sequence, occurred_at, actor, kind, payload, previous_hash, digest = row
+        if sequence is None:  # the outer join's row for a case with no events
+            continue
+        assert isinstance(sequence, int) and isinstance(occurred_at, datetime)
+        assert isinstance(actor, str) and isinstance(kind, str) and isinstance(payload, dict)
+        assert isinstance(digest, str) and (previous_hash is None or isinstance(previous_hash, str))
+        yield StoredEvent(
+            sequence=sequence,
+            occurred_at=occurred_at,
+            actor=actor,
+            kind=kind,
+            payload=payload,
+            previous_hash=previous_hash,
+            hash=digest,
+        )

@@ -11,10 +11,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.templating import render
+from models.case_record import RecordCheck
+from store.case_events import check_records
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import send_task
 from tasks.team_lead_mail import email_team_lead_once
-from tasks.verify_case_record import RecordCheck, check_records
 
 ARTIFACT_KEY = "case-record-check"
 

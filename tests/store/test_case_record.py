@@ -19,8 +19,9 @@ from models.case_events import SafeguardingEscalation
 from models.case_record import Problem, first_broken_link
 from models.enums import ClosureOutcome, Stage
 from store import case_events, cases, decisions, stages
+from store.case_events import check_records
 from store.database import session_scope
-from tasks.verify_case_record import check_records, main
+from tasks.verify_case_record import main
 from tests.conftest import append_only_suspended
 from tests.factories import make_referral
 

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from store.case_events import check_records
 from store.database import make_engine
 from store.migrations import FORMER_REVISION_IDS, alembic_config, migrate
 from store.orm import Base, CaseEvent
-from tasks.verify_case_record import check_records
 
 CASE_TABLES = {
     "case",

@@ -15,9 +15,9 @@ from models.case_events import CaseClosed, InvalidEventError, StageStarted
 from models.case_record import canonical_json, event_hash, first_broken_link
 from models.enums import ClosureOutcome, Stage
 from store import case_events, cases
+from store.case_events import check_records
 from store.database import session_scope
 from store.orm import CaseEvent
-from tasks.verify_case_record import check_records
 from tests.factories import make_referral
 from tests.old_events import OLD_EVENTS
 

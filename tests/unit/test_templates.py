@@ -15,11 +15,10 @@ from jinja2 import Environment, UndefinedError, meta
 
 from adapters.settings import PROJECT_ROOT
 from adapters.templating import render
-from models.case_record import BrokenLink, Problem
+from models.case_record import BrokenLink, Problem, RecordCheck
 from models.caseload import CaseRow, StageRow, caseload_figures
 from models.enums import CaseStatus, Stage
 from tasks.notify import render_email
-from tasks.verify_case_record import RecordCheck
 
 TEMPLATES = PROJECT_ROOT / "templates"
 REFERENCE = "CME-2026-00042"
