@@ -5,44 +5,23 @@ services. Produced on demand (the `case-chronology` deployment) and at prosecuti
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
 import re
-from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from adapters.documents import render_pdf, write_document
 from models.case_events import ChronologyProduced
 from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
-from store import case_events, cases
-from store.orm import Notification
+from store import case_events, cases, notifications
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
-from tasks.letters import document_url, render_pdf
+from tasks.letters import document_url
 from tasks.recording import AUTOMATION
 
 TEMPLATE = "chronology/chronology.html.j2"
-
-
-def _case_notifications(*, session: Session, case_id: int) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
-        )
-    )
-
-
-def _write(target: Path, content: bytes) -> str:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, target)
-    return hashlib.sha256(content).hexdigest()
 
 
 @inject_uow
@@ -59,7 +38,7 @@ def write_chronology(
         case_id = record.id
         lines = chronology_lines(
             case_events.read_events(session=session, case_id=case_id),
-            _case_notifications(session=session, case_id=case_id),
+            notifications.list_case_notifications(session=session, case_id=case_id),
             who=lambda actor: people.get(actor, actor),
         )
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
@@ -78,8 +57,10 @@ def write_chronology(
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(reference, lines))
-    pdf_sha256 = _write(uow.settings.chronology_dir / pdf_path, pdf)
-    csv_sha256 = _write(uow.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8"))
+    pdf_sha256 = write_document(uow.settings.chronology_dir / pdf_path, pdf)
+    csv_sha256 = write_document(
+        uow.settings.chronology_dir / csv_path, text.getvalue().encode("utf-8")
+    )
     with uow.transaction() as session:
         case_events.append_event(
             session=session,

@@ -8,8 +8,6 @@ functions in models/letters.py; this module reads the case record, renders and s
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -17,8 +15,7 @@ from typing import Any
 
 from prefect import task
 
-from adapters.settings import PROJECT_ROOT
-from adapters.templating import render
+from adapters.documents import render_pdf, sha256_of, template_version, write_document
 from models.case import CaseHandle
 from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import (
@@ -40,32 +37,11 @@ from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.recording import AUTOMATION
 
-LAYOUT = "letters/_layout.html.j2"
 # Professional referrers are told the outcome; a member of the public is told only that the
 # case is closed (the child's circumstances are not theirs to know).
 OUTCOME_TOLD_TO = frozenset(
     {ReferrerType.SCHOOL, ReferrerType.AGENCY, ReferrerType.OTHER_LOCAL_AUTHORITY}
 )
-
-
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Render a letter template to PDF bytes."""
-    # Imported here, not at the top: WeasyPrint takes ~0.8 CPU-seconds to import, and every stage
-    # of every case is a process that imports this module, while few of them write a letter.
-    from weasyprint import HTML
-
-    html = render(template, **context)
-    pdf = HTML(string=html, base_url=str(PROJECT_ROOT / "templates")).write_pdf()
-    assert isinstance(pdf, bytes)  # write_pdf returns the bytes when given no target
-    return pdf
-
-
-def template_version(template: str) -> str:
-    """The SHA-256 of the template's source and its layout: which wording a letter used."""
-    digest = hashlib.sha256()
-    for name in (LAYOUT, template):
-        digest.update((PROJECT_ROOT / "templates" / name).read_bytes())
-    return digest.hexdigest()
 
 
 @inject_uow
@@ -101,14 +77,10 @@ def write_letter(
             return _link(existing)
     template = TEMPLATES[content.kind]
     pdf = render_pdf(template, content.template_context())
-    sha256 = hashlib.sha256(pdf).hexdigest()
+    sha256 = sha256_of(pdf)
     # The checksum in the name: a second writer racing on the key cannot overwrite the winner.
     relative = f"{_safe_name(case.reference)}/{_safe_name(natural_key)}-{sha256[:12]}.pdf"
-    target = uow.settings.letters_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".pdf.partial")
-    partial.write_bytes(pdf)
-    os.replace(partial, target)
+    write_document(uow.settings.letters_dir / relative, pdf)
     with uow.transaction() as session:
         letter = letters.record_letter(
             session=session,
@@ -124,13 +96,6 @@ def write_letter(
             actor=AUTOMATION,
         )
         return _link(letter)
-
-
-def _case_record(session: Any, case: CaseHandle) -> Case:
-    record = cases.get_case(session=session, reference=case.reference)
-    if record is None:
-        raise LookupError(f"case {case.reference} is not in the case database")
-    return record
 
 
 def _child(record: Case) -> LetterChild:
@@ -176,7 +141,7 @@ def produce_notice_letter(
 ) -> LetterLink:
     """The s437(1) notice, s438 notice of intention or School Attendance Order, as approved."""
     with uow.transaction() as session:
-        record = _case_record(session, case)
+        record = cases.require_case_by_reference(session=session, reference=case.reference)
         common = _common(record, case, uow.clock().date(), uow=uow)
         content = notice_content(
             request,
@@ -199,7 +164,7 @@ def produce_other_la_notice(
 ) -> LetterLink:
     """The notice to the authority a child moved to (docs/domain.md#outcomes)."""
     with uow.transaction() as session:
-        record = _case_record(session, case)
+        record = cases.require_case_by_reference(session=session, reference=case.reference)
         content = LetterContent(
             kind=LetterKind.OTHER_LA_NOTICE,
             addressee_name=f"Children Missing Education officer, {authority}",
@@ -218,7 +183,7 @@ def produce_legal_services_referral(
 ) -> LetterLink:
     """The referral to legal services: the ESO consideration (s447(1)) and the letters served."""
     with uow.transaction() as session:
-        record = _case_record(session, case)
+        record = cases.require_case_by_reference(session=session, reference=case.reference)
         order = decisions.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
         served = tuple(
             ServedLetterLine(
@@ -247,7 +212,7 @@ def produce_legal_services_referral(
 def produce_closing_letter(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> LetterLink | None:
     """A closing letter to a named referrer of a configured type, once the case is closed."""
     with uow.transaction() as session:
-        record = _case_record(session, case)
+        record = cases.require_case_by_reference(session=session, reference=case.reference)
         payload = _referral_payload(record)
         referrer = payload.get("referrer_name")
         referrer_type = ReferrerType(payload.get("referrer_type", ReferrerType.ANONYMOUS))

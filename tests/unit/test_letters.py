@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from adapters.documents import render_pdf, template_version
 from adapters.settings import PROJECT_ROOT
 from models.calendar import ServiceMethod
 from models.config import Letters, load_config
@@ -28,7 +29,6 @@ from models.letters import (
     notice_period,
     split_schools,
 )
-from tasks.letters import render_pdf, template_version
 
 REFERENCE = "CME-2026-00042"
 CHILD = LetterChild(
