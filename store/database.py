@@ -14,6 +14,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
+# Engine and Session are named here too, so the layers above can hold an engine or a session
+# handed to them without importing SQLAlchemy (they never build a query themselves).
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "Engine",
+    "Session",
+    "engine_for",
+    "make_engine",
+    "session_scope",
+]
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

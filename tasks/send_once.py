@@ -20,12 +20,11 @@ from typing import ParamSpec, TypeVar
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import Engine
 
 from adapters.mailer import send_email
 from adapters.settings import Settings
 from store import notifications
-from store.database import session_scope
+from store.database import Engine, session_scope
 from store.unit_of_work import utc_now
 
 P = ParamSpec("P")

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.orm import Session
 
 from adapters.templating import render
 from models.calendar import BankHolidays
@@ -40,6 +39,7 @@ from models.escalation import (
     sweep_horizon,
 )
 from store import cases, stages
+from store.database import Session
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.send_once import Claim, Message, SendFailed, send_once, send_task
 from tasks.team_lead_mail import email_team_lead_once

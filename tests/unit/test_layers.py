@@ -23,9 +23,13 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     ),
     "store": frozenset({"flows", "tasks", "launcher", "public_form", "bench", "prefect"}),
     "adapters": frozenset({"flows", "tasks", "launcher", "public_form", "bench", "prefect"}),
-    "tasks": frozenset({"flows", "launcher", "public_form", "bench"}),
-    # A flow sequences tasks; it reaches the database only through them.
-    "flows": frozenset({"launcher", "public_form", "bench", "store", "sqlalchemy"}),
+    # A task causes side effects through the store's queries and the adapters, never its own SQL
+    # or PDF rendering.
+    "tasks": frozenset({"flows", "launcher", "public_form", "bench", "sqlalchemy", "weasyprint"}),
+    # A flow sequences tasks; it reaches the database, mail and documents only through them.
+    "flows": frozenset(
+        {"launcher", "public_form", "bench", "store", "adapters", "sqlalchemy", "weasyprint"}
+    ),
     # The public form runs without Prefect: it stores a submission, and its drainer hands it on.
     "public_form": frozenset({"flows", "tasks", "launcher", "bench", "prefect"}),
 }
