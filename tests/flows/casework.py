@@ -1,0 +1,299 @@
+"""Running a case in process and reading what it recorded; the officer's typical answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, select
+
+from flows.case import cme_case
+from flows.forms import (
+    Compliance,
+    DecisionForm,
+    EnforcementDecision,
+    EnquiryResult,
+    EsoConsideration,
+    HomeVisitFinding,
+    HomeVisitRecord,
+    LetterSent,
+    LetterServed,
+    NoticeDecision,
+    OrderDecision,
+    ParentAnswer,
+    ParentChoice,
+    ReasonableEnquiries,
+    ReferralCheckDecision,
+    S437NoticeService,
+    S437Response,
+    S438NoticeOfIntention,
+    SaoCompliance,
+    SaoService,
+)
+from models.calendar import ServiceMethod
+from models.referral import Referral
+from store import case_events, cases, decisions, letters
+from store.database import session_scope
+from store.orm import Case, Letter, StageRecord
+from tests.mail import Inbox
+
+OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
+
+Answer = DecisionForm | dict[str, Any]
+
+
+class StillWaiting(Exception):
+    """The case waits on a form the script does not answer: where the real run would suspend."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"waiting on {key}")
+        self.key = key
+
+
+@dataclass
+class Officer:
+    """Answers the case's forms from a script: suspend key -> the form's values."""
+
+    answers: dict[str, Answer] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    # Run when the flow looks for an answer under a key: what happens while the case waits there.
+    while_waiting: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+    def answer(self, key: str, value: Answer) -> None:
+        self.answers[key] = value
+
+    def has_answer(self, pause_key: str) -> bool:
+        # The run's first pass at this key: nobody has answered yet, so the flow describes the
+        # form and looks for a closure requested from outside before it suspends.
+        if (event := self.while_waiting.pop(pause_key, None)) is not None:
+            event()
+        return False
+
+    def suspend(self, *, wait_for_input: type[BaseModel], key: str, timeout: Any) -> BaseModel:
+        self.asked.append(key)
+        self.descriptions[key] = str(getattr(wait_for_input, "_description", "") or "")
+        if key not in self.answers:
+            raise StillWaiting(key)
+        answer = self.answers[key]
+        values = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+        # As Prefect loads a submitted form: the server checked only the JSON schema, so the
+        # model's own rules (dates, cross-field checks) raise here, inside the flow.
+        return wait_for_input.model_validate(values)
+
+
+@dataclass
+class Product:
+    """What one in-process test sees: the case database, the state folder and the inbox."""
+
+    engine: Engine
+    home: Path
+    inbox: Inbox
+    officer: Officer
+
+
+@dataclass(frozen=True)
+class Ran:
+    """Where the run stopped: closed (returned the reference) or waiting on a form."""
+
+    reference: str | None
+    waiting_on: str | None
+
+
+def run_case(referral: Referral) -> Ran:
+    """The real `cme-case` flow, in this process, until it closes or waits on an unanswered form."""
+    try:
+        return Ran(reference=cme_case(referral), waiting_on=None)
+    except StillWaiting as waiting:
+        return Ran(reference=None, waiting_on=waiting.key)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The case as the case database holds it."""
+
+    case: Case
+    stages: list[StageRecord]
+    decisions: dict[str, dict[str, Any]]
+    events: list[str]
+    letters: list[Letter]
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name.value for s in self.stages]
+
+    def stage(self, name: str) -> StageRecord:
+        return next(s for s in self.stages if s.name.value == name)
+
+
+def only_case(product: Product) -> Record:
+    """The one case this test opened."""
+    with session_scope(product.engine) as session:
+        (reference,) = session.scalars(select(Case.reference)).all()
+    return read_case(product, reference)
+
+
+def read_case(product: Product, reference: str) -> Record:
+    with session_scope(product.engine) as session:
+        case = cases.get_case(session=session, reference=reference)
+        assert case is not None, reference
+        stages = sorted(case.stages, key=lambda s: s.started_at)
+        record = Record(
+            case=case,
+            stages=stages,
+            decisions={
+                d.key: dict(d.values)
+                for d in decisions.list_decisions(session=session, case_id=case.id)
+            },
+            events=[e.kind for e in case_events.list_events(session=session, case_id=case.id)],
+            letters=letters.list_letters(session=session, case_id=case.id),
+        )
+        session.expunge_all()
+        return record
+
+
+# --- The officer's answers, typed -----------------------------------------------------------
+
+
+def enquiries(**overrides: Any) -> ReasonableEnquiries:
+    values: dict[str, Any] = {
+        "officer": OFFICER,
+        "school": EnquiryResult.NO_TRACE,
+        "admissions": EnquiryResult.NO_TRACE,
+        "other_local_authorities": EnquiryResult.NO_TRACE,
+        "s2s_lost_pupil_database": EnquiryResult.NO_TRACE,
+        "health": EnquiryResult.INFORMATION_FOUND,
+        "childrens_social_care": EnquiryResult.NO_TRACE,
+        "district_council_tax_and_housing": EnquiryResult.INFORMATION_FOUND,
+        "police": EnquiryResult.NOT_MADE,
+        "border_force": EnquiryResult.NOT_APPLICABLE,
+        "findings": "GP and council tax confirm the family at the address.",
+        "decision": ReferralCheckDecision.CONTINUE_TO_HOME_VISIT,
+    }
+    values.update(overrides)
+    return ReasonableEnquiries(**values)
+
+
+def visit(finding: HomeVisitFinding, **overrides: Any) -> HomeVisitRecord:
+    values: dict[str, Any] = {
+        "officer": OFFICER,
+        "visit_date": date(2026, 11, 10),
+        "child_seen": False,
+        "seen": "",
+        "finding": finding,
+    }
+    values.update(overrides)
+    return HomeVisitRecord(**values)
+
+
+def located(**overrides: Any) -> HomeVisitRecord:
+    return visit(
+        HomeVisitFinding.LOCATED_NO_EDUCATION, child_seen=True, seen="father and child", **overrides
+    )
+
+
+def s437_notice(**overrides: Any) -> S437NoticeService:
+    values: dict[str, Any] = {
+        "officer": OFFICER,
+        "decision": NoticeDecision.SERVE_NOTICE,
+        "service_method": ServiceMethod.FIRST_CLASS_POST,
+        "served_on": date(2026, 11, 19),  # a Thursday: deemed served Monday 23 November
+        "served_on_parent": "Sam Testparent",
+        "period_days": 15,
+    }
+    values.update(overrides)
+    return S437NoticeService(**values)
+
+
+def sent_as_stated() -> LetterServed:
+    return LetterServed(officer=OFFICER, sent=LetterSent.SENT_AS_STATED)
+
+
+def not_satisfied() -> S437Response:
+    return S437Response(
+        officer=OFFICER,
+        answer=ParentAnswer.NOT_SATISFIED,
+        expedient_that_child_attend_school=True,
+        notes="No evidence of any education was provided.",
+    )
+
+
+def s438_notice(**overrides: Any) -> S438NoticeOfIntention:
+    values: dict[str, Any] = {
+        "officer": OFFICER,
+        "decision": NoticeDecision.SERVE_NOTICE,
+        "service_method": ServiceMethod.BY_HAND,
+        "served_on": date(2026, 12, 14),
+        "served_on_parent": "Sam Testparent",
+        "proposed_school": "Example Primary School",
+        "alternative_schools": "Sample Academy",
+    }
+    values.update(overrides)
+    return S438NoticeOfIntention(**values)
+
+
+def sao_service(**overrides: Any) -> SaoService:
+    values: dict[str, Any] = {
+        "officer": OFFICER,
+        "decision": OrderDecision.SERVE_ORDER,
+        "parent_choice": ParentChoice.PROPOSED_SCHOOL,
+        "named_school": "Example Primary School",
+        "service_method": ServiceMethod.BY_HAND,
+        "served_on": date(2027, 1, 5),
+    }
+    values.update(overrides)
+    return SaoService(**values)
+
+
+def compliance(outcome: Compliance, checked_on: date = date(2027, 1, 26)) -> SaoCompliance:
+    return SaoCompliance(officer=OFFICER, compliance=outcome, checked_on=checked_on)
+
+
+def eso_considered(
+    decision: EnforcementDecision = EnforcementDecision.PROSECUTE,
+) -> EsoConsideration:
+    return EsoConsideration(
+        officer=OFFICER,
+        eso_considered=True,
+        decision=decision,
+        decided_on=date(2027, 1, 28),
+        reasons="An ESO was considered; the family has refused all engagement.",
+    )
+
+
+def to_home_visit(product: Product) -> None:
+    product.officer.answer("referral-check-reasonable-enquiries", enquiries())
+
+
+def to_education_enquiry(product: Product) -> None:
+    to_home_visit(product)
+    product.officer.answer("home-visit-visit-1", located())
+
+
+def to_sao_notice(product: Product) -> None:
+    """Through the s437(1) notice, served as stated, to a parent who did not satisfy the LA."""
+    to_education_enquiry(product)
+    answer = product.officer.answer
+    answer("education-enquiry-s437-notice", s437_notice())
+    answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    answer("education-enquiry-s437-response", not_satisfied())
+
+
+def to_sao_compliance(product: Product) -> None:
+    """Through the s438 notice and the School Attendance Order, both served as stated."""
+    to_sao_notice(product)
+    answer = product.officer.answer
+    answer("sao-notice-s438-notice", s438_notice())
+    answer("sao-notice-s438-notice-served-1", sent_as_stated())
+    answer("sao-notice-sao-service", sao_service())
+    answer("sao-notice-sao-service-served-1", sent_as_stated())
+
+
+def to_prosecution_outcome(product: Product) -> None:
+    to_sao_compliance(product)
+    product.officer.answer("sao-notice-sao-compliance", compliance(Compliance.NOT_COMPLIED))
+    product.officer.answer("prosecution-referral-eso-consideration", eso_considered())

@@ -1,0 +1,95 @@
+"""The case flow run in this process, with a scripted officer instead of the Prefect UI.
+
+`flows/case.py` runs for real (its tasks, the case database of the session, letters written to a
+temporary state folder, emails to a real SMTP server on loopback) against one temporary Prefect
+server per package (Prefect's test harness). Only the wait for a person is replaced: where the flow
+would suspend on a form, the `Officer` answers it from a script keyed by suspend key, validated
+exactly as Prefect loads a submitted form. A key the script does not answer is where the case
+waits: the run stops there with `StillWaiting`, and the test reads the case as it stands.
+
+Replays of a resumed run and real suspensions are the end-to-end tests' part (tests/e2e).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.settings import (
+    PREFECT_LOCAL_STORAGE_PATH,
+    PREFECT_RESULTS_DEFAULT_SERIALIZER,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine
+
+import flows.decisions
+from tasks.runtime import runtime
+from tests.flows.casework import Officer, Product
+from tests.mail import Inbox, start_smtp
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="package")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect server for the package; package-scoped so that the end-to-end
+    stacks' client settings are in force again for any test that runs after these."""
+    results = tmp_path_factory.mktemp("flow-results")
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(
+            updates={
+                PREFECT_LOCAL_STORAGE_PATH: results,
+                PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
+            }
+        ),
+    ):
+        yield
+
+
+@pytest.fixture(scope="package")
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    port = _free_port()
+    controller, inbox = start_smtp(port)
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def product(
+    prefect_server: None,
+    smtp_server: tuple[int, Inbox],
+    case_database_url: str,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Product]:
+    """The product's settings pointed at this test's database, state folder and SMTP server,
+    and the officer's forms answered by a script. Everything is restored afterwards."""
+    smtp_port, inbox = smtp_server
+    for name, value in {
+        "CME_ENVIRONMENT": "test",
+        "CME_HOME": str(tmp_path),
+        "CME_DATABASE_URL": case_database_url,
+        "CME_SMTP_HOST": "127.0.0.1",
+        "CME_SMTP_PORT": str(smtp_port),
+    }.items():
+        monkeypatch.setenv(name, value)
+    officer = Officer()
+    monkeypatch.setattr(flows.decisions, "suspend_flow_run", officer.suspend)
+    monkeypatch.setattr(flows.decisions, "has_answer", officer.has_answer)
+    inbox.messages.clear()
+    runtime.cache_clear()
+    try:
+        yield Product(engine=engine, home=tmp_path, inbox=inbox, officer=officer)
+    finally:
+        runtime.cache_clear()

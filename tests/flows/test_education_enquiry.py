@@ -1,0 +1,139 @@
+"""Education enquiry, s437(1): the notice approved, served or re-issued, and the answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from flows.forms import LetterSent, LetterServed, NoticeDecision, ParentAnswer, S437Response
+from models.calendar import ServiceMethod
+from models.enums import ClosureOutcome, LetterKind, SafeguardingIndicator, Stage
+from tests.factories import make_referral
+from tests.flows.casework import (
+    OFFICER,
+    Product,
+    located,
+    only_case,
+    run_case,
+    s437_notice,
+    sent_as_stated,
+    to_education_enquiry,
+    to_home_visit,
+)
+from tests.mail import body_of
+
+
+def test_a_served_notice_sets_the_clock_to_the_end_of_its_period(product: Product) -> None:
+    to_education_enquiry(product)
+    product.officer.answer("education-enquiry-s437-notice", s437_notice())
+    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "education-enquiry-s437-response"
+    record = only_case(product)
+    # Deemed served Mon 23 Nov; 15 days beginning with that day end on Mon 7 Dec 2026.
+    assert record.stage(Stage.EDUCATION_ENQUIRY.value).due_on == date(2026, 12, 7)
+    assert "2026-12-07" in product.officer.descriptions[ran.waiting_on]
+    (letter,) = record.letters
+    assert letter.kind is LetterKind.S437_NOTICE
+    assert letter.natural_key == "education-enquiry-s437-notice-1"
+    assert letter.path in product.officer.descriptions["education-enquiry-s437-notice-served-1"]
+
+
+def test_a_notice_sent_another_day_is_reissued_and_its_period_counted_from_then(
+    product: Product,
+) -> None:
+    to_education_enquiry(product)
+    product.officer.answer("education-enquiry-s437-notice", s437_notice())
+    product.officer.answer(
+        "education-enquiry-s437-notice-served-1",
+        LetterServed(
+            officer=OFFICER, sent=LetterSent.REISSUE, reissue_sent_on=date(2026, 11, 23),
+            reissue_service_method=ServiceMethod.BY_HAND,
+        ),
+    )  # fmt: skip
+    product.officer.answer("education-enquiry-s437-notice-served-2", sent_as_stated())
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "education-enquiry-s437-response"
+    record = only_case(product)
+    assert [letter.natural_key for letter in record.letters] == [
+        "education-enquiry-s437-notice-1",
+        "education-enquiry-s437-notice-2",
+    ]
+    # Handed over Mon 23 Nov: served that day; 15 days beginning with it end on Mon 7 Dec.
+    assert record.stage(Stage.EDUCATION_ENQUIRY.value).due_on == date(2026, 12, 7)
+
+
+def test_a_concern_raised_at_a_visit_escalates_once(product: Product) -> None:
+    to_home_visit(product)
+    product.officer.answer(
+        "home-visit-visit-1",
+        located(safeguarding_indicators=[SafeguardingIndicator.EXPLOITATION_OR_TRAFFICKING]),
+    )
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "education-enquiry-s437-notice"
+    record = only_case(product)
+    (escalation,) = product.inbox.wait_for(record.case.reference)
+    assert "Safeguarding" in str(escalation["Subject"])
+    assert "mash@example.gov.uk" in escalation["X-Envelope-To"]
+    assert "exploitation" in body_of(escalation).lower()
+    assert record.events.count("safeguarding_escalation") == 1
+
+
+def test_the_notice_can_be_withheld_and_the_case_closed(product: Product) -> None:
+    to_education_enquiry(product)
+    product.officer.answer(
+        "education-enquiry-s437-notice",
+        s437_notice(decision=NoticeDecision.CLOSE_CASE,
+                    closure_outcome=ClosureOutcome.EDUCATION_OTHERWISE_S19),
+    )  # fmt: skip
+    ran = run_case(make_referral())
+    record = only_case(product)
+    assert ran.reference == record.case.reference
+    assert record.case.closure_outcome is ClosureOutcome.EDUCATION_OTHERWISE_S19
+    # No notice; the school that referred the child is told the case closed.
+    assert [letter.kind for letter in record.letters] == [LetterKind.REFERRER_CLOSING_LETTER]
+
+
+@pytest.mark.parametrize(
+    ("answer", "details", "outcome"),
+    [
+        (ParentAnswer.SUITABLE_EDUCATION_SHOWN, {"notes": "Portfolio seen."},
+         ClosureOutcome.ELECTIVE_HOME_EDUCATION),
+        (ParentAnswer.REGISTERED_AT_SCHOOL, {"school_name": "Sample Academy"},
+         ClosureOutcome.FOUND_ON_ROLL),
+        (ParentAnswer.CLOSE_CASE, {"closure_outcome": ClosureOutcome.CSA_ENDED},
+         ClosureOutcome.CSA_ENDED),
+    ],
+)  # fmt: skip
+def test_a_parent_who_satisfies_the_la_closes_the_case(
+    product: Product, answer: ParentAnswer, details: dict[str, Any], outcome: ClosureOutcome
+) -> None:
+    to_education_enquiry(product)
+    product.officer.answer("education-enquiry-s437-notice", s437_notice())
+    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    product.officer.answer(
+        "education-enquiry-s437-response", S437Response(officer=OFFICER, answer=answer, **details)
+    )
+    ran = run_case(make_referral())
+    record = only_case(product)
+    assert ran.reference == record.case.reference
+    assert record.case.closure_outcome is outcome
+    assert record.case.current_stage is Stage.EDUCATION_ENQUIRY
+
+
+@pytest.mark.parametrize("answer", [ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER])
+def test_a_parent_who_does_not_satisfy_the_la_goes_on_to_the_sao_notice(
+    product: Product, answer: ParentAnswer
+) -> None:
+    to_education_enquiry(product)
+    product.officer.answer("education-enquiry-s437-notice", s437_notice())
+    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    product.officer.answer(
+        "education-enquiry-s437-response",
+        S437Response(officer=OFFICER, answer=answer, expedient_that_child_attend_school=True),
+    )
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "sao-notice-s438-notice"
+    assert only_case(product).case.current_stage is Stage.SAO_NOTICE
