@@ -1,19 +1,20 @@
-"""The seven journeys of a case, driven end to end through the served `cme-case` deployment."""
+"""The full journey of a case, driven end to end through the served `cme-case` deployment.
+
+Every branch of the case flow is driven in process by tests/flows; this journey is the final proof
+that the served flow suspends, resumes and replays through all five stages to prosecution."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
-from prefect.client.schemas.objects import StateType
 
-from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.enums import CaseStatus, ClosureOutcome
 from tests.e2e.driver import Driver
 from tests.factories import make_referral
 from tests.mail import body_of
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.production]
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
 
@@ -47,46 +48,6 @@ def visit(finding: str, **overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
-
-
-def test_found_on_roll_at_referral_check_closes_without_asking_anyone(driver: Driver) -> None:
-    # Ada Testchild, born 2014-03-09, is on the shipped pupil-roll extract.
-    run_id = driver.open_case(
-        make_referral(child_forenames="Ada", child_surname="Testchild",
-                      child_aliases=[], child_date_of_birth=date(2014, 3, 9))
-    )  # fmt: skip
-    run = driver.wait_until_final(run_id)
-    assert run.state is not None and run.state.type is StateType.COMPLETED
-    case = driver.case(run_id)
-    assert case.status is CaseStatus.CLOSED
-    assert case.closure_outcome is ClosureOutcome.FOUND_ON_ROLL
-    assert run.name == case.reference
-    assert f"officer:{OFFICER}" in run.tags and "dspl:7" in run.tags
-    assert driver.decisions(case) == {}
-
-
-def test_elective_home_education_after_a_home_visit_hands_the_child_to_the_ehe_team(
-    driver: Driver,
-) -> None:
-    run_id = driver.open_case(make_referral())
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(
-        run_id,
-        "home-visit-visit-1",
-        visit("elective_home_education", child_seen=True, seen="mother and child"),
-    )
-    run = driver.wait_until_final(run_id)
-    assert run.state is not None and run.state.type is StateType.COMPLETED
-    case = driver.case(run_id)
-    assert case.closure_outcome is ClosureOutcome.ELECTIVE_HOME_EDUCATION
-    assert case.current_stage is Stage.HOME_VISIT
-    assert set(driver.decisions(case)) == {
-        "referral-check-reasonable-enquiries",
-        "home-visit-visit-1",
-    }
-    (email,) = driver.inbox.wait_for(case.reference)
-    assert "ehe.team" in email["X-Envelope-To"] or "ehe" in email["X-Envelope-To"]
-    assert case.reference in body_of(email)
 
 
 def located(**overrides: Any) -> dict[str, Any]:
@@ -176,144 +137,6 @@ def to_sao_compliance(driver: Driver, run_id: Any) -> None:
         },
     )
     driver.resume(run_id, "sao-notice-sao-service-served-1", sent_as_stated())
-
-
-def test_moved_to_another_local_authority_is_notified_and_closes_on_acknowledgement(
-    driver: Driver,
-) -> None:
-    run_id = driver.open_case(make_referral())
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(
-        run_id,
-        "home-visit-visit-1",
-        visit(
-            "moved_to_other_la",
-            seen="neighbour",
-            other_local_authority="Luton Borough Council",
-            other_local_authority_email="cme@luton.example.gov.uk",
-            new_address="2 Sample Road, Luton LU1 1AA",
-        ),
-    )
-    driver.wait_for_form(run_id, "home-visit-la-acknowledgement")
-    case = driver.case(run_id)
-    (notice,) = driver.inbox.wait_for(case.reference)
-    assert notice["X-Envelope-To"] == "cme@luton.example.gov.uk"
-    assert "2 Sample Road, Luton LU1 1AA" in body_of(notice)
-    assert case.status is CaseStatus.OPEN  # open until the other authority acknowledges
-
-    driver.resume(
-        run_id,
-        "home-visit-la-acknowledgement",
-        {
-            "officer": OFFICER,
-            "acknowledged_on": "2026-11-20",
-            "acknowledged_by": "CME Officer, Luton",
-        },
-    )
-    driver.wait_until_final(run_id)
-    case = driver.case(run_id)
-    assert case.closure_outcome is ClosureOutcome.MOVED_TO_OTHER_LA
-    assert len(driver.inbox.about(case.reference)) == 1  # the replays sent nothing twice
-
-
-def test_no_contact_leads_to_whereabouts_unknown_and_periodic_review(driver: Driver) -> None:
-    run_id = driver.open_case(
-        make_referral(safeguarding_indicators=["whereabouts_unknown_safety_concern"])
-    )
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    for number in (1, 2, 3):  # config/cme.toml: max_home_visits = 3
-        driver.resume(run_id, f"home-visit-visit-{number}", visit("no_contact"))
-    driver.resume(
-        run_id,
-        "home-visit-whereabouts-unknown",
-        {
-            "officer": OFFICER,
-            "police_referral_on": "2026-11-24",
-            "childrens_social_care_referral_on": "2026-11-24",
-            "s2s_search_on": "2026-11-25",
-            "s2s_result": "no_trace",
-        },
-    )
-    driver.resume(
-        run_id,
-        "periodic-review-review-1",
-        {"officer": OFFICER, "reviewed_on": "2026-11-27", "outcome": "still_missing"},
-    )
-    driver.wait_for_form(run_id, "periodic-review-review-2")
-    case = driver.case(run_id)
-    assert case.status is CaseStatus.UNDER_PERIODIC_REVIEW
-    assert case.current_stage is Stage.PERIODIC_REVIEW
-    stage = next(s for s in driver.stages(case) if s.name is Stage.PERIODIC_REVIEW)
-    assert stage.due_on == date(2026, 12, 25)  # 28 days after the review of 27 November
-    assert "review 2" in driver.form_description(run_id, "periodic-review-review-2").lower()
-
-    (escalation,) = driver.inbox.wait_for(case.reference)
-    assert "Safeguarding" in str(escalation["Subject"])
-    recipients = escalation["X-Envelope-To"]
-    assert "mash@example.gov.uk" in recipients and "cme.team.lead@example.gov.uk" in recipients
-    assert "safeguarding_escalation" in driver.events(case)
-
-
-def test_s437_notice_then_suitable_education_shown_closes_the_case(driver: Driver) -> None:
-    run_id = driver.open_case(make_referral())
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    # A concern that arises at a visit escalates at once, as one at referral would.
-    driver.resume(
-        run_id,
-        "home-visit-visit-1",
-        located(safeguarding_indicators=["exploitation_or_trafficking"]),
-    )
-    driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
-    driver.resume(run_id, "education-enquiry-s437-notice-served-1", sent_as_stated())
-    driver.wait_for_form(run_id, "education-enquiry-s437-response")
-    case = driver.case(run_id)
-    stage = next(s for s in driver.stages(case) if s.name is Stage.EDUCATION_ENQUIRY)
-    # Deemed served Mon 23 Nov; 15 days beginning with that day end on Mon 7 Dec 2026.
-    assert stage.due_on == date(2026, 12, 7)
-    assert "2026-12-07" in driver.form_description(run_id, "education-enquiry-s437-response")
-
-    (escalation,) = driver.inbox.wait_for(case.reference)
-    assert "Safeguarding" in str(escalation["Subject"])
-    assert "mash@example.gov.uk" in escalation["X-Envelope-To"]
-    assert "exploitation" in body_of(escalation).lower()
-
-    driver.resume(
-        run_id,
-        "education-enquiry-s437-response",
-        {"officer": OFFICER, "answer": "suitable_education_shown", "notes": "Portfolio seen."},
-    )
-    driver.wait_until_final(run_id)
-    case = driver.case(run_id)
-    assert case.closure_outcome is ClosureOutcome.ELECTIVE_HOME_EDUCATION
-    assert driver.events(case).count("safeguarding_escalation") == 1
-    assert len(driver.inbox.about(case.reference)) == 1  # replays escalated nothing twice
-
-
-def test_school_attendance_order_served_and_complied_with_closes_the_case(
-    driver: Driver,
-) -> None:
-    run_id = driver.open_case(make_referral())
-    to_sao_compliance(driver, run_id)
-    driver.resume(
-        run_id,
-        "sao-notice-sao-compliance",
-        {
-            "officer": OFFICER,
-            "compliance": "registered_at_named_school",
-            "checked_on": "2027-01-12",
-        },
-    )
-    run = driver.wait_until_final(run_id)
-    assert run.state is not None and run.state.type is StateType.COMPLETED
-    case = driver.case(run_id)
-    assert case.closure_outcome is ClosureOutcome.SAO_COMPLIED
-    assert [s.name for s in driver.stages(case)] == [
-        Stage.REFERRAL_CHECK,
-        Stage.HOME_VISIT,
-        Stage.EDUCATION_ENQUIRY,
-        Stage.SAO_NOTICE,
-    ]
-    assert len(driver.decisions(case)) == 10  # with the three letters' service confirmed
 
 
 def test_sao_not_complied_with_goes_to_prosecution_referral_and_its_outcome(

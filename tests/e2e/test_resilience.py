@@ -12,39 +12,8 @@ from tests.e2e.driver import Driver
 from tests.e2e.test_journeys import enquiries, visit
 from tests.factories import make_referral
 
-pytestmark = pytest.mark.e2e
-
-
-def test_input_the_server_accepts_but_the_form_rejects_asks_again_with_the_error(
-    driver: Driver,
-) -> None:
-    run_id = driver.open_case(make_referral())
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-
-    # JSON Schema does not enforce "format: date", so the server accepts this and the run resumes.
-    driver.resume(run_id, "home-visit-visit-1", visit("no_contact", visit_date="31/13/2026"))
-    driver.wait_for_form(run_id, "home-visit-visit-1-retry-1")
-    description = driver.form_description(run_id, "home-visit-visit-1-retry-1")
-    assert "not accepted" in description and "visit_date" in description
-    assert "31/13/2026" not in description  # the error names the field, not what was typed
-
-    # A cross-field rule the server cannot check at all.
-    driver.resume(run_id, "home-visit-visit-1-retry-1", visit("on_roll_elsewhere"))
-    driver.wait_for_form(run_id, "home-visit-visit-1-retry-2")
-    assert "school_name" in driver.form_description(run_id, "home-visit-visit-1-retry-2")
-
-    driver.resume(
-        run_id,
-        "home-visit-visit-1-retry-2",
-        visit("on_roll_elsewhere", school_name="Example Academy, Luton"),
-    )
-    run = driver.wait_until_final(run_id)
-    assert run.state is not None and run.state.type is StateType.COMPLETED
-    case = driver.case(run_id)
-    assert case.closure_outcome is ClosureOutcome.FOUND_ON_ROLL
-    decisions = driver.decisions(case)
-    assert decisions["home-visit-visit-1"]["school_name"] == "Example Academy, Luton"
-    assert len(decisions) == 2  # the rejected answers were never recorded as decisions
+# Restarts and waiting runs: what production's workers and PostgreSQL must survive too.
+pytestmark = [pytest.mark.e2e, pytest.mark.production]
 
 
 def test_the_same_resume_submitted_twice_is_refused_the_second_time(driver: Driver) -> None:
