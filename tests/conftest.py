@@ -22,6 +22,10 @@ from store.database import make_engine
 from store.migrations import migrate
 from store.orm import Base
 
+# The product as `make run` starts it, started once per session for the end-to-end, browser and
+# public-form tests that ask for it (its fixtures are session-scoped and lazy).
+pytest_plugins = ["tests.e2e.product"]
+
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

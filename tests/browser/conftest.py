@@ -1,7 +1,7 @@
 """Browser tests: the product started as `make run` starts it, used through Debian's Chromium.
 
-The stack, SMTP inbox and API driver are the end-to-end fixtures (tests/e2e/conftest.py); this
-folder gets its own session instance of them, so cases back-dated here never meet the e2e tests.
+The stack, SMTP inbox and API driver are the session's end-to-end fixtures (tests/e2e/product.py),
+shared with the end-to-end and public-form tests: one copy of the product per session.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.pages import CHROMIUM, FAILURE_SCREENSHOTS, VIEWPORT, Steps, launch_chromium
-from tests.e2e.conftest import driver, e2e_database_url, inbox, stack
-
-__all__ = ["driver", "e2e_database_url", "inbox", "stack"]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,7 +1,9 @@
 """The product, started the way `make run` starts it, for tests that drive it as officers do.
 
-One Prefect server, what runs the flows, the case database of the session (CME_TEST_DATABASE) and
-a real SMTP server on loopback. Logs of every process are kept in test-artifacts/logs/.
+A plugin of the whole test session (tests/conftest.py), so the end-to-end, browser and public-form
+tests share one copy of the product instead of starting one each: one Prefect server, what runs
+the flows, the case database of the session (CME_TEST_DATABASE) and a real SMTP server on
+loopback. Logs of every process are kept in test-artifacts/logs/.
 
 - CME_TEST_PREFECT_DATABASE: `sqlite` (default) or `postgresql`, the Prefect server's own database
   (a fresh one on CME_TEST_POSTGRES_URL's server, dropped at the end).
@@ -38,11 +40,6 @@ from store.unit_of_work import reset
 from tests.conftest import fresh_database, fresh_postgres_database
 from tests.e2e.driver import Driver
 from tests.mail import Inbox, start_smtp
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `last` run after all others: they check what the others left behind."""
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
 def free_port() -> int:

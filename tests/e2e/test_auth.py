@@ -15,9 +15,9 @@ from pydantic import SecretStr
 
 from adapters.settings import Settings
 from launcher.stack import Stack, auth_headers
-from tests.e2e.conftest import client_settings, free_port
+from tests.e2e.product import client_settings, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.production]
 
 AUTH_STRING = "cme-api:a-long-random-test-secret"
 

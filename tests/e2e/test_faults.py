@@ -33,9 +33,9 @@ from store.database import make_engine, session_scope
 from store.migrations import migrate
 from store.orm import Case, Notification
 from tests.conftest import fresh_postgres_database_on
-from tests.e2e.conftest import as_asyncpg, client_settings, free_port
 from tests.e2e.driver import Driver
 from tests.e2e.postgres_instance import PostgresInstance, postgres_bin
+from tests.e2e.product import as_asyncpg, client_settings, free_port
 from tests.e2e.test_journeys import enquiries, visit
 from tests.e2e.test_sweep import FIRST_FORM, LEAD_EMAIL, OFFICER_EMAIL, _mentioning
 from tests.factories import make_referral
@@ -44,6 +44,7 @@ from tests.mail import Inbox
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.faults,
+    pytest.mark.production,
     pytest.mark.skipif(postgres_bin() is None, reason="needs PostgreSQL's server binaries"),
 ]
 

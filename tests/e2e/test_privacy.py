@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from store.database import engine_for, session_scope
 from store.orm import Child
-from tests.e2e.conftest import client_settings
 from tests.e2e.driver import Driver
+from tests.e2e.product import client_settings
 from tests.e2e.test_journeys import enquiries
 from tests.factories import make_referral
 
@@ -127,13 +127,13 @@ def _leaks(personal: re.Pattern[str], where: str, text: str) -> list[str]:
 def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
     driver: Driver,
 ) -> None:
-    """Runs after the other end-to-end tests (tests/e2e/conftest.py), over all they left behind.
+    """Runs after all other tests (tests/e2e/conftest.py), over all they left behind.
 
     Not scanned, by design: the cme-case run's parameters (the referral form itself) and the
     officers' answers (run inputs); both are case data in the Prefect database (docs/deployment.md).
     """
-    # This stack's own case database and Prefect server: other test packages start copies of
-    # the product of their own, which the process-wide settings may point at by now.
+    # This stack's own case database and Prefect server: the process-wide settings may point
+    # elsewhere by now (another product copy, or the in-process flow tests' temporary server).
     settings = driver.stack.settings
     recorded = recorded_child_details(settings.case_database_url)
     assert len(recorded) > 20, "the journeys left no children to look for"

@@ -1,5 +1,5 @@
-"""The product as `make run` starts it, with the public form and its drainer, for the tests that
-use it through HTTP or a browser. Its own session copy of the end-to-end fixtures."""
+"""The public form and its drainer, started on the session's one copy of the product
+(tests/e2e/product.py), for the tests that use them through HTTP or a browser."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from models.enums import ReferrerType
 from store import cases
 from store.orm import PublicSubmission, SubmissionStatus
 from store.unit_of_work import bootstrap
-from tests.e2e.conftest import driver, e2e_database_url, free_port, inbox, stack
-
-__all__ = ["driver", "e2e_database_url", "inbox", "stack"]
+from tests.e2e.product import free_port
 
 
 class PublicForm:
