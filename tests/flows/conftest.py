@@ -26,7 +26,8 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine
 
 import flows.decisions
-from tasks.runtime import runtime
+from adapters.settings import Settings
+from store.unit_of_work import build, install, reset
 from tests.flows.casework import Officer, Product
 from tests.mail import Inbox, start_smtp
 
@@ -73,23 +74,22 @@ def product(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Product]:
-    """The product's settings pointed at this test's database, state folder and SMTP server,
-    and the officer's forms answered by a script. Everything is restored afterwards."""
+    """The product's unit of work on this test's database, state folder and SMTP server, and
+    the officer's forms answered by a script. Everything is restored afterwards."""
     smtp_port, inbox = smtp_server
-    for name, value in {
-        "CME_ENVIRONMENT": "test",
-        "CME_HOME": str(tmp_path),
-        "CME_DATABASE_URL": case_database_url,
-        "CME_SMTP_HOST": "127.0.0.1",
-        "CME_SMTP_PORT": str(smtp_port),
-    }.items():
-        monkeypatch.setenv(name, value)
+    settings = Settings(
+        environment="test",
+        home=tmp_path,
+        database_url=case_database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+    )
     officer = Officer()
     monkeypatch.setattr(flows.decisions, "suspend_flow_run", officer.suspend)
     monkeypatch.setattr(flows.decisions, "has_answer", officer.has_answer)
     inbox.messages.clear()
-    runtime.cache_clear()
+    install(build(settings))
     try:
         yield Product(engine=engine, home=tmp_path, inbox=inbox, officer=officer)
     finally:
-        runtime.cache_clear()
+        reset()
