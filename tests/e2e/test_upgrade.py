@@ -39,8 +39,8 @@ from store import case_events, decisions, letters
 from store.database import make_engine, session_scope
 from store.migrations import migrate
 from tests.conftest import fresh_database
-from tests.e2e.conftest import client_settings, free_port, prefect_database, runner_under_test
 from tests.e2e.driver import Driver
+from tests.e2e.product import client_settings, free_port, prefect_database, runner_under_test
 from tests.e2e.test_journeys import enquiries, located, s437_notice, sent_as_stated, visit
 from tests.factories import make_referral
 from tests.mail import Inbox
