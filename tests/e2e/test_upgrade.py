@@ -43,7 +43,7 @@ from tests.e2e.driver import Driver
 from tests.e2e.product import client_settings, free_port, prefect_database, runner_under_test
 from tests.e2e.test_journeys import enquiries, located, s437_notice, sent_as_stated, visit
 from tests.factories import make_referral
-from tests.mail import Inbox
+from tests.mail import Inbox, start_smtp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.upgrade]
 
@@ -217,9 +217,23 @@ def _kinds(driver: Driver, run_id: UUID) -> list[str]:
     return [str(getattr(kind, "value", kind)) for kind in driver.events(driver.case(run_id))]
 
 
+@pytest.fixture
+def own_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A mail server of this test's own: its case database numbers references from
+    CME-...-00001 like every other test's, so the session's inbox already holds mail under them."""
+    controller, inbox = start_smtp(free_port())
+    monkeypatch.setenv("CME_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CME_SMTP_PORT", str(controller.port))
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
 def test_cases_waiting_on_the_old_release_resume_after_the_upgrade(
-    tmp_path: Path, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, own_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    inbox = own_inbox
     home = tmp_path / "cme-home"
     probe = tmp_path / "import-probe"
     probe.mkdir()
