@@ -45,7 +45,8 @@ from tests.e2e.test_journeys import enquiries, located, s437_notice, sent_as_sta
 from tests.factories import make_referral
 from tests.mail import Inbox, start_smtp
 
-pytestmark = [pytest.mark.e2e, pytest.mark.upgrade]
+# Production is where cases wait longest: the PostgreSQL pass runs this too (marker `production`).
+pytestmark = [pytest.mark.e2e, pytest.mark.upgrade, pytest.mark.production]
 
 # The last release before the layered restructuring: cases waiting on it must resume on this one.
 OLD_RELEASE = "29d5256"
