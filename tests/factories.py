@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from models.enums import ReferrerType, Relationship, Sex
+from models.enums import ReferrerType, Relationship, SafeguardingIndicator, Sex
 from models.referral import Referral
 
 
@@ -39,6 +39,22 @@ def make_referral(**overrides: Any) -> Referral:
     }
     fields.update(overrides)
     return Referral.model_validate(fields)
+
+
+def further_referral_about(born: date) -> Referral:
+    """A second referral about the child `make_referral` describes, born on `born`: anonymous,
+    the surname mistyped, the legal name given as an alias, and an immediate risk."""
+    return make_referral(
+        received_on=date(2026, 11, 20),
+        referrer_type=ReferrerType.ANONYMOUS,
+        referrer_name=None,
+        referrer_organisation=None,
+        referrer_contact=None,
+        child_surname="Testchlid",
+        child_aliases=["Alex Sample Testchild"],
+        child_date_of_birth=born,
+        safeguarding_indicators=[SafeguardingIndicator.IMMEDIATE_RISK],
+    )
 
 
 def distinct_births() -> Iterator[date]:

@@ -17,14 +17,14 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from sqlalchemy import func, select
 
-from models.enums import ClosureOutcome, ReferrerType, SafeguardingIndicator
+from models.enums import ClosureOutcome, ReferrerType
 from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
 from store import closure_requests, new_pupils, referrals
 from store.orm import Case, NewPupilReturn
 from store.unit_of_work import bootstrap
 from tasks.new_pupil_returns import report_path
 from tests.e2e.driver import Driver
-from tests.factories import make_referral
+from tests.factories import further_referral_about, make_referral
 from tests.mail import Inbox, body_of
 
 pytestmark = pytest.mark.e2e
@@ -53,20 +53,7 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it_not_opened
     case = driver.case(first)
     cases_before = _case_count()
 
-    # Anonymous, the surname mistyped, the legal name given as an alias; an immediate risk.
-    again = driver.open_case(
-        make_referral(
-            received_on=date(2026, 11, 20),
-            referrer_type=ReferrerType.ANONYMOUS,
-            referrer_name=None,
-            referrer_organisation=None,
-            referrer_contact=None,
-            child_surname="Testchlid",
-            child_aliases=["Alex Sample Testchild"],
-            child_date_of_birth=born,
-            safeguarding_indicators=[SafeguardingIndicator.IMMEDIATE_RISK],
-        )
-    )
+    again = driver.open_case(further_referral_about(born))
     run = driver.wait_until_final(again)
 
     assert run.state is not None and run.state.type is StateType.COMPLETED

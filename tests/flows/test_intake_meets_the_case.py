@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from models.enums import CaseStatus, ClosureOutcome, ReferrerType, SafeguardingIndicator, Stage
+from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Stage
 from store import cases, closure_requests
 from store.database import session_scope
-from tests.factories import make_referral
+from tests.factories import further_referral_about, make_referral
 from tests.flows.casework import Product, only_case, read_case, run_case, to_home_visit
 
 OFFICER_EMAIL = "cme.officer.dspl6-9@example.gov.uk"  # AL1 (St Albans) is DSPL 7
@@ -54,20 +54,7 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it(product: P
     assert first.waiting_on == "referral-check-reasonable-enquiries"
     case = only_case(product).case
 
-    # Anonymous, the surname mistyped, the legal name given as an alias; an immediate risk.
-    again = run_case(
-        make_referral(
-            received_on=date(2026, 11, 20),
-            referrer_type=ReferrerType.ANONYMOUS,
-            referrer_name=None,
-            referrer_organisation=None,
-            referrer_contact=None,
-            child_surname="Testchlid",
-            child_aliases=["Alex Sample Testchild"],
-            child_date_of_birth=born,
-            safeguarding_indicators=[SafeguardingIndicator.IMMEDIATE_RISK],
-        )
-    )
+    again = run_case(further_referral_about(born))
     assert again.reference == case.reference  # no second case
     record = only_case(product)
     assert "further_referral_received" in record.events
