@@ -1,6 +1,6 @@
 """The officer's decision forms: one RunInput per statutory decision, rendered by the Prefect UI.
 
-Rules that keep the generated forms usable (style-anchors B.2): flat fields, titles and descriptions
+Rules that keep the generated forms usable: flat fields, titles and descriptions
 on every field, every choice an enum of two or more members, no unions of models. Cross-field rules
 are model validators: the server cannot check them, so a breach comes back to the flow as a
 ValidationError and the officer is asked again with the error shown (see flows/decisions.py).
@@ -90,11 +90,10 @@ class ReferralCheckDecision(LabelledEnum):
     CLOSE_CASE = "close_case"
 
 
+# What counts as reasonable enquiries: docs/domain.md#reasonable-enquiries. A comment, not the
+# docstring: the docstring is the form schema's description, which officers may be shown.
 class ReasonableEnquiries(_Closable):
-    """The reasonable enquiries made at referral check and what each found.
-
-    docs/domain.md#reasonable-enquiries
-    """
+    """The reasonable enquiries made at referral check and what each found."""
 
     school: EnquiryResult = Field(title="Last school", description="Contact with the school.")
     admissions: EnquiryResult = Field(
