@@ -476,3 +476,59 @@ class EheListEntry(Base):
     school_urn: Mapped[str | None]
     deletion_date: Mapped[date | None]
     listed_at: Mapped[datetime]
+
+
+class PersonRecord(Base):
+    """A person or service account who may sign in (models/access.py `Person`).
+
+    The password is kept only as an argon2 hash; a person signed in through the council's single
+    sign-on proxy may have none. Disabling keeps the row, so the record still names who acted.
+    """
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str]
+    email: Mapped[str | None]
+    team_id: Mapped[str | None] = mapped_column(sa.String(128))
+    roles: Mapped[list[str]]
+    password_hash: Mapped[str | None]
+    password_changed_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AccessLogEntry(Base):
+    """One state-changing call through the sign-in gateway, a refused call, or a look at a case.
+
+    Append-only like ``case_event``: the database refuses UPDATE and DELETE (migration 0007).
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (
+        Index("ix_access_log_flow_run_id_occurred_at", "flow_run_id", "occurred_at"),
+        Index("ix_access_log_case_reference_occurred_at", "case_reference", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(32))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    method: Mapped[str] = mapped_column(sa.String(16))
+    path: Mapped[str]
+    status_code: Mapped[int | None]
+    allowed: Mapped[bool]
+    flow_run_id: Mapped[uuid.UUID | None]
+    case_reference: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+@event.listens_for(AccessLogEntry, "before_update")
+@event.listens_for(AccessLogEntry, "before_delete")
+def _refuse_access_log_changes(
+    mapper: Mapper[AccessLogEntry], connection: Any, target: AccessLogEntry
+) -> None:
+    raise AppendOnlyError(f"access_log {target.id} is append-only: record a new entry instead")

@@ -96,22 +96,28 @@ def case_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
 
 
+APPEND_ONLY_TABLES = ("case_event", "access_log")
+
+
 @contextmanager
 def append_only_suspended(connection: Connection) -> Iterator[None]:
-    """Lift the case_event table's append-only triggers inside the caller's transaction.
+    """Lift the append-only triggers (case_event, access_log) inside the caller's transaction.
 
     For tests only: emptying the tables between tests, and tampering with the record to prove the
-    chain check finds it. PostgreSQL disables the table's triggers (table owner); SQLite cannot,
+    chain check finds it. PostgreSQL disables the tables' triggers (table owner); SQLite cannot,
     so its triggers are dropped and re-created from their stored SQL. Both are transactional:
     if the block fails, the rollback restores the triggers.
     """
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("ALTER TABLE case_event DISABLE TRIGGER USER")
+        for table in APPEND_ONLY_TABLES:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         yield
-        connection.exec_driver_sql("ALTER TABLE case_event ENABLE TRIGGER USER")
+        for table in APPEND_ONLY_TABLES:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         return
+    names = ", ".join(f"'{table}'" for table in APPEND_ONLY_TABLES)
     triggers = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_event'"
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({names})"
     ).all()
     for name, _ in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')

@@ -34,6 +34,8 @@ CASE_TABLES = {
     "intake_row",
     "match_review",
     "letter",
+    "access_log",
+    "person",
     "notification",
     "public_submission",
     "referral",
