@@ -59,9 +59,21 @@ class Settings(BaseSettings):
     prefect_auth_string: SecretStr | None = Field(
         default=None,
         description=(
-            "The Prefect server's basic-auth string (user:password): the server requires it and "
-            "every client the product starts sends it. Required in production."
+            "This process's own Prefect credential, username:password of its service account "
+            "(`make user`): every Prefect client the process starts sends it. `make run` creates "
+            "the service accounts itself; in production each worker has its own."
         ),
+    )
+    sign_in_trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of the council's single sign-on proxy: from these only, "
+            "the identity header replaces the password. Empty: everyone signs in with a password."
+        ),
+    )
+    sign_in_identity_header: str = Field(
+        default="X-Remote-User",
+        description="Header in which the single sign-on proxy names the signed-in person.",
     )
     results_path: Path | None = Field(
         default=None,

@@ -20,9 +20,9 @@ USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 class Role(StrEnum):
     """What a person (or a service) is trusted with.
 
-    officer: opens cases and answers decision forms. team_lead: also reassigns, pauses clocks and
-    runs reports. head_of_service: reads everything, like the team lead, and acts as one.
-    admin: also deletes or cancels runs and changes deployments and automations.
+    officer: opens cases and answers decision forms. team_lead: also pauses clocks, retries runs
+    and runs reports. head_of_service: reads everything and changes nothing (audit).
+    admin: also deletes or cancels runs and changes deployments, automations and Prefect's set-up.
     Service accounts are processes, not people: runner (the serving process and the workers: run
     stages, register deployments), drainer (the public form's drainer: opens cases) and launcher
     (applies automations at start-up).

@@ -28,7 +28,7 @@ __all__ = [
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """Create an engine for the case database.
 
     On SQLite every connection enforces foreign keys, uses the WAL journal (readers do not block
@@ -37,9 +37,14 @@ def make_engine(url: str) -> Engine:
     writes cannot fail half-way with "database is locked" when another writer got in first, and
     SAVEPOINTs work as they do on PostgreSQL.
 
+    A ``read_only`` engine on SQLite starts plain (deferred) transactions instead: in WAL mode a
+    reader then never waits for, nor blocks, a writer (the sign-in gateway reads the person table
+    on every API call). Writing through it is refused by SQLite (``PRAGMA query_only``).
+
     Args:
         url: A SQLAlchemy URL, e.g. ``sqlite:////var/cme/cases.db`` or
             ``postgresql+psycopg://cme@db.example.gov.uk/cme``.
+        read_only: Only reads go through this engine.
 
     Returns:
         A new engine; the caller owns it (see `engine_for` for a shared one).
@@ -58,12 +63,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if read_only:
+                cursor.execute("PRAGMA query_only = ON")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -1,0 +1,292 @@
+"""The outer ASGI application: sign-in, roles and the access log around Prefect's own app.
+
+Prefect's server keeps its single shared auth string unset. This layer answers 401 to every `/api`
+call (HTTP and websocket) that carries no known person; refuses with Prefect's usual 403 what the
+person's roles do not allow, and records the refusal; records every state-changing call with the
+person; and, on a resume, writes the signed-in person into the form's input, so the decision names
+who made it. `GET /ui-settings` is rewritten to `"auth": "BASIC"` so the UI shows its Login page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+import httpx
+
+from gateway.record import Recorder
+from gateway.sign_in import SignIn, SignInRefused
+from models.access import Person
+from models.access_policy import RECORDED, Action, classify, deployment_of, flow_run_of, may
+
+logger = logging.getLogger("cme.gateway")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+API_PREFIX = "/api"
+# Probes answer without credentials, as Prefect's own auth check allows.
+OPEN_PATHS = frozenset({"/api/health", "/api/ready", "/api/version"})
+# The calls whose body the gateway reads: the state asked for, and the form's input.
+_BODY_ACTIONS = frozenset({Action.RESUME, Action.SET_STATE})
+
+
+def _json_body(status: int, content: dict[str, Any]) -> tuple[list[Message], bytes]:
+    body = json.dumps(content).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return [start], body
+
+
+async def _answer(
+    send: Send, status: int, content: dict[str, Any], retry_after: float = 0.0
+) -> None:
+    [start], body = _json_body(status, content)
+    if retry_after > 0:
+        start["headers"].append((b"retry-after", str(int(retry_after) + 1).encode()))
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _with_headers(
+    scope: Scope, *, drop: set[bytes], set_: dict[bytes, bytes] | None = None
+) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in drop | set(set_ or {})]
+    headers += list((set_ or {}).items())
+    return {**scope, "headers": headers}
+
+
+@dataclass
+class Gateway:
+    """Prefect's application behind per-person sign-in."""
+
+    app: ASGIApp
+    sign_in: SignIn
+    recorder: Recorder
+    _deployment_names: dict[str, str] = field(default_factory=dict)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        path: str = scope.get("path", "")
+        if kind == "http" and not path.startswith(API_PREFIX) and path.endswith("/ui-settings"):
+            await self._ui_settings(scope, receive, send)
+            return
+        if kind not in ("http", "websocket") or not path.startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        if kind == "http" and path.rstrip("/") in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        client = (scope.get("client") or ("", 0))[0]
+        try:
+            person = await anyio.to_thread.run_sync(self.sign_in.identify, headers, client)
+        except SignInRefused as refused:
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1008, "reason": refused.reason})
+                return
+            await _answer(send, refused.status, {"detail": refused.reason}, refused.retry_after)
+            return
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
+        await self._api_call(person, scope, receive, send)
+
+    async def _api_call(self, person: Person, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        api_path = scope["path"][len(API_PREFIX) :]
+        deployment_id = deployment_of(api_path)
+        deployment_name = None
+        if deployment_id is not None and method == "POST":
+            deployment_name = await self._deployment_name(deployment_id)
+        action = classify(method, api_path, deployment_name=deployment_name)
+        body: bytes | None = None
+        if action in _BODY_ACTIONS:
+            body = await _read_body(receive)
+            receive = _replay(body, receive)
+            if action is Action.SET_STATE:
+                action = classify(method, api_path, state_type=_state_type(body))
+        run = flow_run_of(api_path)
+        flow_run_id = UUID(run) if run else None
+        detail = {"deployment": deployment_name} if deployment_name else {}
+        refusal = self._refusal(person, action)
+        if refusal is not None:
+            await self._record(person, action, scope, 403, False, flow_run_id, detail)
+            await _answer(send, 403, {"detail": refusal})
+            return
+        if action is Action.RESUME and body is not None and not person.is_service:
+            body = _signed_input(body, person)
+            receive = _replay(body, receive)
+            scope = _with_headers(
+                scope, drop=set(), set_={b"content-length": str(len(body)).encode()}
+            )
+        if action not in RECORDED:
+            await self.app(scope, receive, send)
+            return
+        status, response = await self._forward_capturing(scope, receive, send)
+        if flow_run_id is None and action in {
+            Action.OPEN_CASE,
+            Action.RUN_REPORT,
+            Action.PAUSE_CLOCK,
+        }:
+            flow_run_id = _created_id(response)
+        await self._record(person, action, scope, status, True, flow_run_id, detail)
+
+    def _refusal(self, person: Person, action: Action) -> str | None:
+        if not may(person.roles, action):
+            return f"{person.username} may not {action.value.replace('_', ' ')}: not in their role"
+        if action is Action.RESUME and not person.is_service and person.team_id is None:
+            return (
+                f"{person.username} is not on the team (config/cme.toml), so cannot answer a "
+                "decision form"
+            )
+        return None
+
+    async def _record(
+        self,
+        person: Person,
+        action: Action,
+        scope: Scope,
+        status: int,
+        allowed: bool,
+        flow_run_id: UUID | None,
+        detail: dict[str, str],
+    ) -> None:
+        await anyio.to_thread.run_sync(
+            lambda: self.recorder.record(
+                person=person,
+                action=action.value,
+                method=scope["method"],
+                path=scope["path"],
+                status_code=status,
+                allowed=allowed,
+                flow_run_id=flow_run_id,
+                detail=detail,
+            )
+        )
+
+    async def _forward_capturing(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> tuple[int, bytes]:
+        """Forward the call, passing the response on as it comes; return its status and body."""
+        scope = _with_headers(scope, drop={b"accept-encoding"})
+        status = 500
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        return status, b"".join(chunks)
+
+    async def _deployment_name(self, deployment_id: str) -> str | None:
+        if deployment_id in self._deployment_names:
+            return self._deployment_names[deployment_id]
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            answer = await client.get(f"{API_PREFIX}/deployments/{deployment_id}")
+        if answer.status_code != 200:
+            return None
+        name = str(answer.json().get("name", ""))
+        self._deployment_names[deployment_id] = name
+        return name
+
+    async def _ui_settings(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer the UI's settings with auth BASIC, so it asks each person to sign in."""
+        scope = _with_headers(scope, drop={b"accept-encoding"})
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = dict(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = b"".join(chunks)
+        if start.get("status") == 200:
+            settings = json.loads(body)
+            settings["auth"] = "BASIC"
+            body = json.dumps(settings).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _state_type(body: bytes) -> str | None:
+    try:
+        state = json.loads(body or b"{}").get("state") or {}
+        return str(state.get("type")) if state.get("type") else None
+    except (ValueError, AttributeError):
+        return None
+
+
+def _signed_input(body: bytes, person: Person) -> bytes:
+    """The resume body with the signed-in person as the form's officer (whatever was sent)."""
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return body
+    if not isinstance(payload, dict):
+        return body
+    run_input = payload.get("run_input")
+    if not isinstance(run_input, dict):
+        run_input = {}
+    run_input["officer"] = person.team_id
+    run_input["signed_in_as"] = person.username
+    payload["run_input"] = run_input
+    return json.dumps(payload).encode()
+
+
+def _created_id(response: bytes) -> UUID | None:
+    try:
+        return UUID(str(json.loads(response).get("id")))
+    except (ValueError, AttributeError, TypeError):
+        return None

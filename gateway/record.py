@@ -1,0 +1,66 @@
+"""Writes the gateway's entries to the access log, with the case reference where one is known."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.access import AccessRecord, Person
+from store import access_log
+from store.cases import get_case_by_flow_run
+from store.database import session_scope
+
+logger = logging.getLogger("cme.gateway")
+
+
+@dataclass
+class Recorder:
+    """Appends one access-log entry per recorded call (blocking: run it in a worker thread)."""
+
+    engine: Engine
+    clock: Callable[[], datetime]
+
+    def case_reference(self, flow_run_id: UUID | None) -> str | None:
+        if flow_run_id is None:
+            return None
+        with session_scope(self.engine) as session:
+            case = get_case_by_flow_run(session=session, flow_run_id=flow_run_id)
+            return case.reference if case is not None else None
+
+    def record(
+        self,
+        *,
+        person: Person,
+        action: str,
+        method: str,
+        path: str,
+        status_code: int,
+        allowed: bool,
+        flow_run_id: UUID | None,
+        detail: dict[str, str],
+    ) -> None:
+        try:
+            entry = AccessRecord(
+                occurred_at=self.clock(),
+                username=person.username,
+                channel="prefect",
+                action=action,
+                method=method,
+                path=path,
+                status_code=status_code,
+                allowed=allowed,
+                flow_run_id=flow_run_id,
+                case_reference=self.case_reference(flow_run_id),
+                detail=detail,
+            )
+            with session_scope(self.engine) as session:
+                access_log.record_access(session=session, record=entry)
+        except SQLAlchemyError:
+            # The call itself has been answered; losing its record must be loud, not fatal.
+            logger.exception("access log not written: %s %s by %s", method, path, person.username)

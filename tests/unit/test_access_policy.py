@@ -1,0 +1,66 @@
+"""Which Prefect API calls each role may make."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.access import Role
+from models.access_policy import Action, classify, may
+
+RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "extra", "action"),
+    [
+        ("GET", f"/flow_runs/{RUN}", {}, Action.READ),
+        ("POST", "/flow_runs/filter", {}, Action.READ),
+        ("POST", "/ui/flow_runs/history", {}, Action.READ),
+        ("POST", f"/flow_runs/{RUN}/input/filter", {}, Action.READ),
+        ("POST", f"/deployments/{RUN}/create_flow_run", {"deployment_name": "cme-case"},
+         Action.OPEN_CASE),
+        ("POST", f"/deployments/{RUN}/create_flow_run", {"deployment_name": "stage-clock"},
+         Action.PAUSE_CLOCK),
+        ("POST", f"/deployments/{RUN}/create_flow_run", {"deployment_name": "caseload-report"},
+         Action.RUN_REPORT),
+        ("POST", f"/flow_runs/{RUN}/resume", {}, Action.RESUME),
+        ("POST", f"/flow_runs/{RUN}/set_state", {"state_type": "CANCELLING"}, Action.CANCEL),
+        ("POST", f"/flow_runs/{RUN}/set_state", {"state_type": "SCHEDULED"}, Action.SET_STATE),
+        ("DELETE", f"/flow_runs/{RUN}", {}, Action.DELETE),
+        ("PATCH", f"/deployments/{RUN}", {}, Action.CHANGE_DEPLOYMENT),
+        ("POST", "/automations/", {}, Action.CHANGE_AUTOMATION),
+        ("DELETE", f"/automations/{RUN}", {}, Action.CHANGE_AUTOMATION),
+        ("POST", "/work_pools/cme-process/get_scheduled_flow_runs", {}, Action.CHANGE_SETUP),
+        ("POST", "/task_runs/", {}, Action.ENGINE),
+        ("POST", "/logs/", {}, Action.ENGINE),
+    ],
+)  # fmt: skip
+def test_each_call_is_named_by_what_it_does(
+    method: str, path: str, extra: dict[str, str], action: Action
+) -> None:
+    assert classify(method, path, **extra) is action
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed", "refused"),
+    [
+        (Role.OFFICER, {Action.OPEN_CASE, Action.RESUME, Action.READ},
+         {Action.CANCEL, Action.DELETE, Action.PAUSE_CLOCK, Action.RUN_REPORT, Action.ENGINE}),
+        (Role.TEAM_LEAD, {Action.RESUME, Action.PAUSE_CLOCK, Action.RUN_REPORT, Action.SET_STATE},
+         {Action.CANCEL, Action.DELETE, Action.CHANGE_DEPLOYMENT, Action.CHANGE_AUTOMATION}),
+        (Role.HEAD_OF_SERVICE, {Action.READ},
+         {Action.OPEN_CASE, Action.RESUME, Action.CANCEL, Action.DELETE}),
+        (Role.ADMIN, {Action.CANCEL, Action.DELETE, Action.CHANGE_DEPLOYMENT,
+                      Action.CHANGE_AUTOMATION}, {Action.RESUME}),
+        (Role.DRAINER, {Action.OPEN_CASE, Action.READ},
+         {Action.RESUME, Action.RUN_REPORT, Action.DELETE, Action.ENGINE}),
+        (Role.RUNNER, {Action.ENGINE, Action.SET_STATE, Action.CHANGE_DEPLOYMENT},
+         {Action.DELETE, Action.CHANGE_AUTOMATION}),
+    ],
+)  # fmt: skip
+def test_each_role_may_do_what_its_work_needs_and_nothing_more(
+    role: Role, allowed: set[Action], refused: set[Action]
+) -> None:
+    roles = frozenset({role})
+    assert {action for action in allowed if may(roles, action)} == allowed
+    assert {action for action in refused if may(roles, action)} == set()
