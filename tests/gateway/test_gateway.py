@@ -15,7 +15,7 @@ from gateway.sign_in import FAILURE_WINDOW_SECONDS, MAX_FAILURES
 from models.access import AccessRecord
 from store import access_log, people
 from store.database import session_scope
-from tests.gateway.conftest import AT, KEYSET, PROXY, Api, PrefectApp
+from tests.gateway.conftest import AT, KEYSET, PASSWORD, PROXY, Api, PrefectApp
 
 FILTER = "/api/flow_runs/filter"
 
@@ -222,7 +222,9 @@ def test_failed_sign_ins_are_rate_limited_with_retry_after(api: Api) -> None:
     assert api.call("POST", FILTER, user="alice", json_body={"limit": 1}).status_code == 200
 
 
-def _websocket(api: Api, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+def _websocket(
+    api: Api, headers: list[tuple[bytes, bytes]], path: str = "/api/events/out"
+) -> list[Message]:
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -233,7 +235,7 @@ def _websocket(api: Api, headers: list[tuple[bytes, bytes]]) -> list[Message]:
 
     scope = {
         "type": "websocket",
-        "path": "/api/events/out",
+        "path": path,
         "headers": headers,
         "client": ("127.0.0.1", 50000),
         "query_string": b"",
@@ -250,3 +252,11 @@ def test_a_websocket_without_credentials_is_closed_before_prefect_sees_it(api: A
     header = next(wrong).headers["authorization"].encode()
     sent = _websocket(api, [(b"authorization", header)])
     assert [(m["type"], m.get("code")) for m in sent] == [("websocket.close", 1008)]
+
+
+def test_a_person_may_not_write_events_through_the_websocket(api: Api) -> None:
+    hugo = httpx.BasicAuth("hugo", PASSWORD).auth_flow(httpx.Request("GET", "http://x"))
+    header = [(b"authorization", next(hugo).headers["authorization"].encode())]
+    sent = _websocket(api, header, path="/api/events/in")
+    assert [(m["type"], m.get("code")) for m in sent] == [("websocket.close", 1008)]
+    assert "not in their role" in sent[0]["reason"]
