@@ -153,6 +153,45 @@ def password_fingerprint(*, session: Session, username: str) -> str | None:
     return record.password_hash
 
 
+_SIGN_IN_COLUMNS = (
+    PersonRecord.username,
+    PersonRecord.display_name,
+    PersonRecord.email,
+    PersonRecord.team_id,
+    PersonRecord.roles,
+    PersonRecord.disabled_at,
+    PersonRecord.password_hash,
+)
+_PEOPLE_SEEN: dict[tuple[object, ...], Person] = {}
+
+
+def sign_in_state(*, session: Session, username: str) -> tuple[Person, str | None] | None:
+    """The person as stored now and their password hash (None: single sign-on only); None if
+    unknown. One query of columns, no ORM objects: the sign-in gateway asks on every API call,
+    so that a reset or a disabling counts from the next call."""
+    row = session.execute(
+        select(*_SIGN_IN_COLUMNS).where(PersonRecord.username == username)
+    ).first()
+    if row is None:
+        return None
+    username_, display_name, email, team_id, roles, disabled_at, password_hash = row
+    key = (username_, display_name, email, team_id, tuple(roles), disabled_at is not None)
+    person = _PEOPLE_SEEN.get(key)
+    if person is None:
+        person = Person(
+            username=username_,
+            display_name=display_name,
+            email=email,
+            team_id=team_id,
+            roles=frozenset(Role(role) for role in roles),
+            disabled=disabled_at is not None,
+        )
+        if len(_PEOPLE_SEEN) > 10_000:
+            _PEOPLE_SEEN.clear()
+        _PEOPLE_SEEN[key] = person
+    return person, password_hash
+
+
 def verify_credentials(*, session: Session, username: str, password: str) -> Person | None:
     """The person if ``password`` is theirs and they are not disabled; otherwise None.
 
