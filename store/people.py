@@ -12,7 +12,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from models.access import USERNAME_PATTERN, Person, Role
@@ -165,10 +165,12 @@ _SIGN_IN_COLUMNS = (
 _PEOPLE_SEEN: dict[tuple[object, ...], Person] = {}
 
 
-def sign_in_state(*, session: Session, username: str) -> tuple[Person, str | None] | None:
+def sign_in_state(
+    *, session: Session | Connection, username: str
+) -> tuple[Person, str | None] | None:
     """The person as stored now and their password hash (None: single sign-on only); None if
-    unknown. One query of columns, no ORM objects: the sign-in gateway asks on every API call,
-    so that a reset or a disabling counts from the next call."""
+    unknown. One query of columns, no ORM objects, and a plain connection will do: the sign-in
+    gateway asks on every API call, so that a reset or a disabling counts from the next call."""
     row = session.execute(
         select(*_SIGN_IN_COLUMNS).where(PersonRecord.username == username)
     ).first()
