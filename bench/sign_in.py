@@ -276,7 +276,7 @@ def row(name: str, plain: Sequence[float], gateway: Sequence[float]) -> list[str
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(line[column]) for line in rows) for column in range(len(rows[0]))]
     lines = [
-        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in rows
     ]
     lines.insert(1, "-+-".join("-" * width for width in widths))
