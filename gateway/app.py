@@ -22,7 +22,15 @@ import httpx
 from gateway.record import Recorder
 from gateway.sign_in import SignIn, SignInRefused
 from models.access import Person
-from models.access_policy import RECORDED, Action, classify, deployment_of, flow_run_of, may
+from models.access_policy import (
+    RECORDED,
+    Action,
+    classify,
+    classify_websocket,
+    deployment_of,
+    flow_run_of,
+    may,
+)
 
 logger = logging.getLogger("cme.gateway")
 
@@ -127,6 +135,12 @@ class Gateway:
             await _answer(send, refused.status, {"detail": refused.reason}, refused.retry_after)
             return
         if kind == "websocket":
+            # Streams out (events, logs) are reads; the rest (events in, workers, task-run
+            # subscriptions) are what running flows use, not people.
+            if not may(person.roles, classify_websocket(path[len(API_PREFIX) :])):
+                reason = f"{person.username} may not open {path}: not in their role"
+                await send({"type": "websocket.close", "code": 1008, "reason": reason})
+                return
             await self.app(scope, receive, send)
             return
         await self._api_call(person, scope, receive, send)

@@ -128,13 +128,17 @@ class SignIn:
             )
             raise SignInRefused(429, "too many failed sign-ins; try again later", retry_after)
         digest = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+        # One read per call, on a plain connection (the cheapest way): the person as stored now,
+        # so a disabling or a reset counts from the next call; argon2 only when these
+        # credentials were not verified against this very hash before.
+        with self.engine.connect() as connection:
+            current = people.sign_in_state(session=connection, username=username)
+        fingerprint: str | None = None
+        if current is not None and not current[0].disabled:
+            stored_now, fingerprint = current
+            if fingerprint is not None and self._verified.get(digest) == (username, fingerprint):
+                return stored_now
         with session_scope(self.engine) as session:
-            fingerprint = people.password_fingerprint(session=session, username=username)
-            remembered = self._verified.get(digest)
-            if fingerprint is not None and remembered == (username, fingerprint):
-                person = people.get_person(session=session, username=username)
-                if person is not None and not person.disabled:
-                    return person
             person = people.verify_credentials(
                 session=session, username=username, password=password
             )

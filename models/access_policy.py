@@ -132,6 +132,16 @@ def classify(
     return Action.ENGINE
 
 
+# Websocket routes that only stream out what a person may read anyway; every other websocket
+# (events in, task-run subscriptions, workers connecting) is what running flows and workers use.
+_READ_WEBSOCKETS = frozenset({"/events/out", "/logs/out"})
+
+
+def classify_websocket(path: str) -> Action:
+    """Name a websocket connection to ``path`` (the API path without its /api prefix)."""
+    return Action.READ if path.rstrip("/") in _READ_WEBSOCKETS else Action.ENGINE
+
+
 def may(roles: frozenset[Role], action: Action) -> bool:
     """True if someone holding ``roles`` may take ``action``."""
     if action is Action.READ:

@@ -108,3 +108,24 @@ def test_the_access_log_is_append_only_in_the_orm_and_in_the_database(engine: En
 
         session.delete(session.scalars(select(AccessLogEntry)).one())
         session.flush()
+
+
+def test_the_sign_in_state_is_the_person_as_stored_now_and_their_hash(engine: Engine) -> None:
+    _add_alice(engine)
+    with session_scope(engine) as session:
+        assert people.sign_in_state(session=session, username="nobody") is None
+        state = people.sign_in_state(session=session, username="alice")
+        assert state is not None
+        alice, first_hash = state
+        assert (alice.username, alice.team_id, alice.disabled) == (
+            "alice",
+            "cme-officer-dspl-1-5",
+            False,
+        )
+        assert first_hash is not None and first_hash.startswith("$argon2id$")
+        people.set_password(session=session, username="alice", password="another password", now=AT)
+        people.set_disabled(session=session, username="alice", disabled=True, now=AT)
+        state = people.sign_in_state(session=session, username="alice")
+        assert state is not None
+        assert state[0].disabled
+        assert state[1] != first_hash

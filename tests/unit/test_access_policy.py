@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.access import Role
-from models.access_policy import Action, classify, may
+from models.access_policy import Action, classify, classify_websocket, may
 
 RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
 
@@ -64,3 +64,11 @@ def test_each_role_may_do_what_its_work_needs_and_nothing_more(
     roles = frozenset({role})
     assert {action for action in allowed if may(roles, action)} == allowed
     assert {action for action in refused if may(roles, action)} == set()
+
+
+def test_only_outgoing_streams_are_read_websockets() -> None:
+    assert classify_websocket("/events/out") is Action.READ
+    assert classify_websocket("/logs/out") is Action.READ
+    assert classify_websocket("/events/in") is Action.ENGINE
+    assert classify_websocket("/work_pools/cme-process/workers/connect") is Action.ENGINE
+    assert classify_websocket("/task_runs/subscriptions/scheduled") is Action.ENGINE
