@@ -24,6 +24,7 @@ from tests.browser.pages import (
     open_run_form,
     pick_date,
     prop,
+    sign_in_as,
     switch_on,
 )
 from tests.e2e.driver import Driver
@@ -31,6 +32,7 @@ from tests.e2e.driver import Driver
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
+SIGNED_IN_AS = "officer.south"  # the person whose team id is OFFICER
 REFERENCE = re.compile(r"CME-\d{4}-\d{5}")
 SURNAME = "Browsertestchild"  # fictitious, and on no roll or register
 
@@ -70,6 +72,7 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     page: Page, steps: Steps, stack: Stack, driver: Driver
 ) -> None:
     ui = stack.settings.ui_url
+    sign_in_as(page, OFFICER, SIGNED_IN_AS)
 
     with steps.step("deployment run form", guide="01-open-case-form.png"):
         form = open_run_form(page, ui)
@@ -110,7 +113,7 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     with steps.step("referral check form", guide="05-referral-check-form.png"):
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Referral check")
-        choose(page, modal, "Officer", OFFICER)
+        expect(prop(modal, "Officer")).to_have_count(0)  # who decides is who signed in
         for enquiry in (
             "Last school", "Admissions", "Other local authorities", "S2S lost pupil database",
             "Children's social care", "Police", "Border Force",
@@ -127,7 +130,8 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         _wait_for_form_in_ui(page, driver, run_id, "home-visit-visit-1")
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Home visit")
-        choose(page, modal, "Officer", OFFICER)
+        # The summary above the form names who made the earlier decision, signed in.
+        expect(modal).to_contain_text(f"(signed in as {SIGNED_IN_AS})")
         pick_date(page, modal, "Visit date", date.today())
         switch_on(modal, "Child seen")
         fill_text(modal, "Who was seen", "father and child")
@@ -151,6 +155,9 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     visit = decisions["home-visit-visit-1"]
     assert visit["child_seen"] is True and visit["finding"] == "located_no_education"
     assert visit["visit_date"] == date.today().isoformat()
+    assert {(d["officer"], d["signed_in_as"]) for d in decisions.values()} == {
+        (OFFICER, SIGNED_IN_AS)
+    }
 
     with steps.step("case summary as the team lead reads it", guide="08-case-summary.png"):
         key = "case-" + reference.lower()
