@@ -130,8 +130,6 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         _wait_for_form_in_ui(page, driver, run_id, "home-visit-visit-1")
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Home visit")
-        # The summary above the form names who made the earlier decision, signed in.
-        expect(modal).to_contain_text(f"(signed in as {SIGNED_IN_AS})")
         pick_date(page, modal, "Visit date", date.today())
         switch_on(modal, "Child seen")
         fill_text(modal, "Who was seen", "father and child")
@@ -172,3 +170,16 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         expect(summary).to_contain_text(
             "Approve the s437(1) notice: to whom, how and when it will be sent."
         )
+
+    with steps.step("each decision names who signed in to make it", guide="10-who-decided.png"):
+        marks = page.get_by_text(f"CME Officer (DSPL 6-9) (signed in as {SIGNED_IN_AS})")
+        expect(marks).to_have_count(2)  # the referral check and the home visit
+        for index in range(2):
+            mark = marks.nth(index)
+            mark.scroll_into_view_if_needed()
+            expect(mark).to_be_visible()
+            box = mark.bounding_box()
+            assert box is not None and box["height"] >= 10 and box["width"] >= 100, box
+        activity = page.get_by_role("heading", name="Who did what in Prefect")
+        activity.scroll_into_view_if_needed()
+        expect(activity).to_be_visible()

@@ -334,7 +334,10 @@ def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_er
     assert text.startswith(f"### {REFERENCE}: Home visit")
     assert "| Due | 2026-11-17 |" in text
     assert "not accepted" not in text
-    assert "| 2026-11-03 10:15 | Referral check | CME Officer (DSPL 1-5) |" in text
+    assert (
+        "| 2026-11-03 10:15 | Referral check | decision: continue_to_home_visit "
+        "| CME Officer (DSPL 1-5) |"
+    ) in text
 
 
 def test_decision_summary_shows_the_error_banner_when_the_last_answer_was_rejected() -> None:
