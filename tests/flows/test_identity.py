@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,8 @@ from prefect.states import Paused, Running
 from sqlalchemy import select
 
 from flows.forms import NOT_SIGNED_IN, SaoCompliance, with_people
-from models.access import AccessRecord, Role
+from gateway.app import _signed_input
+from models.access import AccessRecord, Person, Role
 from models.case_events import DecisionRecorded, EventKind
 from models.enums import Stage
 from store import access_log, case_events, decisions, people
@@ -80,7 +82,15 @@ def test_the_prefect_server_accepts_the_gateways_keys_and_no_others(prefect_serv
             assert next(iter(wrong)) in str(result.details), result.details
 
         keyset = suspend("accepted")
-        signed = {**answer, "officer": OFFICER, "signed_in_as": SIGNED_IN_AS}
+        # The body exactly as the gateway forwards it, whatever officer the client claimed.
+        person = Person(
+            username=SIGNED_IN_AS,
+            display_name="Sam South",
+            team_id=OFFICER,
+            roles=frozenset({Role.OFFICER}),
+        )
+        sent = json.dumps({"run_input": {**answer, "officer": "cme-officer-dspl-1-5"}}).encode()
+        signed = json.loads(_signed_input(sent, person))["run_input"]
         result = client.resume_flow_run(run_id, run_input=signed)
         assert result.status.value == "ACCEPT", result.details
         state = client.read_flow_run(run_id).state
