@@ -5,23 +5,35 @@ on every field, every choice an enum of two or more members, no unions of models
 are model validators: the server cannot check them, so a breach comes back to the flow as a
 ValidationError and the officer is asked again with the error shown (see flows/decisions.py).
 
-Each form has an `officer` field; `with_people` narrows it to the configured team so it renders as a
-drop-down. Identity is attested, not authenticated: Prefect OSS records no user on a resume.
+Who decides is not asked: the sign-in gateway writes the signed-in person into every resume's input,
+`officer` (their team id) and `signed_in_as` (their username), overwriting whatever was sent. Both
+fields are kept out of the rendered form (`SkipJsonSchema`) yet admitted by the stored schema's
+`patternProperties`, which the Prefect server checks on resume and the UI does not render:
+`officer` only as one of the configured team (`with_people`), `signed_in_as` as a username. A resume
+carrying no officer (no gateway in front, e.g. a raw API call) records nothing: the form is asked
+again with the reason (flows/decisions.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from prefect.input import RunInput
-from pydantic import Field, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from models.access import USERNAME_PATTERN
 from models.calendar import ServiceMethod
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 
-OFFICER_FIELD_DESCRIPTION = "You: the person recording this decision (from the configured team)."
+OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
+SIGNED_IN_FIELD_DESCRIPTION = "The username the person recording this decision signed in with."
+NOT_SIGNED_IN = (
+    "officer: no signed-in officer came with this answer, so nothing was recorded: sign in to "
+    "the Prefect UI as yourself and resume the run again"
+)
 
 
 class EnquiryResult(LabelledEnum):
@@ -31,15 +43,46 @@ class EnquiryResult(LabelledEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
-class DecisionForm(RunInput):
-    """Common to every decision: who decides, and a way to close the case at any stage."""
+def _admit_identity(schema: dict[str, Any], form: type[Any]) -> None:
+    """Let the gateway's two keys past the server's check of the stored schema, unrendered."""
+    team: tuple[str, ...] = getattr(form, "team", ())
+    officer: dict[str, Any] = {"type": "string"}
+    if team:
+        officer["enum"] = list(team)
+    schema["patternProperties"] = {
+        "^officer$": officer,
+        "^signed_in_as$": {"type": "string", "pattern": USERNAME_PATTERN.pattern},
+    }
 
-    officer: str = Field(title="Officer", description=OFFICER_FIELD_DESCRIPTION)
+
+class DecisionForm(RunInput):
+    """Common to every decision: a way to close the case at any stage."""
+
+    model_config = ConfigDict(json_schema_extra=_admit_identity)
+    # The configured people `with_people` narrowed `officer` to (empty: not narrowed).
+    team: ClassVar[tuple[str, ...]] = ()
+
+    # Written by the sign-in gateway, never asked (see the module docstring).
+    officer: SkipJsonSchema[str | None] = Field(
+        default=None, title="Officer", description=OFFICER_FIELD_DESCRIPTION
+    )
+    signed_in_as: SkipJsonSchema[str | None] = Field(
+        default=None,
+        title="Signed in as",
+        description=SIGNED_IN_FIELD_DESCRIPTION,
+        pattern=USERNAME_PATTERN.pattern,
+    )
     safeguarding_indicators: list[SafeguardingIndicator] = Field(
         default_factory=list,
         title="New safeguarding concerns",
         description="Tick any that arose at this step: each escalates to MASH and the team lead.",
     )
+
+    @model_validator(mode="after")
+    def _someone_decided(self) -> Self:
+        if self.officer is None:
+            raise ValueError(NOT_SIGNED_IN)
+        return self
 
     def closes_case(self) -> ClosureOutcome | None:
         """The closure outcome this decision ends the case with, if any."""
@@ -558,7 +601,8 @@ F = TypeVar("F", bound=DecisionForm)
 
 
 def with_people(form: type[F], people: list[str]) -> type[F]:
-    """The same form with `officer` narrowed to the configured people, so it renders as a choice."""
+    """The same form with `officer` narrowed to the configured people: a team id not among them
+    is refused by the server on resume (the stored schema) and by the form itself."""
     if len(set(people)) < 2:
         raise ValueError("people: the officer choice needs two or more distinct configured people")
     if len(set(people)) != len(people):
@@ -569,6 +613,10 @@ def with_people(form: type[F], people: list[str]) -> type[F]:
         form.__name__,
         __base__=form,
         __module__=form.__module__,
-        officer=(choice, Field(title="Officer", description=OFFICER_FIELD_DESCRIPTION)),
+        officer=(
+            SkipJsonSchema[choice | None],  # type: ignore[valid-type,misc]
+            Field(default=None, title="Officer", description=OFFICER_FIELD_DESCRIPTION),
+        ),
     )
+    narrowed.team = tuple(people)
     return narrowed

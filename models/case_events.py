@@ -144,6 +144,9 @@ class DecisionRecorded(_Event):
     key: str
     # The submitted form, as JSON values: each form has its own fields.
     values: dict[str, Any]
+    # The username the decider signed in with, as the sign-in gateway wrote it into the form's
+    # input; absent from decisions made before people signed in (their officer was attested).
+    signed_in_as: str | None = None
 
 
 class LetterProduced(_Event):

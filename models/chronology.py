@@ -3,7 +3,10 @@
 Pure: it turns the case record's typed events into lines (when, who, what, details). Decisions
 and letters are case events (DecisionRecorded, LetterProduced, the latter with the letter's
 SHA-256), so the record gives them in the order they were recorded; notifications come from their
-own table, read here through the few fields a line shows.
+own table, read here through the few fields a line shows. Who did what in Prefect (opened the case,
+answered a form, cancelled or retried a run, started a clock change) comes from the access log the
+sign-in gateway keeps; a decision names the person who signed in to make it, or says its officer
+was attested on the form (decisions made before people signed in).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from models.access import AccessRecord
 from models.case_events import (
     DecisionRecorded,
     LetterProduced,
@@ -24,6 +28,34 @@ from models.case_events import (
 )
 
 CSV_COLUMNS = ("case_reference", "when_utc", "who", "what", "details")
+
+ATTESTED = "attested on the form"
+
+# What each recorded call did, as a line says it (models/access_policy.py names the actions).
+ACCESS_ACTIONS = {
+    "open_case": "Case opened in Prefect",
+    "resume": "Form answered (run resumed)",
+    "cancel": "Run cancelled",
+    "set_state": "Run state set",
+    "delete": "Run deleted",
+    "pause_clock": "Stage clock change started",
+    "run_report": "Run started",
+}
+# Looking at a case changes nothing: the access log keeps the look, the chronology does not.
+LOOKS = frozenset({"view_case"})
+
+
+def identity_marker(signed_in_as: str | None) -> str:
+    """How a decision's officer is known: the username they signed in with, or attested."""
+    return f"signed in as {signed_in_as}" if signed_in_as else ATTESTED
+
+
+def decision_signed_in_as(event: DecisionRecorded) -> str | None:
+    """The username on a recorded decision: on the event, else in its values, else none (old)."""
+    if event.signed_in_as:
+        return event.signed_in_as
+    value = event.values.get("signed_in_as")
+    return str(value) if value else None
 
 
 class ChronologyLine(BaseModel):
@@ -88,7 +120,7 @@ def _event_details(recorded: RecordedEvent) -> str:
     # In key order, as the case record's canonical JSON keeps them, not as a model declares them.
     match recorded.event:
         case DecisionRecorded(values=values):
-            return _details(dict(sorted(values.items())), leave_out=("officer",))
+            return _details(dict(sorted(values.items())), leave_out=("officer", "signed_in_as"))
         case LetterProduced():
             payload = dict(sorted(recorded.payload.items()))
             return _details(payload, leave_out=("letter", "template"))
@@ -97,9 +129,12 @@ def _event_details(recorded: RecordedEvent) -> str:
 
 
 def event_line(recorded: RecordedEvent, who: Callable[[str], str]) -> ChronologyLine:
+    actor = who(recorded.actor)
+    if isinstance(recorded.event, DecisionRecorded):
+        actor = f"{actor} ({identity_marker(decision_signed_in_as(recorded.event))})"
     return ChronologyLine(
         when=recorded.occurred_at,
-        who=who(recorded.actor),
+        who=actor,
         what=_what(recorded),
         details=_event_details(recorded),
     )
@@ -122,14 +157,46 @@ def notification_line(notification: NotificationLike) -> ChronologyLine:
     )
 
 
+def person_label(username: str, names: Mapping[str, str]) -> str:
+    """A signed-in person as a line names them: display name and username, or the username."""
+    name = names.get(username)
+    return f"{name} (signed in as {username})" if name else f"signed in as {username}"
+
+
+def access_what(record: AccessRecord) -> str:
+    what = ACCESS_ACTIONS.get(record.action, record.action.replace("_", " ").capitalize())
+    return what if record.allowed else f"Refused: {what[:1].lower()}{what[1:]}"
+
+
+def access_line(record: AccessRecord, names: Mapping[str, str]) -> ChronologyLine:
+    """One recorded call: who (signed in), what it did, the run and the answer Prefect gave."""
+    return ChronologyLine(
+        when=record.occurred_at,
+        who=person_label(record.username, names),
+        what=access_what(record),
+        details=_details(
+            {
+                "via": record.channel,
+                "run": str(record.flow_run_id) if record.flow_run_id else "",
+                "status": record.status_code,
+                **dict(sorted(record.detail.items())),
+            }
+        ),
+    )
+
+
 def chronology_lines(
     events: Sequence[RecordedEvent],
     notifications: Sequence[NotificationLike],
     who: Callable[[str], str] = str,
+    access: Sequence[AccessRecord] = (),
+    names: Mapping[str, str] | None = None,
 ) -> list[ChronologyLine]:
-    """Every event and notification of a case, oldest first; ties keep the recorded order."""
+    """Every event, notification and recorded call of a case, oldest first; ties keep the
+    recorded order. `names` gives signed-in people's display names by username."""
     lines = [event_line(event, who) for event in events]
     lines += [notification_line(notification) for notification in notifications]
+    lines += [access_line(record, names or {}) for record in access if record.action not in LOOKS]
     return sorted(lines, key=lambda line: line.when)
 
 

@@ -6,14 +6,15 @@ Every function takes the caller's session and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models.access import AccessRecord
 from store.guards import require_aware
-from store.orm import AccessLogEntry
+from store.orm import AccessLogEntry, Case
 
 
 def record_access(*, session: Session, record: AccessRecord) -> None:
@@ -71,6 +72,34 @@ def for_case(*, session: Session, reference: str) -> list[AccessRecord]:
         .order_by(AccessLogEntry.occurred_at, AccessLogEntry.id)
     )
     return [_to_record(entry) for entry in entries]
+
+
+def for_case_and_runs(
+    *, session: Session, reference: str, flow_run_ids: Iterable[UUID]
+) -> list[AccessRecord]:
+    """Every entry naming the case or about one of its flow runs (its own, a further referral's),
+    oldest first, each once. The gateway knows a case reference only once the run has opened its
+    case, so the call that opened it is found by the run."""
+    runs = list(flow_run_ids)
+    condition = AccessLogEntry.case_reference == reference
+    if runs:
+        condition = or_(condition, AccessLogEntry.flow_run_id.in_(runs))
+    entries = session.scalars(
+        select(AccessLogEntry)
+        .where(condition)
+        .order_by(AccessLogEntry.occurred_at, AccessLogEntry.id)
+    )
+    return [_to_record(entry) for entry in entries]
+
+
+def for_case_record(*, session: Session, case: Case) -> list[AccessRecord]:
+    """Every entry about a stored case: its reference, its own run, its further referrals' runs."""
+    runs = {case.flow_run_id} | {referral.flow_run_id for referral in case.referrals}
+    return for_case_and_runs(
+        session=session,
+        reference=case.reference,
+        flow_run_ids=[run for run in runs if run is not None],
+    )
 
 
 def recent(*, session: Session, limit: int = 200) -> list[AccessRecord]:

@@ -51,6 +51,7 @@ def record_decision(
         The recorded decision.
     """
     require_aware(decided_at=decided_at)
+    signed_in = values.get("signed_in_as")
     existing = get_decision(session=session, case_id=case_id, key=key)
     if existing is not None:
         return existing
@@ -67,10 +68,12 @@ def record_decision(
         )
         session.add(decision)
         session.flush()
+        # Given only when known, so a decision without it is stored as decisions always were.
+        identity = {"signed_in_as": signed_in} if signed_in else {}
         append_event(
             session=session,
             case_id=case_id,
-            event=DecisionRecorded(stage=stage, key=key, values=values),
+            event=DecisionRecorded(stage=stage, key=key, values=values, **identity),
             actor=officer_id,
             occurred_at=decided_at,
         )

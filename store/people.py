@@ -110,6 +110,12 @@ def list_people(*, session: Session) -> list[Person]:
     return [to_person(record) for record in records]
 
 
+def display_names(*, session: Session) -> dict[str, str]:
+    """Every person's display name by username (disabled people too: the record names them)."""
+    rows = session.execute(select(PersonRecord.username, PersonRecord.display_name))
+    return {username: name for username, name in rows}
+
+
 def count_people(*, session: Session) -> int:
     return len(list(session.scalars(select(PersonRecord.id))))
 

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from adapters.documents import render_pdf, write_document
 from models.case_events import ChronologyProduced
 from models.chronology import CSV_COLUMNS, ChronologyBundle, chronology_lines, csv_rows
-from store import case_events, cases, notifications
+from store import access_log, case_events, cases, notifications, people
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.letters import document_url
@@ -30,7 +30,7 @@ def write_chronology(
 ) -> ChronologyBundle:
     """Write the case's chronology as PDF and CSV and record it as a case event."""
     now = uow.clock()
-    people = {person.id: person.display_name for person in uow.config.people}
+    team = {person.id: person.display_name for person in uow.config.people}
     with uow.transaction() as session:
         record = cases.get_case(session=session, reference=reference)
         if record is None:
@@ -39,7 +39,9 @@ def write_chronology(
         lines = chronology_lines(
             case_events.read_events(session=session, case_id=case_id),
             notifications.list_case_notifications(session=session, case_id=case_id),
-            who=lambda actor: people.get(actor, actor),
+            who=lambda actor: team.get(actor, actor),
+            access=access_log.for_case_record(session=session, case=record),
+            names=people.display_names(session=session),
         )
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     folder = re.sub(r"[^A-Za-z0-9-]+", "-", reference)

@@ -1,6 +1,8 @@
 """What people read in the Prefect UI: the decision form's description and the case summary.
 
-Both carry the case reference, the stage, the due date and earlier decisions; the child appears
+Both carry the case reference, the stage, the due date, earlier decisions (each with who made it:
+the person signed in, or attested on the form before people signed in) and who did what to the
+case in Prefect (the sign-in gateway's access log); the child appears
 only as initials and age, enough for an officer to know whom a form is about. The full referral is
 the run's parameter and the case record.
 """
@@ -23,12 +25,24 @@ from models.case_events import (
     PossibleDuplicate,
     RecordedEvent,
 )
+from models.chronology import LOOKS, access_what, identity_marker, person_label
 from models.enums import Stage
 from models.letters import LetterLink
-from store import case_events, cases, decisions, letters
+from store import access_log, case_events, cases, decisions, letters, people
 from store.orm import Case
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import run_link
+
+# The form's description shows the latest few calls (the V1 dialog squeezes a long description);
+# the case summary artifact shows them all.
+RECENT_ACTIVITY = 5
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    when: str
+    who: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,11 @@ def _summary_of(values: dict[str, object]) -> str:
         if field in values:
             return f"{field}: {values[field]}"
     return ""
+
+
+def _signed_in_as(values: dict[str, object]) -> str | None:
+    value = values.get("signed_in_as")
+    return str(value) if value else None
 
 
 def _age_on(born: date, on: date) -> int:
@@ -91,13 +110,26 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             }
             for s in sorted(record.stages, key=lambda s: s.started_at)
         ]
+        names = people.display_names(session=session)
+        activity = [
+            ActivityLine(
+                when=entry.occurred_at.strftime("%Y-%m-%d %H:%M"),
+                who=person_label(entry.username, names),
+                what=access_what(entry),
+            )
+            for entry in access_log.for_case_record(session=session, case=record)
+            if entry.action not in LOOKS
+        ]
         decided = [
             DecisionLine(
                 stage=Stage(d.stage).label,
                 key=d.key,
-                officer=uow.config.person(d.officer_id).display_name
-                if d.officer_id in uow.people
-                else d.officer_id,
+                officer=(
+                    uow.config.person(d.officer_id).display_name
+                    if d.officer_id in uow.people
+                    else d.officer_id
+                )
+                + f" ({identity_marker(_signed_in_as(d.values))})",
                 decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
                 summary=_summary_of(dict(d.values)),
             )
@@ -124,6 +156,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,
             "decisions": decided,
+            "activity": activity,
             "letters": letters_made,
             "run_link": run_link(case, uow=uow),
         }
@@ -145,6 +178,7 @@ def describe_decision(
         asked_stage=stage.label,
         due_on=due_on.isoformat() if due_on else "",
         error=error or "",
+        recent_activity=RECENT_ACTIVITY,
         **_context(case),
     )
 

@@ -24,6 +24,7 @@ from tests.browser.pages import (
     open_run_form,
     pick_date,
     prop,
+    sign_in_as,
     switch_on,
 )
 from tests.e2e.driver import Driver
@@ -31,6 +32,7 @@ from tests.e2e.driver import Driver
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
+SIGNED_IN_AS = "officer.south"  # the person whose team id is OFFICER
 REFERENCE = re.compile(r"CME-\d{4}-\d{5}")
 SURNAME = "Browsertestchild"  # fictitious, and on no roll or register
 
@@ -70,6 +72,7 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     page: Page, steps: Steps, stack: Stack, driver: Driver
 ) -> None:
     ui = stack.settings.ui_url
+    sign_in_as(page, OFFICER, SIGNED_IN_AS)
 
     with steps.step("deployment run form", guide="01-open-case-form.png"):
         form = open_run_form(page, ui)
@@ -110,7 +113,7 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     with steps.step("referral check form", guide="05-referral-check-form.png"):
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Referral check")
-        choose(page, modal, "Officer", OFFICER)
+        expect(prop(modal, "Officer")).to_have_count(0)  # who decides is who signed in
         for enquiry in (
             "Last school", "Admissions", "Other local authorities", "S2S lost pupil database",
             "Children's social care", "Police", "Border Force",
@@ -127,7 +130,6 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         _wait_for_form_in_ui(page, driver, run_id, "home-visit-visit-1")
         modal = open_resume_dialog(page)
         expect(modal).to_contain_text(f"{reference}: Home visit")
-        choose(page, modal, "Officer", OFFICER)
         pick_date(page, modal, "Visit date", date.today())
         switch_on(modal, "Child seen")
         fill_text(modal, "Who was seen", "father and child")
@@ -151,6 +153,9 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     visit = decisions["home-visit-visit-1"]
     assert visit["child_seen"] is True and visit["finding"] == "located_no_education"
     assert visit["visit_date"] == date.today().isoformat()
+    assert {(d["officer"], d["signed_in_as"]) for d in decisions.values()} == {
+        (OFFICER, SIGNED_IN_AS)
+    }
 
     with steps.step("case summary as the team lead reads it", guide="08-case-summary.png"):
         key = "case-" + reference.lower()
@@ -165,3 +170,16 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         expect(summary).to_contain_text(
             "Approve the s437(1) notice: to whom, how and when it will be sent."
         )
+
+    with steps.step("each decision names who signed in to make it", guide="10-who-decided.png"):
+        marks = page.get_by_text(f"CME Officer (DSPL 6-9) (signed in as {SIGNED_IN_AS})")
+        expect(marks).to_have_count(2)  # the referral check and the home visit
+        for index in range(2):
+            mark = marks.nth(index)
+            mark.scroll_into_view_if_needed()
+            expect(mark).to_be_visible()
+            box = mark.bounding_box()
+            assert box is not None and box["height"] >= 10 and box["width"] >= 100, box
+        activity = page.get_by_role("heading", name="Who did what in Prefect")
+        activity.scroll_into_view_if_needed()
+        expect(activity).to_be_visible()

@@ -1,8 +1,13 @@
 """Drive the product through Prefect's API as an officer does through the UI: run the case
-deployment with a referral, wait for each suspended form, resume it with typed input."""
+deployment with a referral, wait for each suspended form, resume it with typed input.
+
+A resume carries the signed-in person as the sign-in gateway writes them into it: `officer` (their
+team id) and `signed_in_as` (their username), overwriting what the answer said. Until the stack runs
+behind the gateway the driver writes them itself and they pass straight through to Prefect."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,12 +34,18 @@ _DISTINCT_BIRTHS = distinct_births()
 
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
+OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans), the factories' postcode, is DSPL 7
+SIGNED_IN_AS = "officer.south"  # the person whose team id is OFFICER
+
 
 @dataclass
 class Driver:
     stack: Stack
     inbox: Inbox
     case_database: Engine | None = None  # default: the process's unit of work
+    # Who is signed in: what every resume says decided.
+    team_id: str = OFFICER
+    username: str = SIGNED_IN_AS
 
     @property
     def engine(self) -> Engine:
@@ -99,9 +110,23 @@ class Driver:
         return description
 
     def resume(self, run_id: UUID, key: str, values: dict[str, Any]) -> None:
-        """Wait for the form, then submit it."""
+        """Wait for the form, then submit it as the signed-in person."""
         self.wait_for_form(run_id, key)
-        resume_flow_run(run_id, run_input=values)
+        resume_flow_run(run_id, run_input=self.signed(run_id, key, values))
+
+    def signed(self, run_id: UUID, key: str, values: dict[str, Any]) -> dict[str, Any]:
+        """The answer as the gateway passes it on: the signed-in person, whatever it said.
+
+        A form saved by a release before sign-in asks for the officer itself and admits no
+        `signed_in_as` (its schema forbids extra keys), so only the officer goes to it.
+        """
+        signed = {**values, "officer": self.team_id}
+        schema = self._input(run_id, f"suspended-{key}-schema")
+        if schema is not None and "^signed_in_as$" in json.loads(schema).get(
+            "patternProperties", {}
+        ):
+            signed["signed_in_as"] = self.username
+        return signed
 
     def wait_until_final(self, run_id: UUID, timeout: float = 90) -> FlowRun:
         deadline = time.monotonic() + timeout

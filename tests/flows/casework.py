@@ -42,8 +42,18 @@ from store.orm import Case, Letter, StageRecord
 from tests.mail import Inbox
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
+SIGNED_IN_AS = "officer.south"  # the username of the person whose team id is OFFICER
 
-Answer = DecisionForm | dict[str, Any]
+
+@dataclass(frozen=True)
+class WithoutGateway:
+    """An answer sent straight to Prefect's API, past the sign-in gateway: exactly these values,
+    with no officer or username written in."""
+
+    values: dict[str, Any]
+
+
+Answer = DecisionForm | dict[str, Any] | WithoutGateway
 
 
 class StillWaiting(Exception):
@@ -56,8 +66,11 @@ class StillWaiting(Exception):
 
 @dataclass
 class Officer:
-    """Answers the case's forms from a script: suspend key -> the form's values."""
+    """Answers the case's forms from a script: suspend key -> the form's values, submitted as
+    through the sign-in gateway, which writes the signed-in person into every answer."""
 
+    team_id: str = OFFICER
+    username: str = SIGNED_IN_AS
     answers: dict[str, Answer] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)
@@ -80,7 +93,12 @@ class Officer:
         if key not in self.answers:
             raise StillWaiting(key)
         answer = self.answers[key]
-        values = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+        if isinstance(answer, WithoutGateway):
+            values = dict(answer.values)
+        else:
+            values = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+            # As the gateway does: the signed-in person, whatever the answer said.
+            values = {**values, "officer": self.team_id, "signed_in_as": self.username}
         # As Prefect loads a submitted form: the server checked only the JSON schema, so the
         # model's own rules (dates, cross-field checks) raise here, inside the flow.
         return wait_for_input.model_validate(values)

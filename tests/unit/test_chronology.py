@@ -58,7 +58,7 @@ def test_lines_interleave_events_and_notifications_by_time() -> None:
     assert "ab" * 32 in lines[1].details
     assert "template:" not in lines[1].details and "s437_notice" not in lines[1].details
     assert lines[2].details.startswith("to: legal@example")
-    assert lines[3].details == "decision: x" and lines[3].who == "SYSTEM"
+    assert lines[3].details == "decision: x" and lines[3].who == "SYSTEM (attested on the form)"
 
 
 def test_event_details_are_in_key_order_as_the_record_keeps_them() -> None:

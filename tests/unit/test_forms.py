@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.utilities.callables import parameter_schema
+from prefect.utilities.schema_tools.validation import validate as prefect_schema_validate
 from pydantic import ValidationError
 
 import flows.forms as forms_module
@@ -487,18 +488,64 @@ def test_form_with_people_schema_obeys_the_ui_form_rules(form: type[DecisionForm
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.__name__)
-def test_officer_is_a_choice_of_exactly_the_configured_people(form: type[DecisionForm]) -> None:
-    schema = _ui_schema(with_people(form, PEOPLE))
+def test_the_form_does_not_ask_who_decides(form: type[DecisionForm]) -> None:
+    schema = _ui_schema(with_people(form, PEOPLE).with_initial_data(description="Decide."))
 
-    officer = _resolve(schema, schema["properties"]["officer"])
+    assert "officer" not in schema["properties"]
+    assert "signed_in_as" not in schema["properties"]
+    assert "officer" not in schema.get("required", [])
 
-    assert officer["enum"] == PEOPLE
-    assert schema["properties"]["officer"]["title"] == "Officer"
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda form: form.__name__)
+def test_the_stored_schema_admits_the_gateways_officer_only_from_the_configured_people(
+    form: type[DecisionForm],
+) -> None:
+    # As the Prefect server checks a resume's input against the stored schema.
+    schema = _ui_schema(with_people(form, PEOPLE).with_initial_data(description="Decide."))
+    identity = {"officer": "b-officer", "signed_in_as": "officer.south"}
+
+    assert schema["additionalProperties"] is False
+    assert schema["patternProperties"]["^officer$"]["enum"] == PEOPLE
+    assert not _server_errors(schema, identity, "officer")
+    assert not _server_errors(schema, identity, "signed_in_as")
+    assert _server_errors(schema, {**identity, "officer": "c-officer"}, "officer")
+    assert _server_errors(schema, {**identity, "signed_in_as": "Not A Username"}, "signed_in_as")
+    assert _server_errors(schema, {**identity, "offcer": "a-officer"}, "offcer")
+
+
+def _server_errors(schema: dict[str, Any], identity: dict[str, str], key: str) -> list[str]:
+    errors = prefect_schema_validate(identity, schema, ignore_required=True)
+    return [error.message for error in errors if key in error.message or key in error.json_path]
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.__name__)
 def test_with_people_keeps_the_field_order(form: type[DecisionForm]) -> None:
     assert list(with_people(form, PEOPLE).model_fields) == list(form.model_fields)
+
+
+def test_a_form_without_an_officer_is_refused_saying_to_sign_in() -> None:
+    form = with_people(SaoCompliance, PEOPLE)
+
+    with pytest.raises(ValidationError, match="officer: no signed-in officer") as caught:
+        form.model_validate({"compliance": "not_complied", "checked_on": DAY})
+
+    assert "sign in to the Prefect UI as yourself" in str(caught.value)
+
+
+def test_a_form_keeps_who_signed_in() -> None:
+    form = with_people(SaoCompliance, PEOPLE)
+
+    answer = form.model_validate(
+        {
+            "officer": "a-officer",
+            "signed_in_as": "officer.north",
+            "compliance": "not_complied",
+            "checked_on": DAY,
+        }
+    )
+
+    assert answer.model_dump(mode="json")["signed_in_as"] == "officer.north"
+    assert str(answer.officer) == "a-officer"
 
 
 def test_with_people_rejects_an_officer_not_configured() -> None:

@@ -287,7 +287,45 @@ def _decision_context(*, error: str, due_on: str = "2026-11-17") -> dict[str, An
         "notes": [],
         "attached": [],
         "letters": [],
+        "activity": [],
+        "recent_activity": 5,
     }
+
+
+def _activity(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "when": f"2026-11-{day:02d} 09:00",
+            "who": "CME Officer (DSPL 1-5) (signed in as officer.north)",
+            "what": "Form answered (run resumed)",
+        }
+        for day in range(1, count + 1)
+    ]
+
+
+def test_case_summary_lists_everything_the_gateway_recorded_with_the_person() -> None:
+    context = {**_decision_context(error=""), "awaiting": "", "activity": _activity(7)}
+
+    text = render("summaries/case_summary.md.j2", **context)
+
+    assert "## Who did what in Prefect" in text
+    assert text.count("(signed in as officer.north) | Form answered (run resumed) |") == 7
+
+
+def test_case_summary_says_when_the_gateway_recorded_nothing() -> None:
+    text = render("summaries/case_summary.md.j2", **_decision_context(error=""), awaiting="")
+
+    assert "Nothing recorded by the sign-in gateway yet." in text
+
+
+def test_decision_summary_shows_only_the_latest_calls_the_gateway_recorded() -> None:
+    context = {**_decision_context(error=""), "activity": _activity(7)}
+
+    text = render("summaries/decision.md.j2", **context)
+
+    assert "**Latest in Prefect**" in text
+    assert text.count("| Form answered (run resumed) |") == 5
+    assert "| 2026-11-01 09:00 |" not in text and "| 2026-11-07 09:00 |" in text
 
 
 def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_error() -> None:
@@ -296,7 +334,10 @@ def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_er
     assert text.startswith(f"### {REFERENCE}: Home visit")
     assert "| Due | 2026-11-17 |" in text
     assert "not accepted" not in text
-    assert "| 2026-11-03 10:15 | Referral check | CME Officer (DSPL 1-5) |" in text
+    assert (
+        "| 2026-11-03 10:15 | Referral check | decision: continue_to_home_visit "
+        "| CME Officer (DSPL 1-5) |"
+    ) in text
 
 
 def test_decision_summary_shows_the_error_banner_when_the_last_answer_was_rejected() -> None:
