@@ -98,18 +98,13 @@ def caseload_line(entry: CaseloadEntry, today: date) -> CaseloadLine:
 
 
 def by_urgency(entries: Iterable[CaseloadEntry], today: date) -> list[CaseloadLine]:
-    """Most overdue first, then the earliest due, then undated or paused; oldest case first."""
-    lines = [caseload_line(entry, today) for entry in entries]
-    return sorted(
-        lines,
-        key=lambda line: (
-            -line.days_overdue,
-            line.entry.clock_paused or line.entry.due_on is None,
-            line.entry.due_on or date.max,
-            line.entry.opened_at,
-            line.entry.reference,
-        ),
-    )
+    """Most overdue first, then the earliest due, then undated or paused (oldest case first)."""
+
+    def urgency(line: CaseloadLine) -> tuple[int, date, datetime, str]:
+        running = line.entry.due_on if not line.entry.clock_paused else None
+        return (-line.days_overdue, running or date.max, line.entry.opened_at, line.entry.reference)
+
+    return sorted((caseload_line(entry, today) for entry in entries), key=urgency)
 
 
 # --- Search ---------------------------------------------------------------------------------
