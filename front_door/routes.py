@@ -21,7 +21,7 @@ from front_door import pages, session
 from front_door.security import BadForm, client_address, read_form
 from front_door.throttle import SignInThrottle
 from models.access import AccessRecord, Person
-from models.casework import SearchQuery, by_urgency, search
+from models.casework import AWAITED, SearchQuery, by_urgency, search
 from models.config import CmeConfig
 from store import access_log, casework, people
 from store.database import session_scope
@@ -397,6 +397,7 @@ async def case_page(request: Request, reference: str) -> Response:
             for letter in case.letters
         ],
         notes=pages.intake_notes(case.events),
+        awaiting=AWAITED.get(open_stage.stage, "") if open_stage is not None else "",
         chronology=pages.chronology(case, unique, service.who),
         days_overdue=max((today - open_stage.due_on).days, 0)
         if open_stage is not None and open_stage.due_on and open_stage.clock_paused_at is None
