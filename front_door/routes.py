@@ -134,7 +134,10 @@ def _signed_in(request: Request) -> SignedIn | Response:
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only a path on this site: never //host or /\\host, which browsers read as another site."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
 
 
 @router.get("/health")

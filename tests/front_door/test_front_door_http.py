@@ -102,6 +102,22 @@ def test_a_page_needs_a_sign_in_and_comes_back_after_it(client: TestClient, seed
     assert client.get(posted.headers["location"]).status_code == 200
 
 
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+def test_a_sign_in_never_sends_the_browser_to_another_site(client: TestClient, target: str) -> None:
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={
+            "csrf_token": _csrf(page.text),
+            "username": "north.officer",
+            "password": PASSWORD,
+            "next": target,
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
 def test_a_sign_in_without_the_pages_token_is_refused(client: TestClient) -> None:
     client.get("/sign-in")
     response = client.post(
