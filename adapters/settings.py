@@ -186,6 +186,18 @@ class Settings(BaseSettings):
         ),
     )
 
+    front_door_port: int = Field(
+        default=4270, description="Port of the officers' front door (on 127.0.0.1)."
+    )
+    front_door_secret: SecretStr = Field(
+        default=SecretStr("changethis"),
+        description="Signs the front door's session cookies; a long random value in production.",
+    )
+    front_door_https: bool = Field(
+        default=False,
+        description="The front door is served over HTTPS (behind a proxy): Secure cookies, HSTS.",
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
         if self.environment != "production":
@@ -203,6 +215,12 @@ class Settings(BaseSettings):
         if form_secret.lower() in _PLACEHOLDERS or len(form_secret) < 32:
             raise ValueError(
                 "CME_PUBLIC_FORM_SECRET: a random secret of at least 32 characters is required "
+                "when CME_ENVIRONMENT=production"
+            )
+        door_secret = self.front_door_secret.get_secret_value()
+        if door_secret.lower() in _PLACEHOLDERS or len(door_secret) < 32:
+            raise ValueError(
+                "CME_FRONT_DOOR_SECRET: a random secret of at least 32 characters is required "
                 "when CME_ENVIRONMENT=production"
             )
         auth = self.prefect_auth_string.get_secret_value() if self.prefect_auth_string else ""
@@ -235,6 +253,10 @@ class Settings(BaseSettings):
     @property
     def public_form_url(self) -> str:
         return f"http://127.0.0.1:{self.public_form_port}"
+
+    @property
+    def front_door_url(self) -> str:
+        return f"http://127.0.0.1:{self.front_door_port}"
 
     @property
     def public_form_case_database_url(self) -> str:

@@ -42,8 +42,10 @@ def main() -> int:
         apply_automations(settings.api_url)
         stack.start_drainer()
         stack.start_public_form()
+        stack.start_front_door()
         sys.stdout.write(
             f"\nCME case automation is running.\n"
+            f"  Front door:     {settings.front_door_url}  (officers start here)\n"
             f"  Prefect UI:     {settings.ui_url}\n"
             f"  Public form:    {settings.public_form_url}\n"
             f"  State folder:   {settings.state_dir}\n"

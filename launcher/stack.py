@@ -205,6 +205,33 @@ class Stack:
             time.sleep(0.3)
         raise TimeoutError(f"public form not answering after {timeout:.0f} s")
 
+    def start_front_door(self, timeout: float = 60.0) -> None:
+        """Start the officers' front door (uvicorn) and wait until it answers.
+
+        Like the public form it gets no Prefect settings: it reads the case database and signs
+        people in against it; it only links to the Prefect UI.
+        """
+        args = [
+            sys.executable, "-m", "uvicorn", "front_door.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(self.settings.front_door_port),
+            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
+        ]  # fmt: skip
+        env = {k: v for k, v in self.env.items() if not k.startswith("PREFECT_")}
+        process = self._spawn("front-door", args, env=env)
+        url = f"{self.settings.front_door_url}/health"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"front door exited with {process.returncode}; see logs")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"front door not answering after {timeout:.0f} s")
+
     def start_drainer(self) -> None:
         """Deliver the public form's stored submissions to the cme-case deployment."""
         self._spawn("public-form-drainer", [sys.executable, "-m", "public_form.drainer"])
@@ -376,6 +403,7 @@ class Stack:
 
     def stop_all(self) -> None:
         for name in (
+            "front-door",
             "public-form",
             "public-form-drainer",
             *self.runner_names,

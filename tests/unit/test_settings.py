@@ -17,6 +17,7 @@ PRODUCTION: dict[str, Any] = {
     "smtp_tls": "starttls",
     "prefect_auth_string": SecretStr("cme:a-long-random-password"),
     "public_form_secret": SecretStr("k" * 40),
+    "front_door_secret": SecretStr("d" * 40),
 }
 
 
@@ -29,6 +30,12 @@ def test_production_refuses_a_missing_or_placeholder_prefect_auth_string(auth: s
     values = {**PRODUCTION, "prefect_auth_string": None if auth is None else SecretStr(auth)}
     with pytest.raises(ValidationError, match="CME_PREFECT_AUTH_STRING"):
         Settings(**values)
+
+
+@pytest.mark.parametrize("secret", ["changethis", "short-but-not-a-placeholder"])
+def test_production_refuses_a_placeholder_or_short_front_door_secret(secret: str) -> None:
+    with pytest.raises(ValidationError, match="CME_FRONT_DOOR_SECRET"):
+        Settings(**{**PRODUCTION, "front_door_secret": SecretStr(secret)})
 
 
 def test_development_runs_without_an_auth_string() -> None:
