@@ -16,6 +16,7 @@ from adapters.settings import load_settings
 from gateway.app import Gateway
 from gateway.record import Recorder
 from gateway.sign_in import SignIn
+from gateway.ui_overrides import with_ui_overrides
 from models.access import Role
 from store import people
 from store.database import make_engine, session_scope
@@ -56,7 +57,7 @@ def main() -> int:
         recorder=Recorder(engine=writer, clock=utc_now),
     )
     uvicorn.run(
-        gateway,
+        with_ui_overrides(gateway),
         host="127.0.0.1",
         port=settings.port,
         log_level="warning",
