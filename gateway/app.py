@@ -45,6 +45,8 @@ API_PREFIX = "/api"
 OPEN_PATHS = frozenset({"/api/health", "/api/ready", "/api/version"})
 # The calls whose body the gateway reads: the state asked for, and the form's input.
 _BODY_ACTIONS = frozenset({Action.RESUME, Action.SET_STATE})
+# New runs whose parameters may name a case (stage-clock, case-chronology).
+_PARAMETER_ACTIONS = frozenset({Action.PAUSE_CLOCK, Action.RUN_REPORT})
 
 
 def _json_body(status: int, content: dict[str, Any]) -> tuple[list[Message], bytes]:
@@ -162,13 +164,21 @@ class Gateway:
         run = flow_run_of(api_path)
         flow_run_id = UUID(run) if run else None
         detail = {"deployment": deployment_name} if deployment_name else {}
+        if action in _PARAMETER_ACTIONS:
+            body = await _read_body(receive)
+            receive = _replay(body, receive)
+            # A clock pause or a chronology names its case in its parameters: record it there.
+            reference = _case_reference_parameter(body)
+            if reference:
+                detail["case_reference"] = reference
         refusal = self._refusal(person, action)
         if refusal is not None:
             await self._record(person, action, scope, 403, False, flow_run_id, detail)
             await _answer(send, 403, {"detail": refusal})
             return
         if action is Action.RESUME and body is not None and not person.is_service:
-            body = _signed_input(body, person)
+            assert flow_run_id is not None
+            body = _signed_input(body, person, await self._admits_signed_in_as(flow_run_id))
             receive = _replay(body, receive)
             scope = _with_headers(
                 scope, drop=set(), set_={b"content-length": str(len(body)).encode()}
@@ -237,6 +247,32 @@ class Gateway:
         await self.app(scope, receive, capture)
         return status, b"".join(chunks)
 
+    async def _admits_signed_in_as(self, flow_run_id: UUID) -> bool:
+        """True if the waiting form's stored schema admits `signed_in_as`.
+
+        A form saved by a release before sign-in asks for the officer itself and forbids any other
+        key, so a case waiting since then gets only the officer (still the signed-in person).
+        """
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            run = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}")
+            if run.status_code != 200:
+                return True
+            details = (run.json().get("state") or {}).get("state_details") or {}
+            schema_key = (details.get("run_input_keyset") or {}).get("schema")
+            if not schema_key:
+                return True
+            stored = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}/input/{schema_key}")
+        if stored.status_code != 200:
+            return True
+        try:
+            schema = stored.json()
+            if isinstance(schema, str):
+                schema = json.loads(schema)
+            return "^signed_in_as$" in (schema.get("patternProperties") or {})
+        except (ValueError, AttributeError):
+            return True
+
     async def _deployment_name(self, deployment_id: str) -> str | None:
         if deployment_id in self._deployment_names:
             return self._deployment_names[deployment_id]
@@ -282,8 +318,20 @@ def _state_type(body: bytes) -> str | None:
         return None
 
 
-def _signed_input(body: bytes, person: Person) -> bytes:
-    """The resume body with the signed-in person as the form's officer (whatever was sent)."""
+def _case_reference_parameter(body: bytes) -> str | None:
+    try:
+        parameters = json.loads(body or b"{}").get("parameters") or {}
+        reference = parameters.get("case_reference")
+    except (ValueError, AttributeError):
+        return None
+    return str(reference) if isinstance(reference, str) else None
+
+
+def _signed_input(body: bytes, person: Person, with_username: bool = True) -> bytes:
+    """The resume body with the signed-in person as the form's officer (whatever was sent).
+
+    ``with_username`` False for a form saved before sign-in, whose schema admits no other key.
+    """
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
@@ -294,7 +342,10 @@ def _signed_input(body: bytes, person: Person) -> bytes:
     if not isinstance(run_input, dict):
         run_input = {}
     run_input["officer"] = person.team_id
-    run_input["signed_in_as"] = person.username
+    if with_username:
+        run_input["signed_in_as"] = person.username
+    else:
+        run_input.pop("signed_in_as", None)
     payload["run_input"] = run_input
     return json.dumps(payload).encode()
 

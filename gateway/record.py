@@ -56,7 +56,7 @@ class Recorder:
                 status_code=status_code,
                 allowed=allowed,
                 flow_run_id=flow_run_id,
-                case_reference=self.case_reference(flow_run_id),
+                case_reference=self.case_reference(flow_run_id) or detail.get("case_reference"),
                 detail=detail,
             )
             with session_scope(self.engine) as session:

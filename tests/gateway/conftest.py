@@ -55,11 +55,22 @@ KEYSET = {
     "response": f"{FORM_KEY}-response",
     "description": f"{FORM_KEY}-description",
 }
-FORM_SCHEMA = {
+# A form saved by a release before sign-in: it asked for the officer and admits no other key.
+FORM_SCHEMA_BEFORE_SIGN_IN = {
     "title": "Form",
     "type": "object",
     "properties": {"officer": {"type": "string"}, "outcome": {"type": "string"}},
     "required": ["officer", "outcome"],
+    "additionalProperties": False,
+}
+# A form saved since: the officer and the username come from the gateway, not the page.
+FORM_SCHEMA = {
+    "title": "Form",
+    "type": "object",
+    "properties": {"outcome": {"type": "string"}},
+    "patternProperties": {"^officer$": {"type": "string"}, "^signed_in_as$": {"type": "string"}},
+    "required": ["outcome"],
+    "additionalProperties": False,
 }
 
 
@@ -102,7 +113,7 @@ class PrefectApp:
             self.ids[name] = self.direct("POST", "/api/deployments/", body)["id"]
         return self.ids[name]
 
-    def suspended_run(self) -> str:
+    def suspended_run(self, schema: dict[str, Any] | None = None) -> str:
         """A cme-case run suspended on a form, as the flow leaves it (keyset and schema)."""
         timeout = (datetime.now(UTC) + timedelta(days=30)).isoformat()
         deployment_id = self.deployment("cme-case")
@@ -127,7 +138,7 @@ class PrefectApp:
         self.direct(
             "POST",
             f"/api/flow_runs/{run['id']}/input",
-            {"key": KEYSET["schema"], "value": json.dumps(FORM_SCHEMA)},
+            {"key": KEYSET["schema"], "value": json.dumps(schema or FORM_SCHEMA)},
         )
         return str(run["id"])
 

@@ -15,7 +15,15 @@ from gateway.sign_in import FAILURE_WINDOW_SECONDS, MAX_FAILURES
 from models.access import AccessRecord
 from store import access_log, people
 from store.database import session_scope
-from tests.gateway.conftest import AT, KEYSET, PASSWORD, PROXY, Api, PrefectApp
+from tests.gateway.conftest import (
+    AT,
+    FORM_SCHEMA_BEFORE_SIGN_IN,
+    KEYSET,
+    PASSWORD,
+    PROXY,
+    Api,
+    PrefectApp,
+)
 
 FILTER = "/api/flow_runs/filter"
 
@@ -63,6 +71,19 @@ def test_a_resume_records_the_signed_in_person_whatever_the_form_said(
     )
     assert entry.channel == "prefect"
     assert entry.occurred_at == AT
+
+
+def test_a_form_saved_before_sign_in_gets_the_signed_in_officer_and_nothing_it_would_refuse(
+    api: Api, prefect: PrefectApp
+) -> None:
+    run_id = prefect.suspended_run(FORM_SCHEMA_BEFORE_SIGN_IN)
+
+    answer = _resume(api, "alice", run_id, {"officer": "cme-team-lead", "outcome": "x"})
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "ACCEPT", answer.text
+    stored = prefect.call(prefect.app, "GET", f"/api/flow_runs/{run_id}/input/{KEYSET['response']}")
+    assert json.loads(stored.text) == {"officer": "cme-officer-alice", "outcome": "x"}
 
 
 def test_a_resume_by_an_officer_not_on_the_team_is_refused_and_recorded(
