@@ -332,7 +332,7 @@ def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_er
     text = render("summaries/decision.md.j2", **_decision_context(error=""))
 
     assert text.startswith(f"### {REFERENCE}: Home visit")
-    assert "| Due | 2026-11-17 |" in text
+    assert "- **Due:** 2026-11-17\n" in text
     assert "not accepted" not in text
     assert (
         "| 2026-11-03 10:15 | Referral check | decision: continue_to_home_visit "
@@ -351,7 +351,7 @@ def test_decision_summary_shows_the_error_banner_when_the_last_answer_was_reject
 def test_decision_summary_says_no_date_set_when_there_is_no_due_date() -> None:
     text = render("summaries/decision.md.j2", **_decision_context(error="", due_on=""))
 
-    assert "| Due | no date set |" in text
+    assert "- **Due:** no date set\n" in text
 
 
 def test_decision_summary_says_no_earlier_decisions_when_there_are_none() -> None:
