@@ -189,7 +189,10 @@ def drop_folders() -> list[DropFolder]:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # force: importing Prefect (through the tasks) has already configured the root logger.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True
+    )
     settings = load_settings()
     folders = drop_folders()
     if not folders:
