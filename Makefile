@@ -10,7 +10,7 @@ export CME_PORT ?= 4200
 # Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz) and the letters' font.
 LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run server deploy worker test lint venv lock clean browser-deps letter-deps system-deps \
+.PHONY: run server deploy worker drop-watch test lint venv lock clean browser-deps letter-deps system-deps \
 	verify-record public-form-assets
 
 # Every dependency at the version in requirements.lock, then the project itself without resolving
@@ -54,6 +54,10 @@ deploy: $(STAMP)
 ## ... and a process worker on that pool, on every machine that runs stages.
 worker: $(STAMP)
 	$(BIN)/python -m launcher.production worker
+
+## ... and, on the one machine that sees the drop folders, the watch that imports school returns.
+drop-watch: $(STAMP)
+	$(BIN)/python -m launcher.drop_watch
 
 ## Debian packages the letters need, installed only when missing.
 letter-deps:

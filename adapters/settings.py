@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     public_form_drain_seconds: float = Field(
         default=2.0, gt=0, description="How often the drainer looks for submissions to deliver."
     )
+    drop_watch_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the drop watch looks in the school-return drop folders.",
+    )
     public_form_retry_max_seconds: float = Field(
         default=300.0, gt=0, description="Longest wait between two delivery attempts."
     )

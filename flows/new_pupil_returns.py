@@ -2,8 +2,9 @@
 pupil on the admission register. A pupil who is a child with an open CME case is not missing
 education: that case closes as found on roll at the school, through its own run.
 
-Run by the `intake-new-pupil-returns` deployment: every 5 minutes over the drop folder
-(`[intake] new_pupil_folder`), or for one file (`path`). Each file is imported once (SHA-256) and
+Run by the `intake-new-pupil-returns` deployment: for one file (`path`), which the drop watch
+(launcher/drop_watch.py) starts as each file arrives, or over the whole drop folder
+(`[intake] new_pupil_folder`). Each file is imported once (SHA-256) and
 each pupil once (natural key); bad rows are quarantined in a report beside the file.
 """
 

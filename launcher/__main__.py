@@ -41,6 +41,7 @@ def main() -> int:
         stack.wait_for_deployments([d["name"] for d in load_declarations()])
         apply_automations(settings.api_url)
         stack.start_drainer()
+        stack.start_drop_watch()
         stack.start_public_form()
         stack.start_front_door()
         sys.stdout.write(

@@ -236,6 +236,10 @@ class Stack:
         """Deliver the public form's stored submissions to the cme-case deployment."""
         self._spawn("public-form-drainer", [sys.executable, "-m", "public_form.drainer"])
 
+    def start_drop_watch(self) -> None:
+        """Start each school-return import when its file arrives (launcher/drop_watch.py)."""
+        self._spawn("drop-watch", [sys.executable, "-m", "launcher.drop_watch"])
+
     def start_documents(self, timeout: float = 30.0) -> None:
         """Serve letters and chronologies read-only on 127.0.0.1 (launcher/documents.py)."""
         documents = self._spawn("documents", [sys.executable, "-m", "launcher.documents"])
@@ -406,6 +410,7 @@ class Stack:
             "front-door",
             "public-form",
             "public-form-drainer",
+            "drop-watch",
             *self.runner_names,
             "documents",
             "prefect-server",

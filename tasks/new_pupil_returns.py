@@ -89,11 +89,12 @@ def new_pupil_files(*, uow: UnitOfWork = INJECTED) -> list[str]:
     """The CSV files in the drop folder, oldest name first, leaving out our own reports."""
     folder = intake_settings(uow=uow).new_pupil_folder_in(uow.settings.state_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return [
-        str(path)
-        for path in sorted(folder.glob("*.csv"))
-        if path.is_file() and not path.name.endswith(REPORT_SUFFIX)
-    ]
+    return [str(path) for path in sorted(folder.iterdir()) if is_new_pupil_file(path)]
+
+
+def is_new_pupil_file(path: Path) -> bool:
+    """A new-pupil return in the drop folder: a CSV file that is not our own report."""
+    return path.suffix == ".csv" and path.is_file() and not path.name.endswith(REPORT_SUFFIX)
 
 
 @task(name="import-new-pupil-return", cache_policy=NO_CACHE, persist_result=False)

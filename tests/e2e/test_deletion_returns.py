@@ -19,6 +19,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
+    DeploymentFilter,
+    DeploymentFilterName,
     FlowRunFilter,
     FlowRunFilterTags,
 )
@@ -42,6 +44,9 @@ pytestmark = pytest.mark.e2e
 DEPLOYMENT = "intake-deletion-returns/intake-deletion-returns"
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
 FIRST_FORM = "referral-check-reasonable-enquiries"
+NEW_PUPIL_IMPORT = "intake-new-pupil-returns"
+LOOK_SECONDS = 5.0  # CME_DROP_WATCH_SECONDS' default
+IDLE_SECONDS = 4 * LOOK_SECONDS
 
 
 def unique_surname(prefix: str) -> str:
@@ -384,3 +389,53 @@ def test_a_generated_windows_1252_semicolon_return_quarantines_exactly_its_plant
     opened = {r.flow_run_id for r in rows if r.outcome == "case_requested"}
     assert None not in opened
     assert {r.id for r in case_runs(entry.reference)} == opened
+
+
+def intake_runs(since: datetime) -> list[FlowRun]:
+    """Runs of either school-return import created since then, by anyone."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(
+                name=DeploymentFilterName(any_=[DEPLOYMENT.split("/")[1], NEW_PUPIL_IMPORT])
+            ),
+            limit=200,
+        )
+    return [run for run in runs if run.created is not None and run.created >= since]
+
+
+def test_the_drop_watch_starts_nothing_while_the_folders_are_empty_and_one_import_per_file(
+    driver: Driver, stack: Stack
+) -> None:
+    folder = bootstrap().settings.state_dir / "intake" / "deletion-returns"
+    folder.mkdir(parents=True, exist_ok=True)
+    assert not [p for p in folder.iterdir() if p.is_file()], "another test left a return"
+    since = datetime.now(UTC)
+    stack.start_drop_watch()
+    try:
+        time.sleep(IDLE_SECONDS)  # four looks at empty folders
+        assert intake_runs(since) == []
+        watch_log = stack.log_dir / "drop-watch.log"
+        assert "watching" in watch_log.read_text()
+        assert "HTTP Request" not in watch_log.read_text(), "the idle watch called Prefect"
+
+        watched = unique_surname("Watched")
+        file = write_return(
+            folder / "watched-academy.csv",
+            [pupil("Wyn", watched, "2013-09-09", "o", school_urn="999002")],
+        )
+        sha = sha_of(file)
+        deadline = time.monotonic() + 120
+        while file.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (folder / "processed" / file.name).exists(), "the dropped file was not imported"
+        entry, rows = ledger(sha)
+        assert entry.status == "imported"
+        assert [(r.route, r.outcome) for r in rows] == [("s19_team", "sent_to_s19_team")]
+        time.sleep(2 * LOOK_SECONDS)  # the watch has looked again since the file was filed
+
+        [run] = intake_runs(since)
+        assert run.parameters["path"] == str(file) and "drop-watch" in run.tags
+        log = watch_log.read_text()
+        assert log.count("started as flow run") == 1 and watched not in log
+    finally:
+        stack.stop("drop-watch")

@@ -30,3 +30,8 @@ def test_the_escalation_sweep_keeps_its_hourly_interval() -> None:
 
     assert isinstance(schedule, IntervalSchedule)
     assert schedule.interval.total_seconds() == 3600
+
+
+def test_the_school_return_imports_have_no_schedule_the_drop_watch_starts_them() -> None:
+    assert _schedules("intake-deletion-returns") == []
+    assert _schedules("intake-new-pupil-returns") == []
