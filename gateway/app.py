@@ -9,6 +9,7 @@ who made it. `GET /ui-settings` is rewritten to `"auth": "BASIC"` so the UI show
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -118,6 +119,9 @@ class Gateway:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = (scope.get("client") or ("", 0))[0]
+        if kind == "websocket" and "authorization" not in headers and _offers_prefect(headers):
+            await self._websocket_signed_in_band(scope, receive, send, headers, client)
+            return
         try:
             person = await anyio.to_thread.run_sync(self.sign_in.identify, headers, client)
         except SignInRefused as refused:
@@ -153,8 +157,13 @@ class Gateway:
             await self._record(person, action, scope, 403, False, flow_run_id, detail)
             await _answer(send, 403, {"detail": refusal})
             return
-        if action is Action.RESUME and body is not None and not person.is_service:
-            body = _signed_input(body, person)
+        if (
+            action is Action.RESUME
+            and body is not None
+            and not person.is_service
+            and flow_run_id is not None
+        ):
+            body = _signed_input(body, person, await self._form_fields(flow_run_id))
             receive = _replay(body, receive)
             scope = _with_headers(
                 scope, drop=set(), set_={b"content-length": str(len(body)).encode()}
@@ -170,6 +179,41 @@ class Gateway:
         }:
             flow_run_id = _created_id(response)
         await self._record(person, action, scope, status, True, flow_run_id, detail)
+
+    async def _websocket_signed_in_band(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], client: str
+    ) -> None:
+        """Prefect's event subscribers send no Authorization header: after the socket opens, their
+        first message is `{"type": "auth", "token": "username:password"}`. Check that message
+        (Prefect's own check accepts any token while its shared string is unset) and close the
+        socket unless it names a person who may sign in."""
+        checked = False
+        closed = False
+
+        async def checked_receive() -> Message:
+            nonlocal checked, closed
+            message = await receive()
+            if checked or message["type"] != "websocket.receive":
+                return message
+            checked = True
+            token = _auth_token(message)
+            try:
+                if token is None:
+                    raise SignInRefused(401, "sign in with your username and password")
+                basic = base64.b64encode(token.encode()).decode()
+                signed = {**headers, "authorization": f"Basic {basic}"}
+                await anyio.to_thread.run_sync(self.sign_in.identify, signed, client)
+            except SignInRefused as refused:
+                closed = True
+                await send({"type": "websocket.close", "code": 1008, "reason": refused.reason})
+                return {"type": "websocket.disconnect", "code": 1008}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not closed:
+                await send(message)
+
+        await self.app(scope, checked_receive, guarded_send)
 
     def _refusal(self, person: Person, action: Action) -> str | None:
         if not may(person.roles, action):
@@ -223,6 +267,29 @@ class Gateway:
         await self.app(scope, receive, capture)
         return status, b"".join(chunks)
 
+    async def _form_fields(self, flow_run_id: UUID) -> frozenset[str]:
+        """The fields of the form the run waits on (its saved JSON schema's properties): the
+        signed-in person is written only into fields the form has, since a form refuses others."""
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            run = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}")
+            if run.status_code != 200:
+                return frozenset()
+            details = ((run.json().get("state") or {}).get("state_details")) or {}
+            key = (details.get("run_input_keyset") or {}).get("schema")
+            if not key:
+                return frozenset()
+            answer = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}/input/{key}")
+        if answer.status_code != 200:
+            return frozenset()
+        try:
+            schema = answer.json()
+            if isinstance(schema, str):
+                schema = json.loads(schema)
+            return frozenset((schema.get("properties") or {}).keys())
+        except (ValueError, AttributeError):
+            return frozenset()
+
     async def _deployment_name(self, deployment_id: str) -> str | None:
         if deployment_id in self._deployment_names:
             return self._deployment_names[deployment_id]
@@ -260,6 +327,25 @@ class Gateway:
         await send({"type": "http.response.body", "body": body})
 
 
+def _offers_prefect(headers: dict[str, str]) -> bool:
+    offered = headers.get("sec-websocket-protocol", "")
+    return "prefect" in {part.strip() for part in offered.split(",")}
+
+
+def _auth_token(message: Message) -> str | None:
+    text = message.get("text")
+    if text is None and message.get("bytes") is not None:
+        text = bytes(message["bytes"]).decode("utf-8", "replace")
+    try:
+        payload = json.loads(text or "")
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != "auth":
+        return None
+    token = payload.get("token")
+    return token if isinstance(token, str) and token else None
+
+
 def _state_type(body: bytes) -> str | None:
     try:
         state = json.loads(body or b"{}").get("state") or {}
@@ -268,8 +354,9 @@ def _state_type(body: bytes) -> str | None:
         return None
 
 
-def _signed_input(body: bytes, person: Person) -> bytes:
-    """The resume body with the signed-in person as the form's officer (whatever was sent)."""
+def _signed_input(body: bytes, person: Person, fields: frozenset[str]) -> bytes:
+    """The resume body with the signed-in person as the form's officer (whatever was sent), and
+    their username where the form records it: only the fields the form has."""
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
@@ -279,8 +366,10 @@ def _signed_input(body: bytes, person: Person) -> bytes:
     run_input = payload.get("run_input")
     if not isinstance(run_input, dict):
         run_input = {}
-    run_input["officer"] = person.team_id
-    run_input["signed_in_as"] = person.username
+    if "officer" in fields:
+        run_input["officer"] = person.team_id
+    if "signed_in_as" in fields:
+        run_input["signed_in_as"] = person.username
     payload["run_input"] = run_input
     return json.dumps(payload).encode()
 
