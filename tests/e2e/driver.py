@@ -13,6 +13,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
 from sqlalchemy import Engine
 
 from launcher.stack import Stack
@@ -21,6 +22,7 @@ from store import case_events, cases, decisions
 from store.database import session_scope
 from store.orm import Case, StageRecord
 from store.unit_of_work import bootstrap
+from tests.e2e.people import Cast
 from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
 
@@ -35,6 +37,9 @@ class Driver:
     stack: Stack
     inbox: Inbox
     case_database: Engine | None = None  # default: the process's unit of work
+    # Who signs in to resume a form: the officer it names, else the case's officer. None: the
+    # test process's own client (a service account).
+    people: Cast | None = None
 
     @property
     def engine(self) -> Engine:
@@ -101,7 +106,24 @@ class Driver:
     def resume(self, run_id: UUID, key: str, values: dict[str, Any]) -> None:
         """Wait for the form, then submit it."""
         self.wait_for_form(run_id, key)
-        resume_flow_run(run_id, run_input=values)
+        credential = self.credential_for(run_id, values)
+        if credential is None:
+            resume_flow_run(run_id, run_input=values)
+            return
+        with temporary_settings(updates={PREFECT_API_AUTH_STRING: credential}):
+            resume_flow_run(run_id, run_input=values)
+
+    def credential_for(self, run_id: UUID, values: dict[str, Any]) -> str | None:
+        """The signed-in person a form is resumed as: the officer it names, else the case's."""
+        if self.people is None:
+            return None
+        team_id = values.get("officer")
+        if not isinstance(team_id, str) or self.people.by_team_id(team_id) is None:
+            with session_scope(self.engine) as session:
+                case = cases.get_case_by_flow_run(session=session, flow_run_id=run_id)
+                team_id = case.officer_id if case is not None else None
+        person = self.people.by_team_id(team_id) if team_id else None
+        return person.credential if person is not None else None
 
     def wait_until_final(self, run_id: UUID, timeout: float = 90) -> FlowRun:
         deadline = time.monotonic() + timeout
