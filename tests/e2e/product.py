@@ -47,6 +47,9 @@ from tests.e2e.people import Cast, add_test_people
 from tests.mail import Inbox, start_smtp
 
 
+TRUSTED_PROXY = "127.0.0.2"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -137,6 +140,9 @@ def stack(
             "CME_DOCUMENTS_PORT": str(free_port()),
             "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
+            # The council's single sign-on proxy, as far as the gateway knows: tests/e2e/test_auth.py
+            # calls from this loopback address to act as it.
+            "CME_SIGN_IN_TRUSTED_PROXIES": TRUSTED_PROXY,
         }
     )
     os.environ.pop("CME_PREFECT_AUTH_STRING", None)  # each process is given its own
