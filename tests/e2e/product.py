@@ -46,7 +46,6 @@ from tests.e2e.driver import Driver
 from tests.e2e.people import Cast, add_test_people
 from tests.mail import Inbox, start_smtp
 
-
 TRUSTED_PROXY = "127.0.0.2"
 
 
@@ -140,8 +139,8 @@ def stack(
             "CME_DOCUMENTS_PORT": str(free_port()),
             "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
-            # The council's single sign-on proxy, as far as the gateway knows: tests/e2e/test_auth.py
-            # calls from this loopback address to act as it.
+            # The council's single sign-on proxy, as far as the gateway knows: test_auth.py calls
+            # from this loopback address to act as it.
             "CME_SIGN_IN_TRUSTED_PROXIES": TRUSTED_PROXY,
         }
     )
