@@ -52,7 +52,7 @@ def test_a_bad_setting_is_described_by_field_without_its_value() -> None:
         "CME_PREFECT_AUTH_STRING: a real user:password is required when CME_ENVIRONMENT=production"
     ]
     with pytest.raises(ValidationError) as error:
-        Settings(**{**PRODUCTION, "port": "not-a-port"})  # type: ignore[arg-type]
+        Settings(**{**PRODUCTION, "port": "not-a-port"})
     [line] = describe_settings_error(error.value)
     assert line.startswith("CME_PORT: ")
     assert "not-a-port" not in line
