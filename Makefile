@@ -10,8 +10,8 @@ export CME_PORT ?= 4200
 # Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz) and the letters' font.
 LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run server deploy worker drop-watch test lint venv lock clean browser-deps letter-deps system-deps \
-	verify-record public-form-assets
+.PHONY: run server deploy worker drop-watch test lint venv lock clean browser-deps letter-deps \
+	system-deps verify-record public-form-assets user
 
 # Every dependency at the version in requirements.lock, then the project itself without resolving
 # again, so every machine runs what CI ran.
@@ -87,3 +87,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .cme public_form/node_modules
+
+## Add, disable, enable, reset, list the people who sign in (docs/deployment.md), e.g.
+## make user ARGS="add alice --name 'Alice Smith' --role officer --team-id cme-officer-dspl-1-5"
+user: $(STAMP)
+	$(BIN)/python -m launcher.people $(ARGS)

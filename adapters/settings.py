@@ -7,10 +7,11 @@ named by ``config_path``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -290,3 +291,27 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Read the settings from the environment (a function so tests can change it first)."""
     return Settings()
+
+
+def describe_settings_error(error: ValidationError) -> list[str]:
+    """One "CME_FIELD: message" line per problem, never the value given (it may be a secret)."""
+    lines: list[str] = []
+    for problem in error.errors(include_input=False, include_url=False, include_context=False):
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        field = next((str(part) for part in problem["loc"] if isinstance(part, str)), None)
+        if field is not None and not message.startswith("CME_"):
+            message = f"CME_{field.upper()}: {message}"
+        lines.append(message)
+    return lines
+
+
+def settings_or_exit() -> Settings:
+    """The settings for a command's entry point: on a bad setting, name each problem on stderr
+    (field and message, no value and no traceback, since values include secrets) and exit 2."""
+    try:
+        return load_settings()
+    except ValidationError as error:
+        sys.stderr.write("The settings are not valid:\n")
+        for line in describe_settings_error(error):
+            sys.stderr.write(f"  {line}\n")
+        raise SystemExit(2) from None

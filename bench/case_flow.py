@@ -40,6 +40,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
     PREFECT_LOCAL_STORAGE_PATH,
     PREFECT_RESULTS_DEFAULT_SERIALIZER,
@@ -572,7 +573,7 @@ def start_bare_serving(stack: Stack, logs: list[IO[bytes]]) -> None:
     stack.processes["bare-serve"] = subprocess.Popen(
         [sys.executable, "-m", "bench.bare_flow"],
         cwd=PROJECT_ROOT,
-        env=stack.env,
+        env=stack.env_as("runner"),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -614,6 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             temporary_settings(
                 updates={
                     PREFECT_API_URL: settings.api_url,
+                    PREFECT_API_AUTH_STRING: stack.credential("runner"),
                     PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
                     PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
                 }

@@ -39,6 +39,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowR
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
     PREFECT_LOCAL_STORAGE_PATH,
     PREFECT_RESULTS_DEFAULT_SERIALIZER,
@@ -82,7 +83,7 @@ def start_bare_serving(stack: Stack, logs: list[IO[bytes]]) -> None:
     stack.processes["bare-serve"] = subprocess.Popen(
         [sys.executable, "-m", "bench.bare_flow"],
         cwd=PROJECT_ROOT,
-        env=stack.env,
+        env=stack.env_as("runner"),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -300,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             temporary_settings(
                 updates={
                     PREFECT_API_URL: settings.api_url,
+                    PREFECT_API_AUTH_STRING: stack.credential("runner"),
                     PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
                     PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
                 }

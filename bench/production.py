@@ -56,6 +56,7 @@ from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
     PREFECT_LOCAL_STORAGE_PATH,
     PREFECT_RESULTS_DEFAULT_SERIALIZER,
@@ -349,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 temporary_settings(
                     updates={
                         PREFECT_API_URL: settings.api_url,
+                        PREFECT_API_AUTH_STRING: stack.credential("runner"),
                         PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
                         PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
                     }

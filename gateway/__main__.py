@@ -12,7 +12,7 @@ import sys
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.settings import load_settings
+from adapters.settings import settings_or_exit
 from gateway.app import Gateway
 from gateway.record import Recorder
 from gateway.sign_in import SignIn
@@ -35,7 +35,7 @@ def _has_administrator(url: str) -> bool:
 
 
 def main() -> int:
-    settings = load_settings()
+    settings = settings_or_exit()
     if not _has_administrator(settings.case_database_url):
         sys.stderr.write(
             "No user store: the case database has no administrator who can sign in.\n"

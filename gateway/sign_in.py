@@ -28,9 +28,13 @@ from store.database import session_scope
 
 logger = logging.getLogger("cme.gateway")
 
-# Failed sign-ins allowed per username and per client address within the window, then 429.
+# Failed sign-ins allowed per username within the window, then 429.
 MAX_FAILURES = 5
+# ... and per client address: higher, since behind the council's proxy every officer shares one
+# address, and one person's mistyped password must not lock out the whole team.
+MAX_FAILURES_PER_CLIENT = 50
 FAILURE_WINDOW_SECONDS = 60.0
+CLIENT_KEY = "client:"
 
 
 class SignInRefused(Exception):
@@ -45,7 +49,8 @@ class SignInRefused(Exception):
 
 @dataclass
 class FailureLimiter:
-    """At most MAX_FAILURES failed sign-ins per key (username, client) per window."""
+    """At most MAX_FAILURES failed sign-ins per username, MAX_FAILURES_PER_CLIENT per client
+    address, per window."""
 
     clock: Callable[[], float] = time.monotonic
     _failures: dict[str, deque[float]] = field(default_factory=dict)
@@ -62,7 +67,8 @@ class FailureLimiter:
                     continue
                 while times and now - times[0] >= FAILURE_WINDOW_SECONDS:
                     times.popleft()
-                if len(times) >= MAX_FAILURES:
+                limit = MAX_FAILURES_PER_CLIENT if key.startswith(CLIENT_KEY) else MAX_FAILURES
+                if len(times) >= limit:
                     longest = max(longest, FAILURE_WINDOW_SECONDS - (now - times[0]))
         return longest
 
@@ -120,7 +126,7 @@ class SignIn:
         username, password = _basic_credentials(headers.get("authorization"))
         if username is None or password is None:
             raise SignInRefused(401, "sign in with your username and password")
-        keys = (f"user:{username}", f"client:{client}")
+        keys = (f"user:{username}", f"{CLIENT_KEY}{client}")
         retry_after = self.limiter.wait(*keys)
         if retry_after > 0:
             logger.warning(

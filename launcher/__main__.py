@@ -11,7 +11,10 @@ import sys
 import threading
 from types import FrameType
 
-from adapters.settings import load_settings
+from pydantic import SecretStr
+
+from adapters.settings import settings_or_exit
+from launcher.accounts import ADMIN_USERNAME
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
@@ -19,7 +22,7 @@ from store.migrations import migrate
 
 
 def main() -> int:
-    settings = load_settings()
+    settings = settings_or_exit()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     settings.letters_dir.mkdir(parents=True, exist_ok=True)
@@ -34,12 +37,16 @@ def main() -> int:
 
     migrate(settings.case_database_url)
     stack = Stack(settings=settings, log_dir=settings.state_dir / "logs")
+    admin_password = stack.prepare_accounts()
+    launcher_settings = settings.model_copy(
+        update={"prefect_auth_string": SecretStr(stack.credential("launcher") or "")}
+    )
     try:
         stack.start_server()
         stack.start_documents()
         stack.start_serving()
         stack.wait_for_deployments([d["name"] for d in load_declarations()])
-        apply_automations(settings.api_url)
+        apply_automations(settings.api_url, launcher_settings)
         stack.start_drainer()
         stack.start_drop_watch()
         stack.start_public_form()
@@ -54,6 +61,7 @@ def main() -> int:
             f"  Chronologies:   {settings.chronology_dir}\n"
             f"  Documents:      {settings.documents_base_url} (letters and chronologies)\n"
             f"  Logs:           {settings.state_dir / 'logs'}\n"
+            f"{_first_sign_in(admin_password)}"
             f"Press Ctrl-C to stop.\n"
         )
         sys.stdout.flush()
@@ -67,6 +75,16 @@ def main() -> int:
         sys.stdout.write("Stopping...\n")
         stack.stop_all()
         sys.stdout.write("Stopped.\n")
+
+
+def _first_sign_in(admin_password: str | None) -> str:
+    if admin_password is None:
+        return "  Sign in:        as yourself (people are added with `make user`)\n"
+    return (
+        f"  Sign in:        as {ADMIN_USERNAME} with {admin_password}\n"
+        f"                  it is not shown again; add people with `make user` "
+        f"(docs/deployment.md)\n"
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from adapters.settings import Settings, load_settings
+from adapters.settings import Settings, settings_or_exit
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 
@@ -69,7 +69,7 @@ def handler_for(settings: Settings) -> type[BaseHTTPRequestHandler]:
 
 
 def main() -> None:
-    settings = load_settings()
+    settings = settings_or_exit()
     server = ThreadingHTTPServer(("127.0.0.1", settings.documents_port), handler_for(settings))
     try:
         server.serve_forever()

@@ -4,12 +4,14 @@
     python -m launcher.production deploy  # once per release, from any machine (`make deploy`)
     python -m launcher.production worker  # on every machine that runs stages (`make worker`)
 
-`server` runs `prefect server start` on 127.0.0.1:CME_PORT with the product's Prefect environment
-(its PostgreSQL database, the auth string, retention). `deploy` migrates the case database, creates
-the `cme-process` work pool if it is missing, runs `prefect deploy --all` (prefect.yaml is the one
-declaration of the deployments) and applies the product's automations. `worker` runs `prefect
-worker start` on that pool, so a worker on another machine needs only the project checkout, the
-CME_* variables and the shared result folder.
+`server` runs Prefect's server behind the sign-in gateway (`python -m gateway`) on
+127.0.0.1:CME_PORT with the product's Prefect environment (its PostgreSQL database, retention);
+it refuses to start while the case database has no administrator (`make user`). `deploy` and
+`worker` sign in with CME_PREFECT_AUTH_STRING, their own service account. `deploy` migrates the
+case database, creates the `cme-process` work pool if it is missing, runs `prefect deploy --all`
+(prefect.yaml is the one declaration of the deployments) and applies the product's automations.
+`worker` runs `prefect worker start` on that pool, so a worker on another machine needs only the
+project checkout, the CME_* variables and the shared result folder.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 from prefect.settings.legacy import Setting
 
-from adapters.settings import PROJECT_ROOT, Settings, load_settings
+from adapters.settings import PROJECT_ROOT, Settings, settings_or_exit
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import prefect_environment
@@ -61,25 +63,24 @@ def ensure_work_pool(name: str, settings: Settings) -> None:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(prefect_environment(load_settings()))
+    env.update(prefect_environment(settings_or_exit()))
     return env
 
 
 def server() -> None:
-    """Become the Prefect server (replaces this process)."""
-    settings = load_settings()
-    command = [
-        sys.executable, "-m", "prefect", "server", "start",
-        "--host", "127.0.0.1", "--port", str(settings.port),
-    ]  # fmt: skip
+    """Become the Prefect server behind the sign-in gateway (replaces this process). The gateway
+    itself refuses to start without a user store; the server holds no credential of its own."""
+    env = _environment()
+    env.pop("PREFECT_API_AUTH_STRING", None)
+    command = [sys.executable, "-m", "gateway"]
     os.chdir(PROJECT_ROOT)
-    os.execve(sys.executable, command, _environment())
+    os.execve(sys.executable, command, env)
 
 
 def deploy() -> int:
     """Migrate the case database; register prefect.yaml's deployments on the work pool; apply
     the automations. Idempotent: run it for every release."""
-    settings = load_settings()
+    settings = settings_or_exit()
     migrate(settings.case_database_url)
     ensure_work_pool(work_pool_name(), settings)
     command = [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"]
@@ -92,7 +93,7 @@ def deploy() -> int:
 
 def worker(name: str) -> None:
     """Become a process worker on the work pool (replaces this process)."""
-    settings = load_settings()
+    settings = settings_or_exit()
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "prefect", "worker", "start",

@@ -15,7 +15,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, Schedule
 
-from adapters.settings import PROJECT_ROOT, load_settings
+from adapters.settings import PROJECT_ROOT, settings_or_exit
 
 
 def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ def main() -> None:
     # pause_on_shutdown=False: a restart must not pause schedules (the escalation sweep) or stop
     # runs being created while this process is down; they are picked up when it is back.
     # The limit bounds only the stages executing at one moment: a waiting case holds no process.
-    serve(*deployments, limit=load_settings().serve_limit, pause_on_shutdown=False)
+    serve(*deployments, limit=settings_or_exit().serve_limit, pause_on_shutdown=False)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ import psutil
 from pydantic import SecretStr
 
 from adapters.settings import PROJECT_ROOT, Settings
+from launcher.accounts import ServiceCredentials, ensure_administrator, ensure_service_accounts
+from store.database import make_engine
+from store.unit_of_work import utc_now
 
 # How often the serving process looks for new and resumed runs. Prefect's default (10 s) makes an
 # officer wait up to 10 s for the next form after pressing Resume; 1 s costs one cheap query.
@@ -82,10 +85,10 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         env["PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"] = "events"
     if settings.prefect_database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = settings.prefect_database_url
+    # Prefect's own single shared string stays unset: the sign-in gateway (gateway/) checks each
+    # call's person. A process's own credential (its service account) is what its clients send.
     if settings.prefect_auth_string is not None:
-        secret = settings.prefect_auth_string.get_secret_value()
-        env["PREFECT_SERVER_API_AUTH_STRING"] = secret  # the server requires it
-        env["PREFECT_API_AUTH_STRING"] = secret  # every client sends it
+        env["PREFECT_API_AUTH_STRING"] = settings.prefect_auth_string.get_secret_value()
     return env
 
 
@@ -102,12 +105,18 @@ def cme_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def auth_headers(settings: Settings) -> dict[str, str]:
-    """The Authorization header for a plain HTTP call to the API, if the server requires one."""
-    if settings.prefect_auth_string is None:
+def auth_headers(settings: Settings, credential: str | None = None) -> dict[str, str]:
+    """The Authorization header for a plain HTTP call to the API: ``credential``
+    (``username:password``) or else the settings' own, if there is one."""
+    if credential is None and settings.prefect_auth_string is not None:
+        credential = settings.prefect_auth_string.get_secret_value()
+    if credential is None:
         return {}
-    token = base64.b64encode(settings.prefect_auth_string.get_secret_value().encode()).decode()
+    token = base64.b64encode(credential.encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+_CREDENTIAL_VARIABLES = ("PREFECT_API_AUTH_STRING", "CME_PREFECT_AUTH_STRING")
 
 
 def _healthy(api_url: str) -> bool:
@@ -127,6 +136,9 @@ class Stack:
     log_dir: Path
     runner: Runner = "serve"
     workers: int = 1
+    # Each process's own service account (launcher/accounts.py); None: every process sends the
+    # settings' prefect_auth_string, if any (production, where each machine is given its own).
+    credentials: ServiceCredentials | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -138,6 +150,27 @@ class Stack:
         env.update(cme_environment(self.settings))
         env.update(prefect_environment(self.settings))
         return env
+
+    def env_as(self, service: str | None) -> dict[str, str]:
+        """The environment of a child process signing in as this service account (`runner`,
+        `drainer`, `launcher`), or with no credential at all (None)."""
+        env = self.env
+        if self.credentials is None and service is not None:
+            return env
+        for name in _CREDENTIAL_VARIABLES:
+            env.pop(name, None)
+        if service is not None and self.credentials is not None:
+            credential = self.credentials.of(service)
+            env["PREFECT_API_AUTH_STRING"] = credential
+            env["CME_PREFECT_AUTH_STRING"] = credential
+        return env
+
+    def credential(self, service: str) -> str | None:
+        """This service's ``username:password``, if it has one."""
+        if self.credentials is not None:
+            return self.credentials.of(service)
+        auth = self.settings.prefect_auth_string
+        return auth.get_secret_value() if auth is not None else None
 
     def _spawn(
         self, name: str, args: list[str], env: dict[str, str] | None = None
@@ -156,15 +189,27 @@ class Stack:
         self.processes[name] = process
         return process
 
+    def prepare_accounts(self) -> str | None:
+        """Create the administrator on first start and the service accounts (their passwords in
+        the state folder); returns the administrator's new password, to be shown once, or None.
+        The case database must be migrated."""
+        engine = make_engine(self.settings.case_database_url)
+        try:
+            admin_password = ensure_administrator(engine, utc_now())
+            self.credentials = ensure_service_accounts(engine, self.settings.state_dir, utc_now())
+        finally:
+            engine.dispose()
+        return admin_password
+
     def start_server(self, timeout: float = 90.0) -> None:
-        """Start the Prefect server and wait until its API answers."""
+        """Start the Prefect server behind the sign-in gateway (`python -m gateway`) and wait
+        until its API answers. It holds no credential: it checks everyone else's. Without
+        service credentials yet, the accounts are prepared first (`prepare_accounts`)."""
+        if self.credentials is None:
+            self.prepare_accounts()
         server = self._spawn(
-            "prefect-server",
-            [
-                sys.executable, "-m", "prefect", "server", "start",
-                "--host", "127.0.0.1", "--port", str(self.settings.port),
-            ],
-        )  # fmt: skip
+            "prefect-server", [sys.executable, "-m", "gateway"], env=self.env_as(None)
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if server.poll() is not None:
@@ -189,7 +234,11 @@ class Stack:
             # X-Forwarded-For is read by the app itself, from CME_PUBLIC_FORM_TRUSTED_PROXIES only.
             "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
         ]  # fmt: skip
-        env = {k: v for k, v in self.env.items() if not k.startswith("PREFECT_")}
+        env = {
+            k: v
+            for k, v in self.env_as(None).items()
+            if not k.startswith("PREFECT_") and k not in _CREDENTIAL_VARIABLES
+        }
         process = self._spawn("public-form", args, env=env)
         url = f"{settings.public_form_url}/health"
         deadline = time.monotonic() + timeout
@@ -234,15 +283,24 @@ class Stack:
 
     def start_drainer(self) -> None:
         """Deliver the public form's stored submissions to the cme-case deployment."""
-        self._spawn("public-form-drainer", [sys.executable, "-m", "public_form.drainer"])
+        self._spawn(
+            "public-form-drainer",
+            [sys.executable, "-m", "public_form.drainer"],
+            env=self.env_as("drainer"),
+        )
 
     def start_drop_watch(self) -> None:
         """Start each school-return import when its file arrives (launcher/drop_watch.py)."""
-        self._spawn("drop-watch", [sys.executable, "-m", "launcher.drop_watch"])
+        # It starts the import deployments' runs, as the serving process or a worker would.
+        self._spawn(
+            "drop-watch", [sys.executable, "-m", "launcher.drop_watch"], env=self.env_as("runner")
+        )
 
     def start_documents(self, timeout: float = 30.0) -> None:
         """Serve letters and chronologies read-only on 127.0.0.1 (launcher/documents.py)."""
-        documents = self._spawn("documents", [sys.executable, "-m", "launcher.documents"])
+        documents = self._spawn(
+            "documents", [sys.executable, "-m", "launcher.documents"], env=self.env_as(None)
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if documents.poll() is not None:
@@ -257,7 +315,7 @@ class Stack:
 
     def start_serving(self) -> None:
         """Serve every deployment declared in prefect.yaml."""
-        self._spawn("serve", [sys.executable, "-m", "launcher.serve"])
+        self._spawn("serve", [sys.executable, "-m", "launcher.serve"], env=self.env_as("runner"))
 
     def start_runners(self) -> None:
         """Start what runs the flows: the serving process, or deploy and start the workers."""
@@ -275,7 +333,7 @@ class Stack:
             subprocess.run(
                 [sys.executable, "-m", "launcher.production", "deploy"],
                 cwd=PROJECT_ROOT,
-                env=self.env,
+                env=self.env_as("launcher"),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 timeout=timeout,
@@ -285,7 +343,11 @@ class Stack:
     def start_worker(self, number: int = 1) -> str:
         """Start one process worker on the work pool; returns its process name (worker-N)."""
         name = f"worker-{number}"
-        self._spawn(name, [sys.executable, "-m", "launcher.production", "worker", "--name", name])
+        self._spawn(
+            name,
+            [sys.executable, "-m", "launcher.production", "worker", "--name", name],
+            env=self.env_as("runner"),
+        )
         return name
 
     @property
@@ -311,7 +373,10 @@ class Stack:
         request = urllib.request.Request(
             f"{self.settings.api_url}/deployments/count",
             data=body,
-            headers={"Content-Type": "application/json", **auth_headers(self.settings)},
+            headers={
+                "Content-Type": "application/json",
+                **auth_headers(self.settings, self.credential("launcher")),
+            },
             method="POST",
         )
         try:

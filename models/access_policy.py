@@ -67,6 +67,7 @@ _QUERY = re.compile(
     r"(/filter|/count|/paginate|/history|/count-by/[a-z_]+|/lateness|/next_runs|/validate)$"
     r"|^/ui/|^/schemas/|^/events/filter|^/flow_runs/[0-9a-fA-F-]{36}/input/filter$"
 )
+_DEPLOYMENT_TRIGGERS = "/automations/owned-by/prefect.deployment."
 _SETUP = ("/work_pools", "/work_queues", "/block_", "/variables", "/concurrency_limits", "/v2/")
 
 
@@ -101,6 +102,11 @@ def classify(
     if method in {"GET", "HEAD", "OPTIONS"}:
         return Action.READ
     if method == "DELETE":
+        if path.startswith(_DEPLOYMENT_TRIGGERS):
+            # Registering a deployment (serve, `prefect deploy`) first removes the triggers the
+            # deployment itself owns: part of changing the deployment, not the product's
+            # automations.
+            return Action.CHANGE_DEPLOYMENT
         if path.startswith("/automations"):
             return Action.CHANGE_AUTOMATION
         return Action.DELETE

@@ -22,7 +22,7 @@ from jinja2 import (
 from sqlalchemy import Engine
 from starlette.staticfiles import StaticFiles
 
-from adapters.settings import PROJECT_ROOT, Settings, load_settings
+from adapters.settings import PROJECT_ROOT, Settings, settings_or_exit
 from public_form import template_helpers
 from public_form.drafts import DraftStore
 from public_form.outbox import DatabaseOutbox, Outbox
@@ -66,7 +66,7 @@ def create_app(
     engine: Engine | None = None,
     limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    settings = settings or load_settings()
+    settings = settings or settings_or_exit()
     if not (GOVUK_FRONTEND / "govuk-frontend.min.css").exists():
         raise RuntimeError(
             f"{GOVUK_FRONTEND} is missing: run `make public-form-assets` (npm ci in public_form/)"

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine
 
-from adapters.settings import load_settings
+from adapters.settings import settings_or_exit
 from store.database import make_engine, session_scope
 from store.public_submissions import (
     list_due_submissions,
@@ -78,7 +78,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from public_form.delivery import open_referral  # Prefect is imported only here
 
-    settings = load_settings()
+    settings = settings_or_exit()
     engine = make_engine(settings.case_database_url)
     stop = threading.Event()
 

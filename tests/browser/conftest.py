@@ -14,7 +14,19 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.pages import CHROMIUM, FAILURE_SCREENSHOTS, VIEWPORT, Steps, launch_chromium
+from launcher.stack import Stack
+from tests.browser.pages import (
+    CHROMIUM,
+    FAILURE_SCREENSHOTS,
+    VIEWPORT,
+    Steps,
+    launch_chromium,
+    sign_in,
+)
+from tests.e2e.people import Cast
+
+# The officer the browser tests work as (AL1, St Albans, is DSPL 7): each page signs in as them.
+SIGNED_IN_OFFICER = "cme-officer-dspl-6-9"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -40,7 +52,7 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(chromium: Any) -> Iterator[Page]:
+def signed_out_page(chromium: Any) -> Iterator[Page]:
     # en-GB: the UI's date boxes read dd/mm/yyyy, as an officer here sees them.
     context = chromium.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(20_000)
@@ -48,6 +60,15 @@ def page(chromium: Any) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(signed_out_page: Page, stack: Stack, cast: Cast) -> Page:
+    """A page signed in on the UI's Login page as the officer the browser tests work as."""
+    officer = cast.by_team_id(SIGNED_IN_OFFICER)
+    assert officer is not None, f"{SIGNED_IN_OFFICER} is not a configured officer"
+    sign_in(signed_out_page, stack.settings.ui_url, officer.credential)
+    return signed_out_page
 
 
 @pytest.fixture

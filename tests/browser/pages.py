@@ -277,6 +277,17 @@ def give_optional(scope: Page | Locator, label: str, type_name: str | None) -> L
     return field_
 
 
+def sign_in(page: Page, ui_url: str, credential: str) -> None:
+    """Sign in on the V1 UI's Login page as a person (``username:password``), as an officer does;
+    the UI keeps it for the tab and sends it with every call."""
+    page.goto(ui_url)
+    box = page.get_by_placeholder("admin:pass")
+    expect(box).to_be_visible()
+    box.fill(credential)
+    box.press("Enter")
+    expect(box).to_have_count(0)
+
+
 def open_run_form(page: Page, ui_url: str) -> Locator:
     """Deployments -> cme-case -> Run -> Custom run: the referral form (the `referral` group)."""
     page.goto(f"{ui_url}/deployments")

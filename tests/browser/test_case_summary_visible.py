@@ -2,8 +2,7 @@
 
 Prefect's V1 Resume dialog squeezes the Markdown description to 0 px when the form below it is long;
 the product's stylesheet (gateway/static/cme-ui.css, served and linked by gateway.ui_overrides)
-corrects that. The stack in these tests runs Prefect's own server, not the gateway, so the test adds
-the same stylesheet to the page, as the gateway's link does.
+corrects that; the test stack serves Prefect behind the gateway, as `make run` does.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from tests.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-STYLESHEET = "gateway/static/cme-ui.css"
 # [tag, on-screen height, content height] of each modal body child before the form's container.
 _SUMMARY_BLOCKS = """modal => {
   const body = modal.querySelector('.p-modal__body');
@@ -39,7 +37,6 @@ def test_the_case_summary_is_on_screen_above_the_form(
     for width, height in ((1280, 800), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{stack.settings.ui_url}/runs/flow-run/{run_id}")
-        page.add_style_tag(path=STYLESHEET)
         dialog = open_resume_dialog(page)
         expect(dialog).to_contain_text("Referral check")
         # The Markdown renders without a wrapper: its blocks are the modal body's children, above

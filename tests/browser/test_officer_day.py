@@ -32,7 +32,7 @@ from tests.e2e.driver import Driver
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans) is DSPL 7
-SIGNED_IN_AS = "officer.south"  # the person whose team id is OFFICER
+SIGNED_IN_AS = OFFICER  # the test people are named by their team id (tests/e2e/people.py)
 REFERENCE = re.compile(r"CME-\d{4}-\d{5}")
 SURNAME = "Browsertestchild"  # fictitious, and on no roll or register
 

@@ -18,6 +18,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
 from sqlalchemy import Engine
 
 from launcher.stack import Stack
@@ -26,6 +27,7 @@ from store import case_events, cases, decisions
 from store.database import session_scope
 from store.orm import Case, StageRecord
 from store.unit_of_work import bootstrap
+from tests.e2e.people import Cast
 from tests.factories import distinct_births, make_referral
 from tests.mail import Inbox
 
@@ -35,7 +37,7 @@ _DISTINCT_BIRTHS = distinct_births()
 FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
 OFFICER = "cme-officer-dspl-6-9"  # AL1 (St Albans), the factories' postcode, is DSPL 7
-SIGNED_IN_AS = "officer.south"  # the person whose team id is OFFICER
+SIGNED_IN_AS = OFFICER  # the test people are named by their team id (tests/e2e/people.py)
 
 
 @dataclass
@@ -43,7 +45,10 @@ class Driver:
     stack: Stack
     inbox: Inbox
     case_database: Engine | None = None  # default: the process's unit of work
-    # Who is signed in: what every resume says decided.
+    # Who signs in to resume a form: the officer it names, else the case's officer. None: the
+    # test process's own client (a service account), which passes on what the gateway would write.
+    people: Cast | None = None
+    # Without `people`: who every resume says decided, as the gateway would write it.
     team_id: str = OFFICER
     username: str = SIGNED_IN_AS
 
@@ -112,7 +117,13 @@ class Driver:
     def resume(self, run_id: UUID, key: str, values: dict[str, Any]) -> None:
         """Wait for the form, then submit it as the signed-in person."""
         self.wait_for_form(run_id, key)
-        resume_flow_run(run_id, run_input=self.signed(run_id, key, values))
+        credential = self.credential_for(run_id, values)
+        if credential is None:
+            resume_flow_run(run_id, run_input=self.signed(run_id, key, values))
+            return
+        # Through the gateway as that person: it writes them into the form's input.
+        with temporary_settings(updates={PREFECT_API_AUTH_STRING: credential}):
+            resume_flow_run(run_id, run_input=values)
 
     def signed(self, run_id: UUID, key: str, values: dict[str, Any]) -> dict[str, Any]:
         """The answer as the gateway passes it on: the signed-in person, whatever it said.
@@ -127,6 +138,18 @@ class Driver:
         ):
             signed["signed_in_as"] = self.username
         return signed
+
+    def credential_for(self, run_id: UUID, values: dict[str, Any]) -> str | None:
+        """The signed-in person a form is resumed as: the officer it names, else the case's."""
+        if self.people is None:
+            return None
+        team_id = values.get("officer")
+        if not isinstance(team_id, str) or self.people.by_team_id(team_id) is None:
+            with session_scope(self.engine) as session:
+                case = cases.get_case_by_flow_run(session=session, flow_run_id=run_id)
+                team_id = case.officer_id if case is not None else None
+        person = self.people.by_team_id(team_id) if team_id else None
+        return person.credential if person is not None else None
 
     def wait_until_final(self, run_id: UUID, timeout: float = 90) -> FlowRun:
         deadline = time.monotonic() + timeout

@@ -10,13 +10,16 @@ loopback. Logs of every process are kept in test-artifacts/logs/.
 - CME_TEST_RUNNER: `serve` (default, as `make run`) or `worker`, as production: the deployments
   registered on the `cme-process` work pool by `prefect deploy --all` and CME_TEST_WORKERS process
   workers (default 2) running them.
-- CME_TEST_PREFECT_AUTH: `on` sets the server's auth string, which every client must then send.
+
+Every process signs in through the gateway as the product's service accounts (launcher/accounts.py);
+the test process's own Prefect client signs in as the runner service account, and the driver
+resumes each form as the person deciding (tests/e2e/people.py: an officer per configured officer,
+the team lead, a head of service and an administrator, with known test passwords).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,11 +38,15 @@ from sqlalchemy import make_url
 
 from adapters.settings import PROJECT_ROOT, Settings, load_settings
 from launcher.stack import Runner, Stack
+from store.database import make_engine
 from store.migrations import migrate
 from store.unit_of_work import reset
 from tests.conftest import fresh_database, fresh_postgres_database
 from tests.e2e.driver import Driver
+from tests.e2e.people import Cast, add_test_people
 from tests.mail import Inbox, start_smtp
+
+TRUSTED_PROXY = "127.0.0.2"
 
 
 def free_port() -> int:
@@ -95,21 +102,34 @@ def as_asyncpg(url: str) -> str:
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def client_settings(settings: Settings) -> dict[Any, Any]:
-    """The Prefect settings a client in the test process needs to reach this stack."""
+def client_settings(settings: Settings, credential: str | None = None) -> dict[Any, Any]:
+    """The Prefect settings a client in the test process needs to reach this stack, signing in
+    with ``credential`` (``username:password``), else the settings' own if any."""
     updates: dict[Any, Any] = {
         PREFECT_API_URL: settings.api_url,
         PREFECT_LOCAL_STORAGE_PATH: settings.results_dir,
         PREFECT_RESULTS_DEFAULT_SERIALIZER: "json",
     }
-    if settings.prefect_auth_string is not None:
-        updates[PREFECT_API_AUTH_STRING] = settings.prefect_auth_string.get_secret_value()
+    if credential is None and settings.prefect_auth_string is not None:
+        credential = settings.prefect_auth_string.get_secret_value()
+    if credential is not None:
+        updates[PREFECT_API_AUTH_STRING] = credential
     return updates
 
 
 @pytest.fixture(scope="session")
+def cast(e2e_database_url: str) -> Cast:
+    """The people of the session's case database, who sign in to its product."""
+    engine = make_engine(e2e_database_url)
+    try:
+        return add_test_people(engine, load_settings().config_path)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str, inbox: Inbox
+    tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str, inbox: Inbox, cast: Cast
 ) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("cme-home")
     os.environ.update(
@@ -119,10 +139,12 @@ def stack(
             "CME_DOCUMENTS_PORT": str(free_port()),
             "CME_DATABASE_URL": e2e_database_url,
             "CME_ENVIRONMENT": "test",
+            # The council's single sign-on proxy, as far as the gateway knows: test_auth.py calls
+            # from this loopback address to act as it.
+            "CME_SIGN_IN_TRUSTED_PROXIES": TRUSTED_PROXY,
         }
     )
-    if _choice("CME_TEST_PREFECT_AUTH", "off", ("on", "off")) == "on":
-        os.environ["CME_PREFECT_AUTH_STRING"] = f"cme-test:{secrets.token_urlsafe(16)}"
+    os.environ.pop("CME_PREFECT_AUTH_STRING", None)  # each process is given its own
     with prefect_database() as prefect_database_url:
         if prefect_database_url is not None:
             os.environ["CME_PREFECT_DATABASE_URL"] = prefect_database_url
@@ -147,7 +169,7 @@ def stack(
                     "case-chronology",
                 ]
             )
-            with temporary_settings(updates=client_settings(settings)):
+            with temporary_settings(updates=client_settings(settings, stack.credential("runner"))):
                 yield stack
         finally:
             stack.stop_all()
@@ -163,5 +185,5 @@ def _keep_logs(log_dir: Path) -> None:
 
 
 @pytest.fixture
-def driver(stack: Stack, inbox: Inbox) -> Driver:
-    return Driver(stack=stack, inbox=inbox)
+def driver(stack: Stack, inbox: Inbox, cast: Cast) -> Driver:
+    return Driver(stack=stack, inbox=inbox, people=cast)

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
-from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
+from prefect.settings import temporary_settings
 from sqlalchemy import select
 
 from adapters.settings import Settings
@@ -139,7 +139,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             engine = make_engine(case_url)
             driver = Driver(stack=stack, inbox=relay.inbox, case_database=engine)
             with temporary_settings(
-                updates=client_settings(settings), restore_defaults={PREFECT_API_AUTH_STRING}
+                updates=client_settings(settings, stack.credential("runner")),
             ):
                 yield Production(stack=stack, driver=driver, relay=relay, postgres=postgres)
             engine.dispose()

@@ -143,7 +143,7 @@ def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
         assert personal.search(f"x {detail} x"), f"the scan would miss {detail}"
     leaks: list[str] = []
     with (
-        temporary_settings(updates=client_settings(settings)),
+        temporary_settings(updates=client_settings(settings, driver.stack.credential("runner"))),
         get_client(sync_client=True) as client,
     ):
         runs = list(_pages(lambda o: client.read_flow_runs(limit=PAGE, offset=o)))

@@ -30,7 +30,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.flow_runs import resume_flow_run
-from prefect.settings import temporary_settings
+from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
 
 from adapters.settings import PROJECT_ROOT, load_settings
 from launcher.stack import Stack
@@ -250,10 +250,9 @@ def test_cases_waiting_on_the_old_release_resume_after_the_upgrade(
     # A server and databases of this test's own, whatever a session stack left in the environment.
     for name in ("CME_PREFECT_DATABASE_URL", "CME_PREFECT_API_URL", "CME_PREFECT_UI_URL"):
         monkeypatch.delenv(name, raising=False)
-    if os.environ.get("CME_TEST_PREFECT_AUTH") == "on":
-        monkeypatch.setenv("CME_PREFECT_AUTH_STRING", "cme-test:upgrade-test-secret")
-    else:
-        monkeypatch.delenv("CME_PREFECT_AUTH_STRING", raising=False)
+    # The old release's server asks for no credential; the new one's gateway for a person's or a
+    # service account's, which its launcher creates.
+    monkeypatch.delenv("CME_PREFECT_AUTH_STRING", raising=False)
 
     with (
         fresh_database(tmp_path) as database_url,
@@ -285,7 +284,10 @@ def test_cases_waiting_on_the_old_release_resume_after_the_upgrade(
                 new.start_documents()
                 new.start_runners()
                 new.wait_for_deployments(DEPLOYMENTS)
-                _resume_on_the_new_release(driver, waiting, before, database_url, upgraded_at)
+                with temporary_settings(
+                    updates={PREFECT_API_AUTH_STRING: new.credential("runner")}
+                ):
+                    _resume_on_the_new_release(driver, waiting, before, database_url, upgraded_at)
         finally:
             new.stop_all()
             engine.dispose()

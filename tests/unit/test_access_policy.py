@@ -30,6 +30,9 @@ RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
         ("PATCH", f"/deployments/{RUN}", {}, Action.CHANGE_DEPLOYMENT),
         ("POST", "/automations/", {}, Action.CHANGE_AUTOMATION),
         ("DELETE", f"/automations/{RUN}", {}, Action.CHANGE_AUTOMATION),
+        # Serving or deploying a deployment first removes the triggers it owns itself.
+        ("DELETE", f"/automations/owned-by/prefect.deployment.{RUN}", {},
+         Action.CHANGE_DEPLOYMENT),
         ("POST", "/work_pools/cme-process/get_scheduled_flow_runs", {}, Action.CHANGE_SETUP),
         ("POST", "/task_runs/", {}, Action.ENGINE),
         ("POST", "/logs/", {}, Action.ENGINE),

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from adapters.settings import Settings
+from adapters.settings import Settings, describe_settings_error
 from launcher.stack import cme_environment, prefect_environment
 
 PRODUCTION: dict[str, Any] = {
@@ -42,10 +42,27 @@ def test_development_runs_without_an_auth_string() -> None:
     assert Settings(environment="development", prefect_auth_string=None).prefect_auth_string is None
 
 
-def test_the_auth_string_reaches_the_server_and_every_client() -> None:
+def test_the_process_credential_is_what_its_clients_send_and_prefect_checks_no_shared_one() -> None:
     env = prefect_environment(Settings(**PRODUCTION))
-    assert env["PREFECT_SERVER_API_AUTH_STRING"] == "cme:a-long-random-password"
+    # The sign-in gateway checks each person; Prefect's single shared string stays unset.
+    assert "PREFECT_SERVER_API_AUTH_STRING" not in env
     assert env["PREFECT_API_AUTH_STRING"] == "cme:a-long-random-password"
+
+
+def test_a_bad_setting_is_described_by_field_without_its_value() -> None:
+    secret = "a-secret-value-of-forty-characters-long!"
+    values = {**PRODUCTION, "public_form_secret": SecretStr(secret), "prefect_auth_string": None}
+    with pytest.raises(ValidationError) as error:
+        Settings(**values)
+    lines = describe_settings_error(error.value)
+    assert lines == [
+        "CME_PREFECT_AUTH_STRING: a real user:password is required when CME_ENVIRONMENT=production"
+    ]
+    with pytest.raises(ValidationError) as error:
+        Settings(**{**PRODUCTION, "port": "not-a-port"})
+    [line] = describe_settings_error(error.value)
+    assert line.startswith("CME_PORT: ")
+    assert "not-a-port" not in line
 
 
 def test_every_setting_is_passed_on_to_the_processes_the_launcher_starts() -> None:
