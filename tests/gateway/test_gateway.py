@@ -237,7 +237,9 @@ def test_failed_sign_ins_are_rate_limited_with_retry_after(api: Api) -> None:
     assert limited.status_code == 429
     assert 0 < int(limited.headers["retry-after"]) <= FAILURE_WINDOW_SECONDS + 1
     assert "password" not in limited.text.lower().replace("sign-ins", "")
-    assert other_name.status_code == 429  # the same client address
+    # Behind the council's proxy the whole team shares one address: one person's mistyped
+    # password locks out their username, not everyone else on that address.
+    assert other_name.status_code == 200
     assert other_client.status_code == 200
     api.limiter_clock.now += FAILURE_WINDOW_SECONDS
     assert api.call("POST", FILTER, user="alice", json_body={"limit": 1}).status_code == 200
