@@ -181,12 +181,9 @@ class Gateway:
             await _answer(send, 403, {"detail": refusal})
             return
         if action is Action.RESUME and body is not None and not person.is_service:
-            assert flow_run_id is not None
-            body = _signed_input(body, person, await self._admits_signed_in_as(flow_run_id))
-            receive = _replay(body, receive)
-            scope = _with_headers(
-                scope, drop=set(), set_={b"content-length": str(len(body)).encode()}
-            )
+            status = await self._resume_signed(person, scope, body, receive, send)
+            await self._record(person, action, scope, status, True, flow_run_id, detail)
+            return
         if action not in RECORDED:
             await self.app(scope, receive, send)
             return
@@ -286,31 +283,49 @@ class Gateway:
         await self.app(scope, receive, capture)
         return status, b"".join(chunks)
 
-    async def _admits_signed_in_as(self, flow_run_id: UUID) -> bool:
-        """True if the waiting form's stored schema admits `signed_in_as`.
+    async def _resume_signed(
+        self, person: Person, scope: Scope, body: bytes, receive: Receive, send: Send
+    ) -> int:
+        """Resume with the signed-in person written into the form's input; returns the status.
 
-        A form saved by a release before sign-in asks for the officer itself and forbids any other
-        key, so a case waiting since then gets only the officer (still the signed-in person).
+        A form saved by a release before sign-in asks for the officer itself and refuses any other
+        key: Prefect rejects `signed_in_as` there, so such a case, waiting since before the
+        upgrade, is resumed again with the officer alone (still the signed-in person). Asking
+        first would cost every resume two more reads; only those old forms pay the second try.
         """
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            run = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}")
-            if run.status_code != 200:
-                return True
-            details = (run.json().get("state") or {}).get("state_details") or {}
-            schema_key = (details.get("run_input_keyset") or {}).get("schema")
-            if not schema_key:
-                return True
-            stored = await client.get(f"{API_PREFIX}/flow_runs/{flow_run_id}/input/{schema_key}")
-        if stored.status_code != 200:
-            return True
-        try:
-            schema = stored.json()
-            if isinstance(schema, str):
-                schema = json.loads(schema)
-            return "^signed_in_as$" in (schema.get("patternProperties") or {})
-        except (ValueError, AttributeError):
-            return True
+        messages, status, response = await self._forward_buffered(
+            scope, _signed_input(body, person, with_username=True), receive
+        )
+        if _rejected_for(response, "signed_in_as"):
+            messages, status, response = await self._forward_buffered(
+                scope, _signed_input(body, person, with_username=False), receive
+            )
+        for message in messages:
+            await send(message)
+        return status
+
+    async def _forward_buffered(
+        self, scope: Scope, body: bytes, receive: Receive
+    ) -> tuple[list[Message], int, bytes]:
+        """Forward a call with this body; keep its answer instead of passing it on."""
+        scope = _with_headers(
+            scope,
+            drop={b"accept-encoding"},
+            set_={b"content-length": str(len(body)).encode()},
+        )
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, _replay(body, receive), keep)
+        status = next(
+            (int(m["status"]) for m in messages if m["type"] == "http.response.start"), 500
+        )
+        response = b"".join(
+            m.get("body", b"") for m in messages if m["type"] == "http.response.body"
+        )
+        return messages, status, response
 
     async def _deployment_name(self, deployment_id: str) -> str | None:
         if deployment_id in self._deployment_names:
@@ -374,6 +389,18 @@ def _state_type(body: bytes) -> str | None:
         return str(state.get("type")) if state.get("type") else None
     except (ValueError, AttributeError):
         return None
+
+
+def _rejected_for(response: bytes, field: str) -> bool:
+    """True if Prefect rejected a resume because its input had ``field``."""
+    try:
+        answer = json.loads(response)
+    except ValueError:
+        return False
+    if not isinstance(answer, dict) or answer.get("status") != "REJECT":
+        return False
+    reason = str((answer.get("details") or {}).get("reason", ""))
+    return field in reason
 
 
 def _case_reference_parameter(body: bytes) -> str | None:

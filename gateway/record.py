@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -25,13 +25,23 @@ class Recorder:
 
     engine: Engine
     clock: Callable[[], datetime]
+    # A run's case never changes once attached: found references are kept (not a missing one,
+    # since a case opened a moment ago is attached to its run a moment later).
+    _references: dict[UUID, str] = field(default_factory=dict)
 
     def case_reference(self, flow_run_id: UUID | None) -> str | None:
         if flow_run_id is None:
             return None
+        if flow_run_id in self._references:
+            return self._references[flow_run_id]
         with session_scope(self.engine) as session:
             case = get_case_by_flow_run(session=session, flow_run_id=flow_run_id)
-            return case.reference if case is not None else None
+            reference = case.reference if case is not None else None
+        if reference is not None:
+            if len(self._references) > 100_000:
+                self._references.clear()
+            self._references[flow_run_id] = reference
+        return reference
 
     def record(
         self,
