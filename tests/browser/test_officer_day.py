@@ -172,8 +172,16 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         )
 
     with steps.step("each decision names who signed in to make it", guide="10-who-decided.png"):
-        marks = page.get_by_text(f"CME Officer (DSPL 6-9) (signed in as {SIGNED_IN_AS})")
+        person = f"CME Officer (DSPL 6-9) (signed in as {SIGNED_IN_AS})"
+        decided = page.locator("table").filter(has=page.get_by_role("columnheader", name="Decided"))
+        marks = decided.get_by_text(person)
         expect(marks).to_have_count(2)  # the referral check and the home visit
+        # The gateway's record of the same: the case opened and both forms answered, by the officer.
+        acted = page.locator("table").filter(has=page.get_by_role("columnheader", name="What"))
+        expect(acted.locator("tr", has_text=person).filter(has_text="Form answered")).to_have_count(
+            2
+        )
+        expect(acted.locator("tr", has_text=person).filter(has_text="Case opened")).to_have_count(1)
         for index in range(2):
             mark = marks.nth(index)
             mark.scroll_into_view_if_needed()
