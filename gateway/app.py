@@ -44,6 +44,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 API_PREFIX = "/api"
 # Probes answer without credentials, as Prefect's own auth check allows.
 OPEN_PATHS = frozenset({"/api/health", "/api/ready", "/api/version"})
+# Times a resume is made while Prefect's database is busy (500, 503) before its answer goes back.
+RESUME_ATTEMPTS = 5
 # The calls whose body the gateway reads: the state asked for, and the form's input.
 _BODY_ACTIONS = frozenset({Action.RESUME, Action.SET_STATE})
 # New runs whose parameters may name a case (stage-clock, case-chronology).
@@ -293,13 +295,20 @@ class Gateway:
         upgrade, is resumed again with the officer alone (still the signed-in person). Asking
         first would cost every resume two more reads; only those old forms pay the second try.
         """
-        messages, status, response = await self._forward_buffered(
-            scope, _signed_input(body, person, with_username=True), receive
-        )
-        if _rejected_for(response, "signed_in_as"):
+        with_username = True
+        for attempt in range(RESUME_ATTEMPTS):
             messages, status, response = await self._forward_buffered(
-                scope, _signed_input(body, person, with_username=False), receive
+                scope, _signed_input(body, person, with_username=with_username), receive
             )
+            if with_username and _rejected_for(response, "signed_in_as"):
+                with_username = False
+                continue
+            if status not in (500, 503) or attempt == RESUME_ATTEMPTS - 1:
+                break
+            # Prefect's SQLite was locked: the resume's transaction was rolled back, so it is
+            # made again rather than the officer's answer being lost to an error page.
+            logger.warning("resume of %s answered %s; trying again", scope["path"], status)
+            await anyio.sleep(0.2 * (attempt + 1))
         for message in messages:
             await send(message)
         return status
