@@ -327,7 +327,14 @@ class Gateway:
         async def keep(message: Message) -> None:
             messages.append(message)
 
-        await self.app(scope, _replay(body, receive), keep)
+        try:
+            await self.app(scope, _replay(body, receive), keep)
+        except Exception:
+            # Starlette answers 500 and then raises again: the answer kept is what counts.
+            logger.exception("Prefect failed on %s %s", scope["method"], scope["path"])
+            if not any(m["type"] == "http.response.start" for m in messages):
+                start, content = _json_body(500, {"detail": "Internal Server Error"})
+                messages = [*start, {"type": "http.response.body", "body": content}]
         status = next(
             (int(m["status"]) for m in messages if m["type"] == "http.response.start"), 500
         )
