@@ -11,6 +11,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
+from pydantic import SecretStr
 
 from launcher.automations import RUN_FAILED_AUTOMATION, apply_automations
 from launcher.stack import Stack
@@ -104,8 +105,12 @@ def test_run_failed_automation_is_applied_once_however_often_the_product_starts(
     stack: Stack,
 ) -> None:
     stack.wait_for_deployments(["notify-run-failed"])
-    first = apply_automations(stack.settings.api_url)
-    second = apply_automations(stack.settings.api_url)
+    # As the launcher applies them: with its own service account (automations are its to change).
+    launcher = stack.settings.model_copy(
+        update={"prefect_auth_string": SecretStr(stack.credential("launcher") or "")}
+    )
+    first = apply_automations(stack.settings.api_url, launcher)
+    second = apply_automations(stack.settings.api_url, launcher)
     assert first == second
     with get_client(sync_client=True) as client:
         found = client.read_automations_by_name(RUN_FAILED_AUTOMATION)
