@@ -31,6 +31,7 @@ from models.access_policy import (
     deployment_of,
     flow_run_of,
     may,
+    refusal,
 )
 
 logger = logging.getLogger("cme.gateway")
@@ -44,6 +45,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 API_PREFIX = "/api"
 # Probes answer without credentials, as Prefect's own auth check allows.
 OPEN_PATHS = frozenset({"/api/health", "/api/ready", "/api/version"})
+# The V1 UI's Login page checks a credential with this call and reads any answer but 401 as
+# signed in (a 429 leaves a blank page): a lockout answers it 401, with the same Retry-After.
+UI_SIGN_IN_CHECK = "/api/admin/version"
 # Times a resume is made while Prefect's database is busy (500, 503) before its answer goes back.
 RESUME_ATTEMPTS = 5
 # The calls whose body the gateway reads: the state asked for, and the form's input.
@@ -140,7 +144,10 @@ class Gateway:
             if kind == "websocket":
                 await send({"type": "websocket.close", "code": 1008, "reason": refused.reason})
                 return
-            await _answer(send, refused.status, {"detail": refused.reason}, refused.retry_after)
+            status = refused.status
+            if status == 429 and path.rstrip("/") == UI_SIGN_IN_CHECK:
+                status = 401
+            await _answer(send, status, {"detail": refused.reason}, refused.retry_after)
             return
         if kind == "websocket":
             # Streams out (events, logs) are reads; the rest (events in, workers, task-run
@@ -235,7 +242,7 @@ class Gateway:
 
     def _refusal(self, person: Person, action: Action) -> str | None:
         if not may(person.roles, action):
-            return f"{person.username} may not {action.value.replace('_', ' ')}: not in their role"
+            return refusal(f"{person.display_name} ({person.username})", action)
         if action is Action.RESUME and not person.is_service and person.team_id is None:
             return (
                 f"{person.username} is not on the team (config/cme.toml), so cannot answer a "

@@ -55,6 +55,33 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ENGINE: frozenset({Role.RUNNER, Role.ADMIN, Role.LAUNCHER}),
 }
 
+# What each action is, in the words of the person refused it.
+DOING: dict[Action, str] = {
+    Action.READ: "read",
+    Action.OPEN_CASE: "open a case",
+    Action.RUN_REPORT: "run a report or an import",
+    Action.PAUSE_CLOCK: "pause a stage's clock",
+    Action.RESUME: "answer a decision form",
+    Action.SET_STATE: "change a run's state",
+    Action.CANCEL: "cancel a run",
+    Action.DELETE: "delete a run",
+    Action.CHANGE_DEPLOYMENT: "change a deployment",
+    Action.CHANGE_AUTOMATION: "change an automation",
+    Action.CHANGE_SETUP: "change Prefect's set-up",
+    Action.SAVE_FILTER: "save a search",
+    Action.ENGINE: "write what running stages write",
+}
+_PEOPLES_ROLES = (Role.OFFICER, Role.TEAM_LEAD, Role.HEAD_OF_SERVICE, Role.ADMIN)
+
+
+def refusal(name: str, action: Action) -> str:
+    """Why `name` was refused `action`: what they tried and which people's roles may."""
+    roles = ALLOWED.get(action, frozenset(_PEOPLES_ROLES))  # reading is everyone's
+    allowed = [role.value.replace("_", " ") for role in _PEOPLES_ROLES if role in roles]
+    needs = f"it needs the role {' or '.join(allowed)}" if allowed else "no person may"
+    return f"{name} may not {DOING[action]}: not in their role ({needs})"
+
+
 # Actions written to the access log (reads and the engine's own writes are not: they are many and
 # say nothing about who decided what).
 RECORDED = frozenset(ALLOWED) - {Action.ENGINE, Action.SAVE_FILTER}

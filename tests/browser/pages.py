@@ -8,7 +8,6 @@ toggle, a text box, a type switch for an optional field, or a JSON editor, which
 from __future__ import annotations
 
 import contextvars
-import json
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
 
-from playwright.sync_api import Locator, Page, Playwright, Route, expect
+from playwright.sync_api import Locator, Page, Playwright, expect
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -215,25 +214,6 @@ def _xpath_text(text: str) -> str:
         return f"'{text}'"
     assert '"' not in text, f"label {text!r} has both kinds of quote"
     return f'"{text}"'
-
-
-RESUME_CALL = re.compile(r"/api/flow_runs/[0-9a-fA-F-]{36}/resume$")
-
-
-def sign_in_as(page: Page, team_id: str, username: str) -> None:
-    """Every form this page resumes carries the signed-in person, as the sign-in gateway writes
-    them into the resume (the form no longer asks for the officer). Until the product runs
-    behind the gateway, the browser makes the same rewrite on its way out."""
-
-    def rewrite(route: Route) -> None:
-        body = route.request.post_data_json
-        body = body if isinstance(body, dict) else {}
-        run_input = body.get("run_input")
-        run_input = run_input if isinstance(run_input, dict) else {}
-        run_input.update(officer=team_id, signed_in_as=username)
-        route.continue_(post_data=json.dumps({**body, "run_input": run_input}))
-
-    page.route(RESUME_CALL, rewrite)
 
 
 def choose(page: Page, scope: Page | Locator, label: str, value: str) -> None:

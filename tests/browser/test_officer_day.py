@@ -24,7 +24,6 @@ from tests.browser.pages import (
     open_run_form,
     pick_date,
     prop,
-    sign_in_as,
     switch_on,
 )
 from tests.e2e.driver import Driver
@@ -72,7 +71,6 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
     page: Page, steps: Steps, stack: Stack, driver: Driver
 ) -> None:
     ui = stack.settings.ui_url
-    sign_in_as(page, OFFICER, SIGNED_IN_AS)
 
     with steps.step("deployment run form", guide="01-open-case-form.png"):
         form = open_run_form(page, ui)

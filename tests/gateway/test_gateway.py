@@ -283,3 +283,17 @@ def test_a_person_may_not_write_events_through_the_websocket(api: Api) -> None:
     sent = _websocket(api, header, path="/api/events/in")
     assert [(m["type"], m.get("code")) for m in sent] == [("websocket.close", 1008)]
     assert "not in their role" in sent[0]["reason"]
+
+
+def test_a_locked_out_username_is_told_401_on_the_login_pages_check(api: Api) -> None:
+    # The V1 UI's Login page reads any answer but 401 to its check as "signed in", and a 429
+    # would leave the person a blank page: that one call is answered 401, still with Retry-After.
+    for _ in range(MAX_FAILURES):
+        api.call("POST", FILTER, user="alice", password="not the password", json_body={})
+
+    check = api.call("GET", "/api/admin/version", user="alice")
+    elsewhere = api.call("POST", FILTER, user="alice", json_body={})
+
+    assert (check.status_code, elsewhere.status_code) == (401, 429)
+    assert check.json()["detail"] == elsewhere.json()["detail"]
+    assert int(check.headers["retry-after"]) > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.access import Role
-from models.access_policy import Action, classify, classify_websocket, may
+from models.access_policy import Action, classify, classify_websocket, may, refusal
 
 RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
 
@@ -75,3 +75,13 @@ def test_only_outgoing_streams_are_read_websockets() -> None:
     assert classify_websocket("/events/in") is Action.ENGINE
     assert classify_websocket("/work_pools/cme-process/workers/connect") is Action.ENGINE
     assert classify_websocket("/task_runs/subscriptions/scheduled") is Action.ENGINE
+
+
+def test_a_refusal_says_what_was_tried_and_which_roles_may() -> None:
+    assert refusal("Head of Service (hos)", Action.RESUME) == (
+        "Head of Service (hos) may not answer a decision form: not in their role "
+        "(it needs the role officer or team lead)"
+    )
+    assert refusal("Alice (alice)", Action.DELETE).endswith("(it needs the role admin)")
+    # Every action has words for it, so no refusal shows a code.
+    assert all(refusal("X", action) for action in Action)
