@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
@@ -19,6 +20,11 @@ import yagmail
 from adapters.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 15
+
+# Headers are not folded below SMTP's own limit: the standard library folds a subject that fits on
+# a line of its own onto the next line ("Subject:" CRLF " [CME-...]"), and the reader is then shown
+# a subject that starts with a space.
+POLICY = default.clone(max_line_length=998)
 
 
 def send_email(
@@ -77,7 +83,7 @@ def build_message(
     attachments: Sequence[Path] = (),
 ) -> EmailMessage:
     """One email: a plain-text body, an HTML alternative if any, then attachments if any."""
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = subject
