@@ -398,6 +398,4 @@ def _record_broken(ui_url: str) -> EmailCase:
     subject, body = render_email(
         "record_broken", recipient_name=LEAD_NAME, check=check, ui_url=ui_url
     )
-    return EmailCase(
-        ("record_broken.txt.j2",), subject, body, None, None, (f"{ui_url}/artifacts",)
-    )
+    return EmailCase(("record_broken.txt.j2",), subject, body, None, None, (f"{ui_url}/artifacts",))

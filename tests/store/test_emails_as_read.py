@@ -109,9 +109,7 @@ class _Tags(HTMLParser):
 def test_every_email_template_is_read_here() -> None:
     templates = sorted(path.name for path in (PROJECT_ROOT / "templates" / "emails").iterdir())
     covered = sorted(
-        name
-        for email in every_email(ui_url=UI_URL).values()
-        for name in email.templates
+        name for email in every_email(ui_url=UI_URL).values() for name in email.templates
     )
 
     assert covered == templates
@@ -242,7 +240,7 @@ def test_attachments_arrive_named_and_whole(name: str, received: dict[str, Email
 
 def test_a_school_is_not_sent_a_link_it_cannot_open() -> None:
     # The notice goes to the school itself when the configuration lists it.
-    subject, body = render_email(
+    _, body = render_email(
         "intake_flag_to_school",
         reference="DR-2026-00011",
         run_link=f"{UI_URL}/runs/flow-run/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
