@@ -99,6 +99,7 @@ def test_an_immediate_risk_answer_becomes_the_safeguarding_indicator() -> None:
         ("child", {"child_sex": "robot"}, "child_sex", "Select the child's sex"),
         ("address", {"address": ""}, "address", "Enter the child's address"),
         ("address", {"postcode": "NOT A CODE"}, "postcode", "Enter a real UK postcode"),
+        ("address", {"postcode": "AL1 3ER HERTS"}, "postcode", "Enter a real UK postcode"),
         ("address", {"postcode": ""}, "postcode", "Enter the postcode"),
         ("concern", {"concerns": ""}, "concerns", "Enter why you think"),
         ("concern", {"concerns": "x" * 5001}, "concerns", "5000 characters or fewer"),
