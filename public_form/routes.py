@@ -142,12 +142,20 @@ def _rate_limited(request: Request) -> Response | None:
         request,
         429,
         "You have sent too many pages",
-        "This page was not sent: too many came from your connection at once. Wait a minute, "
-        "then go back and send it again. Answers you saved on earlier pages are kept for "
-        f"{service.kept_minutes} minutes.",
+        "This page was not sent: too many came from your connection at once, so its answers "
+        "were not kept. Wait a minute, then open the page again, give its answers and send it. "
+        f"Answers you saved on earlier pages are kept for {service.kept_minutes} minutes.",
+        link=_this_page(request),
     )
     response.headers["Retry-After"] = str(max(1, round(wait)))
     return response
+
+
+def _this_page(request: Request) -> tuple[str, str]:
+    """A link to open the page just refused again: its saved answers, not the ones refused."""
+    if request.method == "POST" and request.url.path.startswith("/referral/"):
+        return request.url.path, "Open the page again"
+    return "/", "Go to the start of the form"
 
 
 def _too_many_referrals(request: Request) -> Response | None:
@@ -186,9 +194,10 @@ async def _guard_post(request: Request) -> tuple[dict[str, list[str]], Draft, st
             request,
             413,
             "Your answers are too long",
-            "This page was not sent: it is longer than the form accepts. Go back, shorten your "
-            "answers and send it again. Answers you saved on earlier pages are kept for "
-            f"{service.kept_minutes} minutes.",
+            "This page was not sent: it is longer than the form accepts, so its answers were not "
+            "kept. Open the page again, give shorter answers and send it. Answers you saved on "
+            f"earlier pages are kept for {service.kept_minutes} minutes.",
+            link=_this_page(request),
         )
     except UnsupportedForm:
         return service.problem(
