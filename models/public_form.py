@@ -146,7 +146,8 @@ PAGES: tuple[Page, ...] = (
         (
             FieldSpec(
                 "concerns",
-                "Why you are concerned",
+                # Not the page's own title: the check page shows it under that heading.
+                "Your reasons",
                 "Enter why you think the child is missing education",
                 max_length=5000,
             ),

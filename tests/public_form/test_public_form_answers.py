@@ -102,7 +102,7 @@ def test_an_immediate_risk_answer_becomes_the_safeguarding_indicator() -> None:
         ("address", {"postcode": "AL1 3ER HERTS"}, "postcode", "Enter a real UK postcode"),
         ("address", {"postcode": ""}, "postcode", "Enter the postcode"),
         ("concern", {"concerns": ""}, "concerns", "Enter why you think"),
-        ("concern", {"concerns": "x" * 5001}, "concerns", "5000 characters or fewer"),
+        ("concern", {"concerns": "x" * 5001}, "concerns", "Your reasons must be 5000 characters"),
         ("concern", {"safeguarding": []}, "safeguarding", "Select any concerns"),
         ("concern", {"safeguarding": ["none", "radicalisation"]}, "safeguarding", "not both"),
         ("you", {"referrer_type": ""}, "referrer_type", "Select who you are"),

@@ -220,6 +220,10 @@ def test_every_page_of_a_referral_reads_right_with_and_without_errors(
     )
     for answer in ("Zoë", "O'Brien-Hart", "3 September 2014", "AL1 3HF", "Sam Neighbour"):
         assert answer in text
+    labels = page.locator(".govuk-summary-list__key").all_inner_texts()
+    headings = page.get_by_role("heading", level=2).all_inner_texts()
+    assert "Your reasons" in labels
+    assert set(labels).isdisjoint(headings), "a row repeats its section's heading"
     page.get_by_role("button", name="Accept and send").click()
 
     text = read(page, "receipt", title=_title("Referral sent"), heading="Referral sent")
