@@ -165,10 +165,28 @@ class Settings(BaseSettings):
         description="Served over HTTPS (behind a proxy): Secure cookies and HSTS.",
     )
     public_form_rate_per_minute: int = Field(
-        default=30, ge=1, description="Form submissions (POSTs) one client may make per minute."
+        default=60,
+        ge=1,
+        description=(
+            "Pages (answers sent, new sessions) one client address may send per minute: a guard "
+            "against floods, far above what people filling in the form send."
+        ),
     )
     public_form_rate_burst: int = Field(
-        default=10, ge=1, description="Submissions one client may make at once before the limit."
+        default=40, ge=1, description="Pages one client may send at once before that limit."
+    )
+    public_form_referrals_per_hour: float = Field(
+        default=20,
+        gt=0,
+        description="Referrals one client address may send per hour, after its burst.",
+    )
+    public_form_referral_burst: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Referrals one client address (a school office, say) may send in a row before "
+            "the hourly limit applies."
+        ),
     )
     public_form_max_request_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body the public form accepts."

@@ -75,6 +75,9 @@ SAFEGUARDING_CHOICES: dict[str, str] = {
 }
 
 
+POSTCODE_INVALID = "Enter a real UK postcode, like AL1 3ER"
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One answer on a page: its form name, how it is named in messages, and its limits."""
@@ -85,6 +88,7 @@ class FieldSpec:
     max_length: int = 200
     choices: Mapping[str, str] | None = None
     multiple: bool = False
+    too_long: str | None = None  # the message when it is too long; None: "must be N or fewer"
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,14 @@ PAGES: tuple[Page, ...] = (
         "Where the child lives",
         (
             FieldSpec("address", "Address", "Enter the child's address", max_length=500),
-            FieldSpec("postcode", "Postcode", "Enter the postcode", max_length=10),
+            FieldSpec(
+                "postcode",
+                "Postcode",
+                "Enter the postcode",
+                max_length=10,
+                # Longer than any postcode is a wrong postcode, not a long answer.
+                too_long=POSTCODE_INVALID,
+            ),
             FieldSpec("last_school_name", "Last school"),
         ),
     ),
@@ -135,7 +146,8 @@ PAGES: tuple[Page, ...] = (
         (
             FieldSpec(
                 "concerns",
-                "Why you are concerned",
+                # Not the page's own title: the check page shows it under that heading.
+                "Your reasons",
                 "Enter why you think the child is missing education",
                 max_length=5000,
             ),
@@ -184,7 +196,7 @@ _RULE_MESSAGES: tuple[tuple[str, str, str], ...] = (
         "to the last Friday in June of the school year they turn 16",
     ),
     ("child_date_of_birth", "after the referral date", "Date of birth must be in the past"),
-    ("postcode", "", "Enter a real UK postcode, like AL1 3ER"),
+    ("postcode", "", POSTCODE_INVALID),
     ("agency_kind", "required", "Select the type of organisation you work for"),
     ("agency_kind", "must be empty", "Only choose an organisation type if you work for one"),
     ("referrer_name", "anonymous", "Leave your name blank if you want to stay anonymous"),
@@ -336,7 +348,7 @@ def _own_error(
     if spec.choices is not None and value not in spec.choices:
         return required or f"Select a valid {spec.label.lower()}"
     if len(value) > spec.max_length:
-        return f"{spec.label} must be {spec.max_length} characters or fewer"
+        return spec.too_long or f"{spec.label} must be {spec.max_length} characters or fewer"
     return None
 
 
@@ -421,7 +433,7 @@ def _referral_message(name: str, spec: FieldSpec, error: Mapping[str, Any]) -> s
             return message
     if error["type"] == "string_too_long":
         limit = error.get("ctx", {}).get("max_length", spec.max_length)
-        return f"{spec.label} must be {limit} characters or fewer"
+        return spec.too_long or f"{spec.label} must be {limit} characters or fewer"
     if error["type"] in ("missing", "string_too_short"):
         return spec.required or f"Enter {spec.label.lower()}"
     detail = re.sub(r"^(Value error, )?[a-z_]+: ", "", text)

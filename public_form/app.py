@@ -65,6 +65,7 @@ def create_app(
     outbox: Outbox | None = None,
     engine: Engine | None = None,
     limiter: RateLimiter | None = None,
+    referral_limiter: RateLimiter | None = None,
 ) -> FastAPI:
     settings = settings or settings_or_exit()
     if not (GOVUK_FRONTEND / "govuk-frontend.min.css").exists():
@@ -87,6 +88,11 @@ def create_app(
         limiter=limiter
         or RateLimiter(
             per_minute=settings.public_form_rate_per_minute, burst=settings.public_form_rate_burst
+        ),
+        referrals=referral_limiter
+        or RateLimiter(
+            per_minute=settings.public_form_referrals_per_hour / 60,
+            burst=settings.public_form_referral_burst,
         ),
         trusted_proxies=frozenset(
             p.strip() for p in settings.public_form_trusted_proxies.split(",") if p.strip()

@@ -22,7 +22,7 @@ class _Bucket:
 class RateLimiter:
     """`per_minute` requests a minute per client, with bursts of up to `burst`."""
 
-    per_minute: int
+    per_minute: float
     burst: int
     clock: Callable[[], float] = time.monotonic
     max_clients: int = 100_000

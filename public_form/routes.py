@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from adapters.settings import Settings
@@ -63,6 +64,9 @@ class FormService:
     drafts: DraftStore
     outbox: Outbox
     limiter: RateLimiter
+    """Pages sent and sessions opened, per client address: a guard against floods."""
+    referrals: RateLimiter
+    """Referrals sent, per client address: what limits abuse of the form itself."""
     trusted_proxies: frozenset[str]
 
     @property
@@ -88,11 +92,29 @@ class FormService:
         )
         return HTMLResponse(html, status_code=status_code)
 
-    def problem(self, request: Request, status_code: int, title: str, body: str) -> HTMLResponse:
-        response = self.render(
-            request, "problem.html", status_code=status_code, title=title, body=body
+    def problem(
+        self,
+        request: Request,
+        status_code: int,
+        title: str,
+        body: str,
+        *,
+        link: tuple[str, str] = ("/", "Go to the start of the form"),
+    ) -> HTMLResponse:
+        href, text = link
+        return self.render(
+            request,
+            "problem.html",
+            status_code=status_code,
+            title=title,
+            body=body,
+            link_href=href,
+            link_text=text,
         )
-        return response
+
+    @property
+    def kept_minutes(self) -> int:
+        return round(self.drafts.ttl_seconds / 60)
 
     def set_session(self, response: Response, session_id: str) -> None:
         response.set_cookie(
@@ -119,8 +141,42 @@ def _rate_limited(request: Request) -> Response | None:
     response = service.problem(
         request,
         429,
-        "You have sent too many forms",
-        "Wait a minute, then try again. Your answers have been kept.",
+        "You have sent too many pages",
+        "This page was not sent: too many came from your connection at once, so its answers "
+        "were not kept. Wait a minute, then open the page again, give its answers and send it. "
+        f"Answers you saved on earlier pages are kept for {service.kept_minutes} minutes.",
+        link=_this_page(request),
+    )
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
+
+
+def _this_page(request: Request) -> tuple[str, str]:
+    """A link to open the page just refused again: its saved answers, not the ones refused."""
+    if request.method == "POST" and request.url.path.startswith("/referral/"):
+        return request.url.path, "Open the page again"
+    return "/", "Go to the start of the form"
+
+
+def _too_many_referrals(request: Request) -> Response | None:
+    """A 429 page if this client has sent its referrals for now, else None (and one is counted).
+
+    Referrals are counted, not pages: a school office can send several in a row, and a flood of
+    referrals from one address is still stopped.
+    """
+    service = forms(request)
+    wait = service.referrals.allow(client_address(request, service.trusted_proxies))
+    if wait <= 0:
+        return None
+    minutes = max(1, round(wait / 60))
+    response = service.problem(
+        request,
+        429,
+        "You have sent too many referrals",
+        "This referral has not been sent: many have come from your connection in a short time. "
+        f"Your answers are kept: send them again in {minutes} minute{'' if minutes == 1 else 's'}. "
+        "If a child is in immediate danger, call 999.",
+        link=("/referral/check", "Check your answers"),
     )
     response.headers["Retry-After"] = str(max(1, round(wait)))
     return response
@@ -135,7 +191,13 @@ async def _guard_post(request: Request) -> tuple[dict[str, list[str]], Draft, st
         form = await read_form(request, service.settings.public_form_max_request_bytes)
     except RequestTooLarge:
         return service.problem(
-            request, 413, "Your answers are too long", "Shorten your answers and try again."
+            request,
+            413,
+            "Your answers are too long",
+            "This page was not sent: it is longer than the form accepts, so its answers were not "
+            "kept. Open the page again, give shorter answers and send it. Answers you saved on "
+            f"earlier pages are kept for {service.kept_minutes} minutes.",
+            link=_this_page(request),
         )
     except UnsupportedForm:
         return service.problem(
@@ -144,13 +206,26 @@ async def _guard_post(request: Request) -> tuple[dict[str, list[str]], Draft, st
     session_id = request.cookies.get(SESSION_COOKIE)
     draft = service.drafts.get(session_id)
     token = (form.get("csrf_token") or [""])[0]
-    if draft is None or session_id is None or not csrf_valid(service.secret, session_id, token):
+    if draft is None or session_id is None:
+        # No answers are held for this browser: none saved, or deleted after the time allowed.
         return service.problem(
             request,
             403,
             "Sorry, you need to start again",
-            "Your session has ended or the form could not be checked. "
-            "We have not kept your answers: start again from the beginning.",
+            f"Your answers are kept for {service.kept_minutes} minutes after the last page you "
+            "sent, and only in the browser you used. We have no answers from this browser now, "
+            "so this page could not be sent. Start again from the beginning.",
+        )
+    if not csrf_valid(service.secret, session_id, token):
+        # The draft is untouched: only this page is refused.
+        return service.problem(
+            request,
+            403,
+            "Sorry, this page could not be sent",
+            "We could not check that this page came from this form, so we have not used it. "
+            "The answers you saved on earlier pages have been kept. Open the page again, check "
+            "your answers and send it.",
+            link=(request.url.path, "Open the page again"),
         )
     return form, draft, session_id
 
@@ -238,7 +313,22 @@ async def submit(request: Request) -> Response:
             session_id=session_id,
             **_page_context(first, draft.answers, errors),
         )
-    receipt = await run_in_threadpool(service.outbox.save, referral, received_at=now)
+    if refused := _too_many_referrals(request):
+        return refused
+    try:
+        receipt = await run_in_threadpool(service.outbox.save, referral, received_at=now)
+    except (SQLAlchemyError, OSError):
+        # The answers stay in the draft: the person can send them again once we are back.
+        log.exception("public referral could not be stored")
+        return service.problem(
+            request,
+            503,
+            "Sorry, there is a problem with the service",
+            "Your referral has not been sent. Your answers are kept for "
+            f"{service.kept_minutes} minutes: try sending them again in a few minutes. "
+            "If a child is in immediate danger, call 999.",
+            link=("/referral/check", "Check your answers and send them again"),
+        )
     log.info("public referral stored as %s", receipt)
     draft.answers.clear()
     draft.receipt = receipt

@@ -27,6 +27,7 @@ from models.case_events import (
 )
 from models.chronology import LOOKS, access_what, identity_marker, person_label
 from models.enums import Stage
+from models.initials import initials
 from models.letters import LetterLink
 from store import access_log, case_events, cases, decisions, letters, people
 from store.orm import Case
@@ -152,7 +153,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             "closure": record.closure_outcome.label if record.closure_outcome else "",
             "officer": uow.config.person(record.officer_id).display_name,
             "dspl_area": record.dspl_area or "out of county / unknown",
-            "child": f"{child.forenames[:1]}. {child.surname[:1]}., "
+            "child": f"{initials(child.forenames, child.surname)}, "
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,
             "decisions": decided,

@@ -63,6 +63,8 @@ def public_form(stack: Stack) -> Iterator[PublicForm]:
             # The browser tests post many pages from one address.
             "public_form_rate_per_minute": 600,
             "public_form_rate_burst": 200,
+            "public_form_referrals_per_hour": 6000,
+            "public_form_referral_burst": 200,
         }
     )
     stack.start_drainer()

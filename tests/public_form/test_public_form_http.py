@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from adapters.settings import Settings
@@ -99,8 +100,21 @@ def test_a_post_without_the_session_csrf_token_is_refused_and_nothing_kept(
     no_session = post(other, "/referral/check", csrf_of(client.get("/referral/child").text), {})
 
     assert (forged.status_code, missing.status_code, no_session.status_code) == (403, 403, 403)
-    assert "start again" in forged.text
+    # With a session, its answers are kept and only the page is refused; without one, none are.
+    assert "answers you saved on earlier pages have been kept" in forged.text
+    assert "Start again from the beginning" in no_session.text
     assert _count(engine) == 0
+
+
+def test_a_refused_page_keeps_the_answers_already_saved(client: TestClient) -> None:
+    token = csrf_of(client.get("/referral/child").text)
+    assert post(client, "/referral/child", token, CHILD).status_code == 303
+
+    refused = post(client, "/referral/address", "0" * 64, {"address": "1 Road"})
+    again = client.get("/referral/child")
+
+    assert refused.status_code == 403
+    assert 'value="Alex Sample"' in again.text
 
 
 def test_an_oversized_request_is_refused_with_413(client: TestClient) -> None:
@@ -148,6 +162,99 @@ def test_too_many_posts_from_one_client_are_refused_with_429(engine: Engine) -> 
     assert codes[:3] == [303, 303, 303]
     assert codes[3] == 429
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _limited_app(engine: Engine, clock: _Clock) -> TestClient:
+    """The form with its default limits, on a clock the test moves."""
+    settings = _settings()
+    pages = RateLimiter(
+        per_minute=settings.public_form_rate_per_minute,
+        burst=settings.public_form_rate_burst,
+        clock=clock,
+    )
+    referrals = RateLimiter(
+        per_minute=settings.public_form_referrals_per_hour / 60,
+        burst=settings.public_form_referral_burst,
+        clock=clock,
+    )
+    app = create_app(settings, engine=engine, limiter=pages, referral_limiter=referrals)
+    return TestClient(app)
+
+
+def _send(client: TestClient) -> int:
+    try:
+        return fill_in(client, complete()).status_code
+    except AssertionError:  # a page on the way was refused
+        return 429
+
+
+def test_a_school_office_sends_referral_after_referral_from_one_address(engine: Engine) -> None:
+    clock = _Clock()
+    with _limited_app(engine, clock) as client:
+        codes = []
+        for minute in range(16):
+            clock.now = minute * 60.0  # one referral a minute, each page sent at once
+            codes.append(_send(client))
+
+    # Ten in a row from the burst, and the hourly refill carries a steady office past that.
+    assert codes[:14] == [303] * 14
+    assert codes[14] == 429
+    assert _count(engine) == codes.count(303)
+
+
+def test_a_flood_of_referrals_from_one_address_is_stopped(engine: Engine) -> None:
+    clock = _Clock()
+    with _limited_app(engine, clock) as client:
+        back_to_back = [_send(client) for _ in range(12)]
+        clock.now = 60.0
+        paced = [_send(client) for _ in range(6)]
+
+    assert back_to_back.count(303) <= 10 and back_to_back[-1] == 429
+    # A minute on, the pages are allowed again, but the referrals are not: 10 an address, then
+    # 20 an hour.
+    assert back_to_back.count(303) + paced.count(303) == 10
+    assert paced[-1] == 429
+    assert _count(engine) == 10
+
+
+def test_too_many_referrals_keeps_the_answers_and_says_when_to_send_them(engine: Engine) -> None:
+    app = create_app(
+        _settings(), engine=engine, referral_limiter=RateLimiter(per_minute=20 / 60, burst=1)
+    )
+    with TestClient(app) as client:
+        first = fill_in(client, complete())
+        second = fill_in(client, complete())
+        kept = client.get("/referral/check")
+
+    assert (first.status_code, second.status_code) == (303, 429)
+    assert "This referral has not been sent" in second.text
+    assert "send them again in 3 minutes" in second.text
+    assert int(second.headers["Retry-After"]) == 180
+    assert kept.status_code == 200  # the refused referral's answers wait to be sent again
+    assert _count(engine) == 1
+
+
+def test_a_database_outage_on_send_says_so_and_keeps_the_answers(engine: Engine) -> None:
+    class Down:
+        def save(self, referral: object, *, received_at: object) -> str:
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("database is down"))
+
+    app = create_app(_settings(), outbox=Down())
+    with TestClient(app) as client:
+        sent = fill_in(client, complete())
+        kept = client.get("/referral/check")
+
+    assert sent.status_code == 503
+    assert "Your referral has not been sent" in sent.text
+    assert kept.status_code == 200
 
 
 def test_every_page_carries_the_security_headers(client: TestClient) -> None:
