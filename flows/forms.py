@@ -27,6 +27,7 @@ from pydantic.json_schema import SkipJsonSchema
 from models.access import USERNAME_PATTERN
 from models.calendar import ServiceMethod
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
+from models.form_schema import plain_fields
 
 OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
 SIGNED_IN_FIELD_DESCRIPTION = "The username the person recording this decision signed in with."
@@ -36,7 +37,15 @@ NOT_SIGNED_IN = (
 )
 
 
-class EnquiryResult(LabelledEnum):
+class _Choice(LabelledEnum):
+    """A choice on a form, read in the words of `_WORDS` where its code alone reads badly."""
+
+    @property
+    def label(self) -> str:
+        return _WORDS.get(self) or super().label
+
+
+class EnquiryResult(_Choice):
     NOT_MADE = "not_made"
     NO_TRACE = "no_trace"
     INFORMATION_FOUND = "information_found"
@@ -44,7 +53,9 @@ class EnquiryResult(LabelledEnum):
 
 
 def _admit_identity(schema: dict[str, Any], form: type[Any]) -> None:
-    """Let the gateway's two keys past the server's check of the stored schema, unrendered."""
+    """Let the gateway's two keys past the server's check of the stored schema, unrendered; and
+    write each field as the UI reads it best (models/form_schema.py)."""
+    plain_fields(schema, form)
     team: tuple[str, ...] = getattr(form, "team", ())
     officer: dict[str, Any] = {"type": "string"}
     if team:
@@ -128,7 +139,7 @@ class _Closable(DecisionForm):
 # --- Referral check -------------------------------------------------------------------------
 
 
-class ReferralCheckDecision(LabelledEnum):
+class ReferralCheckDecision(_Choice):
     CONTINUE_TO_HOME_VISIT = "continue_to_home_visit"
     CLOSE_CASE = "close_case"
 
@@ -177,7 +188,7 @@ class ReasonableEnquiries(_Closable):
 # --- Home visit -----------------------------------------------------------------------------
 
 
-class HomeVisitFinding(LabelledEnum):
+class HomeVisitFinding(_Choice):
     ON_ROLL_ELSEWHERE = "on_roll_elsewhere"
     MOVED_TO_OTHER_LA = "moved_to_other_la"
     MOVED_ABROAD_CONFIRMED = "moved_abroad_confirmed"
@@ -272,7 +283,7 @@ class LaAcknowledgement(DecisionForm):
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
 
 
-class S2sSearchResult(LabelledEnum):
+class S2sSearchResult(_Choice):
     NO_TRACE = "no_trace"
     RECORD_FOUND = "record_found"
 
@@ -293,7 +304,7 @@ class WhereaboutsUnknown(DecisionForm):
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
 
 
-class ReviewOutcome(LabelledEnum):
+class ReviewOutcome(_Choice):
     STILL_MISSING = "still_missing"
     LOCATED_NO_EDUCATION = "located_no_education"
     CLOSE_CASE = "close_case"
@@ -322,7 +333,7 @@ class PeriodicReview(_Closable):
 # --- Education enquiry (s437(1)) ------------------------------------------------------------
 
 
-class NoticeDecision(LabelledEnum):
+class NoticeDecision(_Choice):
     SERVE_NOTICE = "serve_notice"
     CLOSE_CASE = "close_case"
 
@@ -366,7 +377,7 @@ class S437NoticeService(_Service):
     closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
-class ParentAnswer(LabelledEnum):
+class ParentAnswer(_Choice):
     SUITABLE_EDUCATION_SHOWN = "suitable_education_shown"
     REGISTERED_AT_SCHOOL = "registered_at_school"
     NOT_SATISFIED = "not_satisfied"
@@ -414,7 +425,7 @@ class S437Response(_Closable):
 # --- Serving a letter -----------------------------------------------------------------------
 
 
-class LetterSent(LabelledEnum):
+class LetterSent(_Choice):
     SENT_AS_STATED = "sent_as_stated"
     REISSUE = "reissue"
 
@@ -474,13 +485,13 @@ class S438NoticeOfIntention(_Service):
     closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
-class ParentChoice(LabelledEnum):
+class ParentChoice(_Choice):
     PROPOSED_SCHOOL = "proposed_school"
     CHOSE_ALTERNATIVE = "chose_alternative"
     OFFERED_PLACE_ELSEWHERE = "offered_place_elsewhere"
 
 
-class OrderDecision(LabelledEnum):
+class OrderDecision(_Choice):
     SERVE_ORDER = "serve_order"
     CLOSE_CASE = "close_case"
 
@@ -514,7 +525,7 @@ class SaoService(_Closable):
         return self.closure_outcome if self.decision is OrderDecision.CLOSE_CASE else None
 
 
-class Compliance(LabelledEnum):
+class Compliance(_Choice):
     REGISTERED_AT_NAMED_SCHOOL = "registered_at_named_school"
     REVOKED_ON_APPLICATION = "revoked_on_application"
     NOT_COMPLIED = "not_complied"
@@ -542,7 +553,7 @@ class SaoCompliance(DecisionForm):
 # --- Prosecution referral (s443, s447) ------------------------------------------------------
 
 
-class EnforcementDecision(LabelledEnum):
+class EnforcementDecision(_Choice):
     PROSECUTE = "prosecute"
     APPLY_FOR_ESO = "apply_for_eso"
     PROSECUTE_AND_APPLY_FOR_ESO = "prosecute_and_apply_for_eso"
@@ -572,7 +583,7 @@ class EsoConsideration(DecisionForm):
         return self
 
 
-class CourtOutcome(LabelledEnum):
+class CourtOutcome(_Choice):
     CONVICTED = "convicted"
     ACQUITTED = "acquitted"
     WITHDRAWN = "withdrawn"
@@ -593,6 +604,47 @@ class ProsecutionOutcome(DecisionForm):
             CourtOutcome.WITHDRAWN: ClosureOutcome.PROSECUTION_WITHDRAWN,
             CourtOutcome.ESO_MADE: ClosureOutcome.ESO_MADE,
         }[self.outcome]
+
+
+# --- The words each choice reads as in the form (the code is what is stored) ------------------
+
+_WORDS: dict[LabelledEnum, str] = {
+    EnquiryResult.NOT_MADE: "Not made yet",
+    ReferralCheckDecision.CONTINUE_TO_HOME_VISIT: "Continue to a home visit",
+    ReferralCheckDecision.CLOSE_CASE: "Close the case",
+    HomeVisitFinding.ON_ROLL_ELSEWHERE: "On roll at another school",
+    HomeVisitFinding.MOVED_TO_OTHER_LA: "Moved to another local authority",
+    HomeVisitFinding.MOVED_ABROAD_CONFIRMED: "Moved abroad (confirmed)",
+    HomeVisitFinding.MOVED_ABROAD_BELIEVED: "Believed to have moved abroad",
+    HomeVisitFinding.ELECTIVE_HOME_EDUCATION: "Elective home education (to the EHE team)",
+    HomeVisitFinding.LOCATED_NO_EDUCATION: "Found, not in education",
+    HomeVisitFinding.NO_CONTACT: "No contact made",
+    HomeVisitFinding.CLOSE_CASE: "Close the case",
+    S2sSearchResult.RECORD_FOUND: "A record was found",
+    ReviewOutcome.LOCATED_NO_EDUCATION: "Found, not in education",
+    ReviewOutcome.CLOSE_CASE: "Close the case",
+    NoticeDecision.SERVE_NOTICE: "Serve the notice",
+    NoticeDecision.CLOSE_CASE: "Close the case",
+    ParentAnswer.SUITABLE_EDUCATION_SHOWN: "Suitable education shown",
+    ParentAnswer.REGISTERED_AT_SCHOOL: "Child registered at a school",
+    ParentAnswer.NOT_SATISFIED: "Answered, but not satisfied",
+    ParentAnswer.NO_ANSWER: "No answer by the end of the period",
+    ParentAnswer.CLOSE_CASE: "Close the case",
+    LetterSent.SENT_AS_STATED: "Sent as the letter states",
+    LetterSent.REISSUE: "Re-issue it",
+    ParentChoice.PROPOSED_SCHOOL: "The school proposed in the notice",
+    ParentChoice.CHOSE_ALTERNATIVE: "A school the parent chose instead",
+    ParentChoice.OFFERED_PLACE_ELSEWHERE: "A place offered elsewhere",
+    OrderDecision.SERVE_ORDER: "Serve the order",
+    OrderDecision.CLOSE_CASE: "Close the case",
+    Compliance.REGISTERED_AT_NAMED_SCHOOL: "Registered at the named school",
+    Compliance.REVOKED_ON_APPLICATION: "Revoked on the parent's application (s442)",
+    Compliance.NOT_COMPLIED: "Not complied with",
+    EnforcementDecision.PROSECUTE: "Prosecute (s443)",
+    EnforcementDecision.APPLY_FOR_ESO: "Apply for an ESO (s447)",
+    EnforcementDecision.PROSECUTE_AND_APPLY_FOR_ESO: "Prosecute and apply for an ESO",
+    CourtOutcome.ESO_MADE: "Education Supervision Order made",
+}
 
 
 # --- The team's drop-down -------------------------------------------------------------------
