@@ -25,6 +25,7 @@ from models.form_schema import enum_in, labels_of
 from models.referral import Referral
 from store.unit_of_work import bootstrap
 from tests.browser.pages import (
+    GUIDE_SCREENSHOTS,
     JSON_EDITORS,
     expected_fields,
     expected_kind,
@@ -79,6 +80,17 @@ def assert_reads_well(form: Locator, model: type[BaseModel], depth: int = 0) -> 
 def test_the_referral_form_reads_well(page: Page, stack: Stack) -> None:
     form = open_run_form(page, stack.settings.ui_url)
     assert_reads_well(form, Referral)
+    photograph(form, "form-referral.png")
+
+
+def photograph(form: Locator, name: str) -> None:
+    """The whole form as the officer sees it, for the gallery (docs/gallery.md)."""
+    GUIDE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    form.screenshot(path=str(GUIDE_SCREENSHOTS / name))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
 def _decision_forms() -> set[type[forms.DecisionForm]]:
@@ -198,6 +210,7 @@ def test_every_decision_form_reads_well_in_the_resume_dialog(
                 page.goto(f"{stack.settings.ui_url}/runs/flow-run/{walk.run_id}")
                 dialog = open_resume_dialog(page)
                 assert_reads_well(dialog, forms.with_people(model, people))
+                photograph(dialog, f"form-{_slug(model.__name__)}.png")
                 checked.add(model)
             if answer is not None:
                 off_loop(driver.resume, walk.run_id, key, answer)
