@@ -26,6 +26,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from models.access import USERNAME_PATTERN
 from models.calendar import ServiceMethod
+from models.choice_words import CHOICE_WORDS
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 from models.form_schema import plain_fields
 
@@ -38,11 +39,11 @@ NOT_SIGNED_IN = (
 
 
 class _Choice(LabelledEnum):
-    """A choice on a form, read in the words of `_WORDS` where its code alone reads badly."""
+    """A choice on a form, read in the words models/choice_words.py gives its code."""
 
     @property
     def label(self) -> str:
-        return _WORDS.get(self) or super().label
+        return CHOICE_WORDS.get(self.value) or super().label
 
 
 class EnquiryResult(_Choice):
@@ -604,47 +605,6 @@ class ProsecutionOutcome(DecisionForm):
             CourtOutcome.WITHDRAWN: ClosureOutcome.PROSECUTION_WITHDRAWN,
             CourtOutcome.ESO_MADE: ClosureOutcome.ESO_MADE,
         }[self.outcome]
-
-
-# --- The words each choice reads as in the form (the code is what is stored) ------------------
-
-_WORDS: dict[LabelledEnum, str] = {
-    EnquiryResult.NOT_MADE: "Not made yet",
-    ReferralCheckDecision.CONTINUE_TO_HOME_VISIT: "Continue to a home visit",
-    ReferralCheckDecision.CLOSE_CASE: "Close the case",
-    HomeVisitFinding.ON_ROLL_ELSEWHERE: "On roll at another school",
-    HomeVisitFinding.MOVED_TO_OTHER_LA: "Moved to another local authority",
-    HomeVisitFinding.MOVED_ABROAD_CONFIRMED: "Moved abroad (confirmed)",
-    HomeVisitFinding.MOVED_ABROAD_BELIEVED: "Believed to have moved abroad",
-    HomeVisitFinding.ELECTIVE_HOME_EDUCATION: "Elective home education (to the EHE team)",
-    HomeVisitFinding.LOCATED_NO_EDUCATION: "Found, not in education",
-    HomeVisitFinding.NO_CONTACT: "No contact made",
-    HomeVisitFinding.CLOSE_CASE: "Close the case",
-    S2sSearchResult.RECORD_FOUND: "A record was found",
-    ReviewOutcome.LOCATED_NO_EDUCATION: "Found, not in education",
-    ReviewOutcome.CLOSE_CASE: "Close the case",
-    NoticeDecision.SERVE_NOTICE: "Serve the notice",
-    NoticeDecision.CLOSE_CASE: "Close the case",
-    ParentAnswer.SUITABLE_EDUCATION_SHOWN: "Suitable education shown",
-    ParentAnswer.REGISTERED_AT_SCHOOL: "Child registered at a school",
-    ParentAnswer.NOT_SATISFIED: "Answered, but not satisfied",
-    ParentAnswer.NO_ANSWER: "No answer by the end of the period",
-    ParentAnswer.CLOSE_CASE: "Close the case",
-    LetterSent.SENT_AS_STATED: "Sent as the letter states",
-    LetterSent.REISSUE: "Re-issue it",
-    ParentChoice.PROPOSED_SCHOOL: "The school proposed in the notice",
-    ParentChoice.CHOSE_ALTERNATIVE: "A school the parent chose instead",
-    ParentChoice.OFFERED_PLACE_ELSEWHERE: "A place offered elsewhere",
-    OrderDecision.SERVE_ORDER: "Serve the order",
-    OrderDecision.CLOSE_CASE: "Close the case",
-    Compliance.REGISTERED_AT_NAMED_SCHOOL: "Registered at the named school",
-    Compliance.REVOKED_ON_APPLICATION: "Revoked on the parent's application (s442)",
-    Compliance.NOT_COMPLIED: "Not complied with",
-    EnforcementDecision.PROSECUTE: "Prosecute (s443)",
-    EnforcementDecision.APPLY_FOR_ESO: "Apply for an ESO (s447)",
-    EnforcementDecision.PROSECUTE_AND_APPLY_FOR_ESO: "Prosecute and apply for an ESO",
-    CourtOutcome.ESO_MADE: "Education Supervision Order made",
-}
 
 
 # --- The team's drop-down -------------------------------------------------------------------
