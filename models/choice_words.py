@@ -43,3 +43,11 @@ CHOICE_WORDS: dict[str, str] = {
 def words_for(code: str) -> str:
     """The words for a choice's code: from the table, else the code as a sentence."""
     return CHOICE_WORDS.get(code) or code.replace("_", " ").capitalize()
+
+
+def decision_summary(values: dict[str, object]) -> str:
+    """The value that says what was decided, in words: "Finding: Found, not in education"."""
+    for field in ("decision", "finding", "answer", "outcome", "compliance"):
+        if field in values:
+            return f"{field.capitalize()}: {words_for(str(values[field]))}"
+    return ""

@@ -25,7 +25,7 @@ from models.case_events import (
     PossibleDuplicate,
     RecordedEvent,
 )
-from models.choice_words import words_for
+from models.choice_words import decision_summary
 from models.chronology import LOOKS, access_what, identity_marker, person_label
 from models.enums import Stage
 from models.initials import initials
@@ -54,14 +54,6 @@ class DecisionLine:
     officer: str
     decided_at: str
     summary: str
-
-
-def _summary_of(values: dict[str, object]) -> str:
-    """The one or two values that say what was decided."""
-    for field in ("decision", "finding", "answer", "outcome", "compliance"):
-        if field in values:
-            return f"{field.capitalize()}: {words_for(str(values[field]))}"
-    return ""
 
 
 def _outcome_words(encoded: str | None) -> str:
@@ -144,7 +136,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
                 )
                 + f" ({identity_marker(_signed_in_as(d.values))})",
                 decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
-                summary=_summary_of(dict(d.values)),
+                summary=decision_summary(dict(d.values)),
             )
             for d in decisions.list_decisions(session=session, case_id=case.case_id)
         ]
