@@ -83,10 +83,26 @@ def test_the_referral_form_reads_well(page: Page, stack: Stack) -> None:
     photograph(form, "form-referral.png")
 
 
+# The tallest the window is made for a photograph of a whole form.
+TALLEST = 8000
+
+
 def photograph(form: Locator, name: str) -> None:
-    """The whole form as the officer sees it, for the gallery (docs/gallery.md)."""
+    """The whole form as the officer sees it, for the gallery (docs/gallery.md): the window is
+    made tall enough for every field (a dialog scrolls within the window), then put back."""
     GUIDE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    form.screenshot(path=str(GUIDE_SCREENSHOTS / name))
+    page = form.page
+    size = page.viewport_size
+    assert size is not None
+    tallest = form.evaluate(
+        "e => Math.max(...[e, ...e.querySelectorAll('*')].map(x => x.scrollHeight))"
+    )
+    height = min(TALLEST, max(size["height"], int(tallest) + 240))
+    page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        form.screenshot(path=str(GUIDE_SCREENSHOTS / name))
+    finally:
+        page.set_viewport_size(size)
 
 
 def _slug(name: str) -> str:
