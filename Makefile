@@ -11,7 +11,7 @@ export CME_PORT ?= 4200
 LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .PHONY: run server deploy worker drop-watch test lint venv lock clean browser-deps letter-deps \
-	system-deps verify-record public-form-assets user
+	system-deps verify-record public-form-assets user screenshots
 
 # Every dependency at the version in requirements.lock, then the project itself without resolving
 # again, so every machine runs what CI ran.
@@ -75,6 +75,12 @@ system-deps: letter-deps browser-deps
 ## Run the whole test suite (SQLite by default; CME_TEST_DATABASE=postgresql for PostgreSQL).
 test: $(STAMP) system-deps $(PUBLIC_FORM_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Refresh every screenshot in docs/screenshots (pages, forms, letters) and docs/gallery.md.
+screenshots: $(STAMP) system-deps $(PUBLIC_FORM_ASSETS)
+	CME_UPDATE_GUIDE=1 $(BIN)/python -m pytest -q tests/browser \
+		tests/public_form/test_public_form_pages_browser.py tests/store/test_letters_read.py
+	$(BIN)/python -m tools.gallery
 
 ## Check the hash chain of every case's record (REFERENCE=CME-2026-00001 for one); exit 1 if broken.
 verify-record: $(STAMP)

@@ -26,7 +26,9 @@ from pydantic.json_schema import SkipJsonSchema
 
 from models.access import USERNAME_PATTERN
 from models.calendar import ServiceMethod
+from models.choice_words import CHOICE_WORDS
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
+from models.form_schema import plain_fields
 
 OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
 SIGNED_IN_FIELD_DESCRIPTION = "The username the person recording this decision signed in with."
@@ -36,7 +38,15 @@ NOT_SIGNED_IN = (
 )
 
 
-class EnquiryResult(LabelledEnum):
+class _Choice(LabelledEnum):
+    """A choice on a form, read in the words models/choice_words.py gives its code."""
+
+    @property
+    def label(self) -> str:
+        return CHOICE_WORDS.get(self.value) or super().label
+
+
+class EnquiryResult(_Choice):
     NOT_MADE = "not_made"
     NO_TRACE = "no_trace"
     INFORMATION_FOUND = "information_found"
@@ -44,7 +54,9 @@ class EnquiryResult(LabelledEnum):
 
 
 def _admit_identity(schema: dict[str, Any], form: type[Any]) -> None:
-    """Let the gateway's two keys past the server's check of the stored schema, unrendered."""
+    """Let the gateway's two keys past the server's check of the stored schema, unrendered; and
+    write each field as the UI reads it best (models/form_schema.py)."""
+    plain_fields(schema, form)
     team: tuple[str, ...] = getattr(form, "team", ())
     officer: dict[str, Any] = {"type": "string"}
     if team:
@@ -128,7 +140,7 @@ class _Closable(DecisionForm):
 # --- Referral check -------------------------------------------------------------------------
 
 
-class ReferralCheckDecision(LabelledEnum):
+class ReferralCheckDecision(_Choice):
     CONTINUE_TO_HOME_VISIT = "continue_to_home_visit"
     CLOSE_CASE = "close_case"
 
@@ -177,7 +189,7 @@ class ReasonableEnquiries(_Closable):
 # --- Home visit -----------------------------------------------------------------------------
 
 
-class HomeVisitFinding(LabelledEnum):
+class HomeVisitFinding(_Choice):
     ON_ROLL_ELSEWHERE = "on_roll_elsewhere"
     MOVED_TO_OTHER_LA = "moved_to_other_la"
     MOVED_ABROAD_CONFIRMED = "moved_abroad_confirmed"
@@ -272,7 +284,7 @@ class LaAcknowledgement(DecisionForm):
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
 
 
-class S2sSearchResult(LabelledEnum):
+class S2sSearchResult(_Choice):
     NO_TRACE = "no_trace"
     RECORD_FOUND = "record_found"
 
@@ -293,7 +305,7 @@ class WhereaboutsUnknown(DecisionForm):
     notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
 
 
-class ReviewOutcome(LabelledEnum):
+class ReviewOutcome(_Choice):
     STILL_MISSING = "still_missing"
     LOCATED_NO_EDUCATION = "located_no_education"
     CLOSE_CASE = "close_case"
@@ -322,7 +334,7 @@ class PeriodicReview(_Closable):
 # --- Education enquiry (s437(1)) ------------------------------------------------------------
 
 
-class NoticeDecision(LabelledEnum):
+class NoticeDecision(_Choice):
     SERVE_NOTICE = "serve_notice"
     CLOSE_CASE = "close_case"
 
@@ -366,7 +378,7 @@ class S437NoticeService(_Service):
     closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
-class ParentAnswer(LabelledEnum):
+class ParentAnswer(_Choice):
     SUITABLE_EDUCATION_SHOWN = "suitable_education_shown"
     REGISTERED_AT_SCHOOL = "registered_at_school"
     NOT_SATISFIED = "not_satisfied"
@@ -414,7 +426,7 @@ class S437Response(_Closable):
 # --- Serving a letter -----------------------------------------------------------------------
 
 
-class LetterSent(LabelledEnum):
+class LetterSent(_Choice):
     SENT_AS_STATED = "sent_as_stated"
     REISSUE = "reissue"
 
@@ -474,13 +486,13 @@ class S438NoticeOfIntention(_Service):
     closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
-class ParentChoice(LabelledEnum):
+class ParentChoice(_Choice):
     PROPOSED_SCHOOL = "proposed_school"
     CHOSE_ALTERNATIVE = "chose_alternative"
     OFFERED_PLACE_ELSEWHERE = "offered_place_elsewhere"
 
 
-class OrderDecision(LabelledEnum):
+class OrderDecision(_Choice):
     SERVE_ORDER = "serve_order"
     CLOSE_CASE = "close_case"
 
@@ -514,7 +526,7 @@ class SaoService(_Closable):
         return self.closure_outcome if self.decision is OrderDecision.CLOSE_CASE else None
 
 
-class Compliance(LabelledEnum):
+class Compliance(_Choice):
     REGISTERED_AT_NAMED_SCHOOL = "registered_at_named_school"
     REVOKED_ON_APPLICATION = "revoked_on_application"
     NOT_COMPLIED = "not_complied"
@@ -542,7 +554,7 @@ class SaoCompliance(DecisionForm):
 # --- Prosecution referral (s443, s447) ------------------------------------------------------
 
 
-class EnforcementDecision(LabelledEnum):
+class EnforcementDecision(_Choice):
     PROSECUTE = "prosecute"
     APPLY_FOR_ESO = "apply_for_eso"
     PROSECUTE_AND_APPLY_FOR_ESO = "prosecute_and_apply_for_eso"
@@ -572,7 +584,7 @@ class EsoConsideration(DecisionForm):
         return self
 
 
-class CourtOutcome(LabelledEnum):
+class CourtOutcome(_Choice):
     CONVICTED = "convicted"
     ACQUITTED = "acquitted"
     WITHDRAWN = "withdrawn"

@@ -15,6 +15,7 @@ from models.case_events import (
     PossibleDuplicate,
     RecordedEvent,
 )
+from models.choice_words import decision_summary
 from models.chronology import ChronologyLine, chronology_lines
 from store.casework import CasePage, DecisionLine
 
@@ -85,13 +86,6 @@ class DecisionView:
     summary: str
 
 
-def _summary(values: dict[str, object]) -> str:
-    for field in ("decision", "finding", "answer", "outcome", "compliance"):
-        if field in values:
-            return f"{field.replace('_', ' ')}: {values[field]}"
-    return ""
-
-
 def decision_views(
     decisions: Sequence[DecisionLine], who: Callable[[str], str]
 ) -> list[DecisionView]:
@@ -106,7 +100,7 @@ def decision_views(
                 stage=decision.stage.label,
                 decided_by=who(decision.officer_id),
                 how=how,
-                summary=_summary(decision.values),
+                summary=decision_summary(decision.values),
             )
         )
     return views

@@ -5,6 +5,10 @@ call (HTTP and websocket) that carries no known person; refuses with Prefect's u
 person's roles do not allow, and records the refusal; records every state-changing call with the
 person; and, on a resume, writes the signed-in person into the form's input, so the decision names
 who made it. `GET /ui-settings` is rewritten to `"auth": "BASIC"` so the UI shows its Login page.
+
+Forms read in words: the schemas the UI reads (a waiting run's form, a deployment's parameters) show
+each choice by its words, and the words the UI sends back (a resume, a new run) are turned into the
+codes the stored schema and the case database hold (models/form_schema.py).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +38,7 @@ from models.access_policy import (
     may,
     refusal,
 )
+from models.form_schema import LABELS_KEY, in_codes, in_words
 
 logger = logging.getLogger("cme.gateway")
 
@@ -54,6 +60,11 @@ RESUME_ATTEMPTS = 5
 _BODY_ACTIONS = frozenset({Action.RESUME, Action.SET_STATE})
 # New runs whose parameters may name a case (stage-clock, case-chronology).
 _PARAMETER_ACTIONS = frozenset({Action.PAUSE_CLOCK, Action.RUN_REPORT})
+# New runs of a deployment, whose parameters the UI sends in words.
+_NEW_RUN_ACTIONS = frozenset({Action.OPEN_CASE, Action.RUN_REPORT, Action.PAUSE_CLOCK})
+# Reads whose answer holds a form's schema: a waiting run's inputs, deployments' parameters.
+_FORM_INPUT = re.compile(r"^/flow_runs/[0-9a-f-]{36}/input/[^/]+$")
+_DEPLOYMENT_READS = re.compile(r"^/deployments/(?:[0-9a-f-]{36}|name/.+|filter|paginate)/?$")
 
 
 def _json_body(status: int, content: dict[str, Any]) -> tuple[list[Message], bytes]:
@@ -168,17 +179,27 @@ class Gateway:
         if deployment_id is not None and method == "POST":
             deployment_name = await self._deployment_name(deployment_id)
         action = classify(method, api_path, deployment_name=deployment_name)
+        if _shows_a_form(method, api_path):
+            await self._forward_in_words(scope, receive, send)
+            return
         body: bytes | None = None
         if action in _BODY_ACTIONS:
             body = await _read_body(receive)
+            if action is Action.RESUME:
+                body = await self._resume_in_codes(api_path, body)
+                scope = _with_length(scope, body)
             receive = _replay(body, receive)
             if action is Action.SET_STATE:
                 action = classify(method, api_path, state_type=_state_type(body))
         run = flow_run_of(api_path)
         flow_run_id = UUID(run) if run else None
         detail = {"deployment": deployment_name} if deployment_name else {}
+        if action in _NEW_RUN_ACTIONS and deployment_id is not None:
+            body = await self._parameters_in_codes(deployment_id, await _read_body(receive))
+            scope = _with_length(scope, body)
+            receive = _replay(body, receive)
         if action in _PARAMETER_ACTIONS:
-            body = await _read_body(receive)
+            body = await _read_body(receive) if body is None else body
             receive = _replay(body, receive)
             # A clock pause or a chronology names its case in its parameters: record it there.
             reference = _case_reference_parameter(body)
@@ -350,6 +371,70 @@ class Gateway:
         )
         return messages, status, response
 
+    async def _forward_in_words(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass on a read whose answer holds a form, with each labelled choice in words."""
+        scope = _with_headers(scope, drop={b"accept-encoding"})
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = dict(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, keep)
+        body = b"".join(chunks)
+        if start.get("status") == 200 and LABELS_KEY.encode() in body:
+            body = _schemas_in_words(body)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _read_inside(self, path: str) -> Any:
+        """A read of Prefect's own API, past the gateway (None unless it answers 200 JSON)."""
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            answer = await client.get(f"{API_PREFIX}{path}")
+        if answer.status_code != 200:
+            return None
+        try:
+            return answer.json()
+        except ValueError:
+            return None
+
+    async def _resume_in_codes(self, api_path: str, body: bytes) -> bytes:
+        """The resume's input with the words of each choice turned back into its code, read
+        against the form the run is waiting on."""
+        payload = _json_object(body)
+        run = flow_run_of(api_path)
+        if payload is None or run is None or not isinstance(payload.get("run_input"), dict):
+            return body
+        flow_run = await self._read_inside(f"/flow_runs/{run}")
+        details = ((flow_run or {}).get("state") or {}).get("state_details") or {}
+        schema_key = (details.get("run_input_keyset") or {}).get("schema")
+        if not schema_key:
+            return body
+        schema = await self._read_inside(f"/flow_runs/{run}/input/{schema_key}")
+        if not isinstance(schema, dict):
+            return body
+        payload["run_input"] = in_codes(payload["run_input"], schema)
+        return json.dumps(payload).encode()
+
+    async def _parameters_in_codes(self, deployment_id: str, body: bytes) -> bytes:
+        """A new run's parameters with each choice's words turned back into its code."""
+        payload = _json_object(body)
+        if payload is None or not isinstance(payload.get("parameters"), dict):
+            return body
+        deployment = await self._read_inside(f"/deployments/{deployment_id}")
+        schema = (deployment or {}).get("parameter_openapi_schema")
+        if not isinstance(schema, dict):
+            return body
+        payload["parameters"] = in_codes(payload["parameters"], schema)
+        return json.dumps(payload).encode()
+
     async def _deployment_name(self, deployment_id: str) -> str | None:
         if deployment_id in self._deployment_names:
             return self._deployment_names[deployment_id]
@@ -385,6 +470,33 @@ class Gateway:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _shows_a_form(method: str, api_path: str) -> bool:
+    if method == "GET" and _FORM_INPUT.match(api_path):
+        return True
+    return method in ("GET", "POST") and _DEPLOYMENT_READS.match(api_path) is not None
+
+
+def _schemas_in_words(body: bytes) -> bytes:
+    """A form's schema (a run input's value), or deployments with their parameter schemas."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(in_words(answer)).encode()
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _with_length(scope: Scope, body: bytes) -> Scope:
+    return _with_headers(scope, drop=set(), set_={b"content-length": str(len(body)).encode()})
 
 
 def _offers_prefect(headers: dict[str, str]) -> bool:

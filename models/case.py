@@ -43,6 +43,15 @@ class StageResult(BaseModel):
             raise ValueError("closure: a stage result that closes the case has no next stage")
         return self
 
+    @property
+    def words(self) -> str:
+        """The result as an officer reads it: "Closed: Found on roll", "Next: Home visit"."""
+        if self.closure is not None:
+            return f"Closed: {self.closure.label}"
+        if self.next_stage is not None:
+            return f"Next: {self.next_stage.label}"
+        raise ValueError("a stage result needs a next stage or a closure")
+
     def encode(self) -> str:
         if self.closure is not None:
             return f"closed:{self.closure.value}"

@@ -28,6 +28,7 @@ from models.enums import (
     SafeguardingIndicator,
     Sex,
 )
+from models.form_schema import plain_fields
 from models.postcode import normalise_uk_postcode
 from models.school_age import (
     compulsory_school_age_start,
@@ -48,7 +49,9 @@ def _blank_to_none(value: Any) -> Any:
 class ParentCarer(BaseModel):
     """A parent or carer the child lives with or who has parental responsibility."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=plain_fields
+    )
 
     name: str = Field(min_length=1, max_length=200, description="Full name.")
     relationship: Relationship = Field(
@@ -69,7 +72,9 @@ class ParentCarer(BaseModel):
 class Referral(BaseModel):
     """Who told us about which child, and why we are concerned."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=plain_fields
+    )
 
     received_on: date = Field(
         title="Referral date", description="The day the referral reached the CME team."

@@ -18,13 +18,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from adapters.templating import render
-from models.case import CaseHandle
+from models.case import CaseHandle, StageResult
 from models.case_events import (
     ClosureRequested,
     FurtherReferralReceived,
     PossibleDuplicate,
     RecordedEvent,
 )
+from models.choice_words import decision_summary
 from models.chronology import LOOKS, access_what, identity_marker, person_label
 from models.enums import Stage
 from models.initials import initials
@@ -55,12 +56,14 @@ class DecisionLine:
     summary: str
 
 
-def _summary_of(values: dict[str, object]) -> str:
-    """The one or two values that say what was decided."""
-    for field in ("decision", "finding", "answer", "outcome", "compliance"):
-        if field in values:
-            return f"{field}: {values[field]}"
-    return ""
+def _outcome_words(encoded: str | None) -> str:
+    """A stage's stored outcome (`closed:found_on_roll`) as words ("Closed: Found on roll")."""
+    if not encoded:
+        return ""
+    try:
+        return StageResult.decode(encoded).words
+    except ValueError:
+        return encoded
 
 
 def _signed_in_as(values: dict[str, object]) -> str | None:
@@ -79,8 +82,9 @@ def intake_notes(events: list[RecordedEvent]) -> list[str]:
         on = recorded.occurred_at.date().isoformat()
         match recorded.event:
             case FurtherReferralReceived(referrer_type=referrer_type, score=score):
+                who = referrer_type.label.lower()
                 notes.append(
-                    f"{on}: further referral ({referrer_type.value}) recorded on this case, "
+                    f"{on}: further referral ({who}) recorded on this case, "
                     f"matched with score {score}"
                 )
             case PossibleDuplicate(other_reference=other, score=score, reasons=reasons):
@@ -107,7 +111,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
                 "started": s.started_at.date().isoformat(),
                 "due": s.due_on.isoformat() if s.due_on else "",
                 "completed": s.completed_at.date().isoformat() if s.completed_at else "",
-                "outcome": s.outcome or "",
+                "outcome": _outcome_words(s.outcome),
             }
             for s in sorted(record.stages, key=lambda s: s.started_at)
         ]
@@ -132,7 +136,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
                 )
                 + f" ({identity_marker(_signed_in_as(d.values))})",
                 decided_at=d.decided_at.strftime("%Y-%m-%d %H:%M"),
-                summary=_summary_of(dict(d.values)),
+                summary=decision_summary(dict(d.values)),
             )
             for d in decisions.list_decisions(session=session, case_id=case.case_id)
         ]

@@ -2,7 +2,7 @@
 
 The UI renders every pydantic model as a schema form: one `.schema-form-property` per field with
 its label, description and an input whose class says what it is (a date picker, a select, a
-toggle, a text box, a type switch for an optional field, or a JSON editor, which we never want).
+toggle, a text box, or a JSON editor, which we never want).
 """
 
 from __future__ import annotations
@@ -247,14 +247,17 @@ def switch_on(scope: Page | Locator, label: str) -> None:
     expect(switch).to_have_attribute("aria-checked", "true")
 
 
-def give_optional(scope: Page | Locator, label: str, type_name: str | None) -> Locator:
-    """An optional field shows a type switch set to None: switch it to its type (or the first)."""
-    field_ = prop(scope, label)
-    buttons = field_.locator(":scope > .p-label__body > .p-button-group").get_by_role("button")
-    target = buttons.first if type_name is None else buttons.filter(has_text=type_name).first
-    target.click()
-    expect(target).to_have_attribute("aria-selected", "true")
-    return field_
+def options_of(page: Page, scope: Page | Locator, label: str) -> list[str]:
+    """The choices a select offers, as they read on screen (opened from the keyboard)."""
+    button = prop(scope, label).locator("button.p-select-button__control").first
+    button.focus()
+    page.keyboard.press("ArrowDown")
+    options = page.locator(".p-select-options .p-select-option")
+    expect(options.first).to_be_visible()
+    shown = [text.strip() for text in options.all_inner_texts()]
+    page.keyboard.press("Escape")
+    expect(options).to_have_count(0)
+    return shown
 
 
 def sign_in(page: Page, ui_url: str, credential: str) -> None:

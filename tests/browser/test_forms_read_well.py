@@ -1,14 +1,16 @@
 """Forms that read well: the referral and every decision form, as the browser renders them.
 
-Each field appears in the model's order with its title and a description; enums are selects,
-dates are date pickers, an optional value is a switch that opens the same picker, and no field is
-a raw JSON editor. Cases are driven to each decision form through the API; only the Resume dialog
-is opened in the browser.
+Each field appears in the model's order with its title and a description that names no document
+outside the product; enums are selects whose choices read in words (the model's labels, in order),
+dates are date pickers, an optional value is the same plain picker marked "(Optional)" (never a
+switch between its type and None), and no field is a raw JSON editor. Cases are driven to each
+decision form through the API; only the Resume dialog is opened in the browser.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -19,16 +21,18 @@ from pydantic import BaseModel
 
 from flows import forms
 from launcher.stack import Stack
+from models.form_schema import enum_in, labels_of
 from models.referral import Referral
 from store.unit_of_work import bootstrap
 from tests.browser.pages import (
+    GUIDE_SCREENSHOTS,
     JSON_EDITORS,
     expected_fields,
     expected_kind,
-    give_optional,
     off_loop,
     open_resume_dialog,
     open_run_form,
+    options_of,
     read_form,
 )
 from tests.e2e.driver import Driver
@@ -48,27 +52,61 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 Answer = dict[str, Any] | None  # None: stop here, the case waits on this form
 
 
+# What a description must not send an officer to: documents the council does not have.
+OUTSIDE_DOCUMENTS = re.compile(r"docs/|\.md\b|cme-domain|style-anchors|DESIGN", re.IGNORECASE)
+
+
 def assert_reads_well(form: Locator, model: type[BaseModel], depth: int = 0) -> None:
-    """Labels in the model's order, a description on each, the right picker, no JSON editor."""
+    """Labels in the model's order, a description on each, the right picker, choices in words,
+    no JSON editor."""
     name_ = model.__name__
     rendered = read_form(form, depth)
     expected = expected_fields(model)
     assert [f.label for f in rendered] == [label for _, label, _ in expected], name_
-    for index, (shown, (name, label, info)) in enumerate(zip(rendered, expected, strict=True)):
+    for shown, (name, label, info) in zip(rendered, expected, strict=True):
         assert shown.description, f"{name_}.{name}: no description shown"
+        assert not OUTSIDE_DOCUMENTS.search(shown.description), f"{name_}.{name}: {shown!r}"
         want = expected_kind(info.annotation)
-        if shown.kind == "optional" and not info.is_required():
-            # An optional value starts as a None switch; switched to its type it is the picker.
-            switch = give_optional(form, label.removesuffix(" (Optional)"), None)
-            assert switch is not None
-            shown = read_form(form, depth)[index]
         assert shown.kind == want, f"{name_}.{name}: renders as {shown.kind}, not {want}"
+        choice, _ = enum_in(info.annotation)
+        if choice is not None:
+            offered = options_of(form.page, form, label.removesuffix(" (Optional)"))
+            words = [words for _, words in labels_of(choice)]
+            # An optional choice without a default also offers "None" first (the UI's own).
+            assert [o for o in offered if o != "None"] == words, f"{name_}.{name}: {offered}"
     assert form.locator(JSON_EDITORS).count() == 0, f"{name_}: a JSON editor is shown"
 
 
 def test_the_referral_form_reads_well(page: Page, stack: Stack) -> None:
     form = open_run_form(page, stack.settings.ui_url)
     assert_reads_well(form, Referral)
+    photograph(form, "form-referral.png")
+
+
+# The tallest the window is made for a photograph of a whole form.
+TALLEST = 8000
+
+
+def photograph(form: Locator, name: str) -> None:
+    """The whole form as the officer sees it, for the gallery (docs/gallery.md): the window is
+    made tall enough for every field (a dialog scrolls within the window), then put back."""
+    GUIDE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = form.page
+    size = page.viewport_size
+    assert size is not None
+    tallest = form.evaluate(
+        "e => Math.max(...[e, ...e.querySelectorAll('*')].map(x => x.scrollHeight))"
+    )
+    height = min(TALLEST, max(size["height"], int(tallest) + 240))
+    page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        form.screenshot(path=str(GUIDE_SCREENSHOTS / name))
+    finally:
+        page.set_viewport_size(size)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
 def _decision_forms() -> set[type[forms.DecisionForm]]:
@@ -188,6 +226,7 @@ def test_every_decision_form_reads_well_in_the_resume_dialog(
                 page.goto(f"{stack.settings.ui_url}/runs/flow-run/{walk.run_id}")
                 dialog = open_resume_dialog(page)
                 assert_reads_well(dialog, forms.with_people(model, people))
+                photograph(dialog, f"form-{_slug(model.__name__)}.png")
                 checked.add(model)
             if answer is not None:
                 off_loop(driver.resume, walk.run_id, key, answer)

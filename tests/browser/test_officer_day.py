@@ -19,7 +19,6 @@ from tests.browser.pages import (
     Steps,
     choose,
     fill_text,
-    give_optional,
     open_resume_dialog,
     open_run_form,
     pick_date,
@@ -77,13 +76,12 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
 
     with steps.step("referral filled in", guide="02-referral-filled.png"):
         pick_date(page, form, "Referral date", date.today())
-        choose(page, form, "Referrer type", "school")
-        give_optional(form, "Referrer Name", "str")
+        choose(page, form, "Referrer type", "School")
         fill_text(form, "Referrer Name", "Attendance Lead")
         fill_text(form, "Child's forenames", "Robin Sample")
         fill_text(form, "Child's surname", SURNAME)
         pick_date(page, form, "Date of birth", "2015-03-14")
-        choose(page, form, "Child's sex", "not_known")
+        choose(page, form, "Child's sex", "Not known")
         fill_text(form, "Address", "1 Example Street, St Albans")
         fill_text(form, "Postcode", "AL1 3ER")
         prop(form, "Postcode").scroll_into_view_if_needed()
@@ -116,11 +114,11 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
             "Last school", "Admissions", "Other local authorities", "S2S lost pupil database",
             "Children's social care", "Police", "Border Force",
         ):  # fmt: skip
-            choose(page, modal, enquiry, "no_trace")
-        choose(page, modal, "Health", "information_found")
-        choose(page, modal, "District council tax and housing", "information_found")
+            choose(page, modal, enquiry, "No trace")
+        choose(page, modal, "Health", "Information found")
+        choose(page, modal, "District council tax and housing", "Information found")
         fill_text(modal, "Findings", "GP and council tax confirm the family at the address.")
-        choose(page, modal, "Decision", "continue_to_home_visit")
+        choose(page, modal, "Decision", "Continue to a home visit")
     with steps.step("referral check submitted"):
         _submit(page)
 
@@ -131,7 +129,7 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         pick_date(page, modal, "Visit date", date.today())
         switch_on(modal, "Child seen")
         fill_text(modal, "Who was seen", "father and child")
-        choose(page, modal, "Finding", "located_no_education")
+        choose(page, modal, "Finding", "Found, not in education")
     with steps.step("home visit submitted"):
         _submit(page)
 

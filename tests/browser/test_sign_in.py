@@ -87,7 +87,7 @@ def _answer_home_visit(page: Page, steps: Steps, ui: str, run_id: UUID, who: str
         pick_date(page, modal, "Visit date", date.today())
         switch_on(modal, "Child seen")
         fill_text(modal, "Who was seen", "mother and child")
-        choose(page, modal, "Finding", "located_no_education")
+        choose(page, modal, "Finding", "Found, not in education")
     with steps.step(f"{who}: submitted"):
         modal.get_by_role("button", name="Submit").click()
 

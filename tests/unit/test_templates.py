@@ -262,7 +262,7 @@ def _decision_line(**changes: str) -> dict[str, str]:
         "decided_at": "2026-11-03 10:15",
         "stage": "Referral check",
         "officer": "CME Officer (DSPL 1-5)",
-        "summary": "decision: continue_to_home_visit",
+        "summary": "Decision: Continue to a home visit",
     }
     line.update(changes)
     return line
@@ -324,8 +324,8 @@ def test_decision_summary_shows_only_the_latest_calls_the_gateway_recorded() -> 
     text = render("summaries/decision.md.j2", **context)
 
     assert "**Latest in Prefect**" in text
-    assert text.count("| Form answered (run resumed) |") == 5
-    assert "| 2026-11-01 09:00 |" not in text and "| 2026-11-07 09:00 |" in text
+    assert text.count(": Form answered (run resumed) (") == 5
+    assert "- 2026-11-01 09:00:" not in text and "- 2026-11-07 09:00:" in text
 
 
 def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_error() -> None:
@@ -335,8 +335,8 @@ def test_decision_summary_shows_reference_and_due_date_without_banner_when_no_er
     assert "- **Due:** 2026-11-17\n" in text
     assert "not accepted" not in text
     assert (
-        "| 2026-11-03 10:15 | Referral check | decision: continue_to_home_visit "
-        "| CME Officer (DSPL 1-5) |"
+        "- 2026-11-03 10:15, Referral check: Decision: Continue to a home visit "
+        "(CME Officer (DSPL 1-5))"
     ) in text
 
 

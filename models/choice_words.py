@@ -1,0 +1,53 @@
+"""The words each choice on a decision form reads as, by its code (the code is what is stored).
+
+Codes that read well with their underscores turned to spaces are not listed. A code means the same
+in every form that offers it, so one table serves the forms (flows/forms.py) and every summary that
+shows a decision after it was made (tasks/summary.py).
+"""
+
+from __future__ import annotations
+
+CHOICE_WORDS: dict[str, str] = {
+    "not_made": "Not made yet",
+    "continue_to_home_visit": "Continue to a home visit",
+    "close_case": "Close the case",
+    "on_roll_elsewhere": "On roll at another school",
+    "moved_to_other_la": "Moved to another local authority",
+    "moved_abroad_confirmed": "Moved abroad (confirmed)",
+    "moved_abroad_believed": "Believed to have moved abroad",
+    "elective_home_education": "Elective home education (to the EHE team)",
+    "located_no_education": "Found, not in education",
+    "no_contact": "No contact made",
+    "record_found": "A record was found",
+    "serve_notice": "Serve the notice",
+    "suitable_education_shown": "Suitable education shown",
+    "registered_at_school": "Child registered at a school",
+    "not_satisfied": "Answered, but not satisfied",
+    "no_answer": "No answer by the end of the period",
+    "sent_as_stated": "Sent as the letter states",
+    "reissue": "Re-issue it",
+    "proposed_school": "The school proposed in the notice",
+    "chose_alternative": "A school the parent chose instead",
+    "offered_place_elsewhere": "A place offered elsewhere",
+    "serve_order": "Serve the order",
+    "registered_at_named_school": "Registered at the named school",
+    "revoked_on_application": "Revoked on the parent's application (s442)",
+    "not_complied": "Not complied with",
+    "prosecute": "Prosecute (s443)",
+    "apply_for_eso": "Apply for an ESO (s447)",
+    "prosecute_and_apply_for_eso": "Prosecute and apply for an ESO",
+    "eso_made": "Education Supervision Order made",
+}
+
+
+def words_for(code: str) -> str:
+    """The words for a choice's code: from the table, else the code as a sentence."""
+    return CHOICE_WORDS.get(code) or code.replace("_", " ").capitalize()
+
+
+def decision_summary(values: dict[str, object]) -> str:
+    """The value that says what was decided, in words: "Finding: Found, not in education"."""
+    for field in ("decision", "finding", "answer", "outcome", "compliance"):
+        if field in values:
+            return f"{field.capitalize()}: {words_for(str(values[field]))}"
+    return ""
