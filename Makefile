@@ -7,8 +7,9 @@ STAMP   = $(VENV)/.installed
 export CME_HOME ?= $(CURDIR)/.cme
 export CME_PORT ?= 4200
 
-# Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz) and the letters' font.
-LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian's libraries WeasyPrint loads to render letters (Pango, HarfBuzz), the letters' font, and
+# pdftoppm, which renders each letter's first page for the gallery (make screenshots).
+LETTER_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
 .PHONY: run server deploy worker drop-watch test lint venv lock clean browser-deps letter-deps \
 	system-deps verify-record public-form-assets user screenshots

@@ -439,3 +439,13 @@ def test_case_summary_lists_each_letter_with_link_and_checksum() -> None:
 
     assert f"| 2027-01-05 09:00 | [School Attendance Order (s437(3))]({LETTER_URL}) |" in text
     assert "cd" * 32 in text
+
+
+def test_the_allocation_names_the_officer_and_the_childs_area_once_each() -> None:
+    context = {**_decision_context(error=""), "officer": "CME Officer (DSPL 6-9)", "dspl_area": 7}
+
+    decision = render("summaries/decision.md.j2", **context)
+    summary = render("summaries/case_summary.md.j2", **context, awaiting="")
+
+    assert "- **Allocated to:** CME Officer (DSPL 6-9), for the child's area, DSPL 7\n" in decision
+    assert "| Allocated to | CME Officer (DSPL 6-9) |\n| Child's area | DSPL 7 |" in summary
