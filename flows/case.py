@@ -10,7 +10,7 @@ records as finished.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from flows.forms import (
     WhereaboutsUnknown,
 )
 from flows.service import serve_notice
+from flows.timeline import s437_answer, sao_compliance, sao_order
 from models.case import CaseHandle, StageResult, closed, next_stage
 from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
@@ -74,6 +75,8 @@ from tasks.recording import (
 from tasks.screening import check_data_extracts, screen_safeguarding
 from tasks.summary import publish_case_summary
 from tasks.team import process_settings
+
+ONE_DAY = timedelta(days=1)
 
 StageFunction = Callable[[CaseHandle, Referral, date | None], StageResult]
 
@@ -214,8 +217,11 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
         Stage.EDUCATION_ENQUIRY,
         Step.S437_RESPONSE,
         S437Response,
-        ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}).",
+        ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}). An "
+        "answer that satisfies the council may be recorded on any day, even before the period "
+        f"ends; 'not satisfied' or 'no answer' only from {expires + ONE_DAY} (s437(3)).",
         due_on=expires,
+        rules=s437_answer(expires),
     )
     if outcome := answer.closes_case():
         return closed(outcome)
@@ -255,8 +261,11 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Step.SAO_SERVICE,
         SaoService,
         ask=f"Approve the School Attendance Order: the school it names, and how and when it will "
-        f"be sent (the parent's choice period ended {choice_ends}). The order is prepared next.",
+        f"be sent. The parent's s438 choice period ends {choice_ends}: an order naming the "
+        f"proposed school is sent from {choice_ends + ONE_DAY}; one naming a school the parent "
+        "has chosen may be sent as soon as they have chosen. The order is prepared next.",
         due_on=service_due,
+        rules=sao_order(choice_ends),
     )
     if outcome := order.closes_case():
         return closed(outcome)
@@ -276,8 +285,11 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Stage.SAO_NOTICE,
         Step.SAO_COMPLIANCE,
         SaoCompliance,
-        ask=f"Has the parent complied with the order naming {order.named_school}?",
+        ask=f"Has the parent complied with the order naming {order.named_school}? Registration "
+        "or revocation may be recorded on any day; 'not complied' only after the time given to "
+        f"register the child, from {compliance_due + ONE_DAY}.",
         due_on=compliance_due,
+        rules=sao_compliance(compliance_due),
     )
     if outcome := compliance.closes_case():
         return closed(outcome)
