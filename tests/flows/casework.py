@@ -74,7 +74,7 @@ class TestClock:
     """The product's clock in these tests: it stands still until the officer answers a form on a
     later day (`Officer.answer(..., on=day)`)."""
 
-    now: datetime = field(default_factory=lambda: datetime.combine(START, time(9), tzinfo=UTC))
+    now: datetime = field(default_factory=lambda: datetime.combine(START, time(10), tzinfo=UTC))
 
     def __call__(self) -> datetime:
         return self.now
