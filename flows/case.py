@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import count
+from typing import Any
 from uuid import UUID
 
 from prefect import flow
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
 from flows.decisions import decide
 from flows.forms import (
@@ -64,7 +67,13 @@ from tasks.letters import (
     produce_legal_services_referral,
     produce_other_la_notice,
 )
-from tasks.opening import label_flow_run, receive_referral
+from tasks.opening import (
+    REFERRAL_REFUSED,
+    check_referral,
+    label_flow_run,
+    receive_referral,
+    refuse_referral,
+)
 from tasks.recording import (
     begin_stage,
     finish_stage,
@@ -377,12 +386,27 @@ def run_stage(case: CaseHandle, stage: Stage, referral: Referral) -> Stage | Non
     persist_result=True,
     result_serializer="json",
     log_prints=False,
+    # The referral is validated by the first task, as of today: a refused referral is an outcome
+    # (its run ends Completed, "Referral refused"), and Prefect's own check would fail the run and
+    # log the values typed. Prefect passes the parameter as it was sent (JSON); the annotation
+    # gives the UI its form.
+    validate_parameters=False,
 )
-def cme_case(referral: Referral) -> str:
+def cme_case(referral: Referral) -> str | State[Any]:
     """Open the case, then take it through the statutory stages until it closes.
 
-    A referral about a child who already has an open case is recorded on that case instead.
+    A referral about a child who already has an open case is recorded on that case instead; one
+    the rules refuse (a child outside compulsory school age, a date in the future) opens nothing.
     """
+    checked = check_referral(referral)
+    if not isinstance(checked, Referral):
+        refuse_referral(checked)
+        fields = ", ".join(reason.field for reason in checked)
+        return Completed(
+            name=REFERRAL_REFUSED,
+            message=f"{REFERRAL_REFUSED}: see the run's artifact for the problems ({fields})",
+        )
+    referral = checked
     intake = receive_referral(referral)
     if intake.further_referral:
         return further_referral(intake, referral)

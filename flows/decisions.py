@@ -23,6 +23,7 @@ from flows.forms import DecisionForm, with_people
 from flows.timeline import Rules, dates_in_order
 from models.case import CaseHandle
 from models.closure import CaseClosedElsewhereError
+from models.date_format import DATE_ERROR_TYPES, UNREADABLE_DATE
 from models.enums import Stage
 from models.letters import LetterLink
 from models.replay_keys import attempt_key, decision_key
@@ -34,16 +35,6 @@ from tasks.team import team_ids
 
 F = TypeVar("F", bound=DecisionForm)
 
-# Pydantic's error types for a date it could not read ("invalid character in year"): the officer
-# is told the format instead.
-_DATE_ERRORS = {
-    "date_from_datetime_parsing",
-    "date_parsing",
-    "date_type",
-    "date_from_datetime_inexact",
-}
-DATE_FORMAT = "a date is written YYYY-MM-DD, for example 2026-12-04 for 4 December 2026"
-
 
 def explain(error: ValidationError) -> str:
     """The problems without the values typed (they may be personal data and this is logged)."""
@@ -51,8 +42,8 @@ def explain(error: ValidationError) -> str:
     for item in error.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] in _DATE_ERRORS:
-            message = f"not a date we can read: {DATE_FORMAT}"
+        if item["type"] in DATE_ERROR_TYPES:
+            message = UNREADABLE_DATE
         # Cross-field rules have no location; their message starts with the field it concerns.
         problems.append(f"{field}: {message}" if field else message)
     return "; ".join(problems)
