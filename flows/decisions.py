@@ -96,6 +96,10 @@ def decide(
                 "%s: answer to %s not accepted: %s", case.reference, key, error
             )
             continue
+        if has_answer(attempt_key(key, attempt + 1)):
+            # A replay: this answer was refused on the day it was given (the officer has answered
+            # again since), though its dates may pass today. The later answer stands.
+            continue
         timeline = case_timeline(case, stage)
         found = [*dates_in_order(form, stage)(answer, timeline)]
         if rules is not None:

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+import flows.decisions
 from flows.forms import (
     Compliance,
     CourtOutcome,
     HomeVisitFinding,
+    LetterSent,
+    LetterServed,
     ParentAnswer,
     ParentChoice,
     ProsecutionOutcome,
     S437Response,
 )
+from models.calendar import ServiceMethod
 from models.enums import ClosureOutcome, Stage
 from tests.factories import make_referral
 from tests.flows.casework import (
@@ -212,3 +218,31 @@ def test_no_decision_is_dated_before_its_stage_began(product: Product) -> None:
     assert "visit_date: 2026-10-30 is before this stage (Home visit) began on 2026-11-02" in (
         description
     )
+
+
+def test_on_a_replay_an_answer_refused_on_its_day_stays_refused(
+    product: Product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    to_education_enquiry(product)
+    answer = product.officer.answer
+    answer("education-enquiry-s437-notice", s437_notice())  # to be sent on 19 November
+    # Confirmed "sent as stated" too early and refused; the officer then had it re-issued.
+    answer("education-enquiry-s437-notice-served-1", sent_as_stated(), on=date(2026, 11, 19))
+    answer(
+        "education-enquiry-s437-notice-served-1-retry-1",
+        LetterServed(officer=OFFICER, sent=LetterSent.REISSUE, reissue_sent_on=date(2026, 11, 23),
+                     reissue_service_method=ServiceMethod.BY_HAND),
+    )  # fmt: skip
+    answer("education-enquiry-s437-notice-served-2", sent_as_stated(), on=date(2026, 11, 23))
+    # The run replays from the top on 19 November, when the first answer's date would pass: every
+    # form already answered is found answered, as Prefect finds them.
+    monkeypatch.setattr(flows.decisions, "has_answer", lambda key: key in product.officer.answers)
+    ran = run_case(make_referral())
+
+    assert ran.waiting_on == "education-enquiry-s437-response"
+    record = only_case(product)
+    assert record.decisions["education-enquiry-s437-notice-served-1"]["sent"] == "reissue"
+    assert [letter.natural_key for letter in record.letters] == [
+        "education-enquiry-s437-notice-1",
+        "education-enquiry-s437-notice-2",
+    ]
