@@ -70,7 +70,7 @@ START = date(2026, 11, 2)
 
 
 @dataclass
-class TestClock:
+class OfficersClock:
     """The product's clock in these tests: it stands still until the officer answers a form on a
     later day (`Officer.answer(..., on=day)`)."""
 
@@ -90,7 +90,7 @@ class Officer:
     day the script gives (the product's clock moves to it when the form is answered), or else on
     the latest day the answer records as done."""
 
-    clock: TestClock = field(default_factory=TestClock)
+    clock: OfficersClock = field(default_factory=OfficersClock)
     team_id: str = OFFICER
     username: str = SIGNED_IN_AS
     answers: dict[str, Answer] = field(default_factory=dict)

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 import flows.decisions
 from adapters.settings import Settings
 from store.unit_of_work import build, install, reset
-from tests.flows.casework import Officer, Product, TestClock
+from tests.flows.casework import Officer, OfficersClock, Product
 from tests.mail import Inbox, start_smtp
 
 
@@ -86,7 +86,7 @@ def product(
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
     )
-    officer = Officer(clock=TestClock())
+    officer = Officer(clock=OfficersClock())
     monkeypatch.setattr(flows.decisions, "suspend_flow_run", officer.suspend)
     monkeypatch.setattr(flows.decisions, "has_answer", officer.has_answer)
     inbox.messages.clear()
