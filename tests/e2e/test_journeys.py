@@ -102,6 +102,16 @@ def _on(clock: StackClock | None, day: date) -> None:
         clock.move_to(day)
 
 
+def answer_on(
+    driver: Driver, run_id: Any, clock: StackClock, day: date, key: str, values: dict[str, Any]
+) -> None:
+    """Answer the form on `day`: the clock is moved once the run waits on it (so the stage it
+    belongs to began before), then the form is submitted."""
+    driver.wait_for_form(run_id, key)
+    clock.move_to(day)
+    driver.resume(run_id, key, values)
+
+
 def to_prosecution_outcome(driver: Driver, run_id: Any, clock: StackClock | None = None) -> None:
     """From the SAO compliance form: not complied with, an ESO considered and prosecution
     decided, until the run waits on the prosecution outcome."""
