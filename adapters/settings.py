@@ -222,6 +222,21 @@ class Settings(BaseSettings):
         description="The front door is served over HTTPS (behind a proxy): Secure cookies, HSTS.",
     )
 
+    test_clock_file: Path | None = Field(
+        default=None,
+        description=(
+            "Tests only (CME_ENVIRONMENT=test): a file holding the instant every process takes as "
+            "now (ISO 8601, with its offset), so an end-to-end test can move a case through its "
+            "statutory periods; the wall clock while the file is absent or empty."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _test_clock_only_in_tests(self) -> Self:
+        if self.test_clock_file is not None and self.environment != "test":
+            raise ValueError("CME_TEST_CLOCK_FILE: only allowed when CME_ENVIRONMENT=test")
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
         if self.environment != "production":

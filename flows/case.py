@@ -10,12 +10,15 @@ records as finished.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
+from typing import Any
 from uuid import UUID
 
 from prefect import flow
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
 from flows.decisions import decide
 from flows.forms import (
@@ -35,6 +38,7 @@ from flows.forms import (
     WhereaboutsUnknown,
 )
 from flows.service import serve_notice
+from flows.timeline import s437_answer, sao_compliance, sao_order
 from models.case import CaseHandle, StageResult, closed, next_stage
 from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
@@ -63,7 +67,13 @@ from tasks.letters import (
     produce_legal_services_referral,
     produce_other_la_notice,
 )
-from tasks.opening import label_flow_run, receive_referral
+from tasks.opening import (
+    REFERRAL_REFUSED,
+    check_referral,
+    label_flow_run,
+    receive_referral,
+    refuse_referral,
+)
 from tasks.recording import (
     begin_stage,
     finish_stage,
@@ -74,6 +84,8 @@ from tasks.recording import (
 from tasks.screening import check_data_extracts, screen_safeguarding
 from tasks.summary import publish_case_summary
 from tasks.team import process_settings
+
+ONE_DAY = timedelta(days=1)
 
 StageFunction = Callable[[CaseHandle, Referral, date | None], StageResult]
 
@@ -214,8 +226,11 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
         Stage.EDUCATION_ENQUIRY,
         Step.S437_RESPONSE,
         S437Response,
-        ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}).",
+        ask=f"Record the parent's answer to the s437(1) notice (period ends {expires}). An "
+        "answer that satisfies the council may be recorded on any day, even before the period "
+        f"ends; 'not satisfied' or 'no answer' only from {expires + ONE_DAY} (s437(3)).",
         due_on=expires,
+        rules=s437_answer(expires),
     )
     if outcome := answer.closes_case():
         return closed(outcome)
@@ -255,8 +270,11 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Step.SAO_SERVICE,
         SaoService,
         ask=f"Approve the School Attendance Order: the school it names, and how and when it will "
-        f"be sent (the parent's choice period ended {choice_ends}). The order is prepared next.",
+        f"be sent. The parent's s438 choice period ends {choice_ends}: an order naming the "
+        f"proposed school is sent from {choice_ends + ONE_DAY}; one naming a school the parent "
+        "has chosen may be sent as soon as they have chosen. The order is prepared next.",
         due_on=service_due,
+        rules=sao_order(choice_ends),
     )
     if outcome := order.closes_case():
         return closed(outcome)
@@ -276,8 +294,11 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
         Stage.SAO_NOTICE,
         Step.SAO_COMPLIANCE,
         SaoCompliance,
-        ask=f"Has the parent complied with the order naming {order.named_school}?",
+        ask=f"Has the parent complied with the order naming {order.named_school}? Registration "
+        "or revocation may be recorded on any day; 'not complied' only after the time given to "
+        f"register the child, from {compliance_due + ONE_DAY}.",
         due_on=compliance_due,
+        rules=sao_compliance(compliance_due),
     )
     if outcome := compliance.closes_case():
         return closed(outcome)
@@ -365,12 +386,27 @@ def run_stage(case: CaseHandle, stage: Stage, referral: Referral) -> Stage | Non
     persist_result=True,
     result_serializer="json",
     log_prints=False,
+    # The referral is validated by the first task, as of today: a refused referral is an outcome
+    # (its run ends Completed, "Referral refused"), and Prefect's own check would fail the run and
+    # log the values typed. Prefect passes the parameter as it was sent (JSON); the annotation
+    # gives the UI its form.
+    validate_parameters=False,
 )
-def cme_case(referral: Referral) -> str:
+def cme_case(referral: Referral) -> str | State[Any]:
     """Open the case, then take it through the statutory stages until it closes.
 
-    A referral about a child who already has an open case is recorded on that case instead.
+    A referral about a child who already has an open case is recorded on that case instead; one
+    the rules refuse (a child outside compulsory school age, a date in the future) opens nothing.
     """
+    checked = check_referral(referral)
+    if not isinstance(checked, Referral):
+        refuse_referral(checked)
+        fields = ", ".join(reason.field for reason in checked)
+        return Completed(
+            name=REFERRAL_REFUSED,
+            message=f"{REFERRAL_REFUSED}: see the run's artifact for the problems ({fields})",
+        )
+    referral = checked
     intake = receive_referral(referral)
     if intake.further_referral:
         return further_referral(intake, referral)

@@ -390,6 +390,11 @@ class S437Response(_Closable):
     """The parent's answer to the s437(1) notice, and whether an SAO is expedient (s437(3))."""
 
     answer: ParentAnswer = Field(title="Parent's answer", description="What the parent showed.")
+    decided_on: date = Field(
+        title="Considered on",
+        description="The day you considered the answer. An answer that satisfies the council may "
+        "be recorded on any day; 'not satisfied' or 'no answer' only after the notice's period.",
+    )
     school_name: str = Field(
         default="", max_length=200, title="School", description="Registered: which school."
     )

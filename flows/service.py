@@ -13,6 +13,7 @@ from itertools import count
 
 from flows.decisions import decide
 from flows.forms import LetterSent, LetterServed
+from flows.timeline import letter_sent
 from models.case import CaseHandle
 from models.enums import Stage
 from models.letters import NOTICE_CLOCKS, SERVICE_METHOD_WORDS, NoticeRequest
@@ -35,10 +36,12 @@ def serve_letter(
             LetterServed,
             ask=(
                 f"Read the {letter.title} below, send it by {method} on {request.sent_on} as it "
-                "states, and confirm; or have it re-issued for another day or method."
+                f"states, and confirm on or after that day; or have it re-issued for another day "
+                "or method."
             ),
             due_on=due_on,
             letters=[letter],
+            rules=letter_sent(request.sent_on),
         )
         if served.sent is LetterSent.SENT_AS_STATED:
             return request

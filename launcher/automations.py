@@ -32,11 +32,16 @@ CASE_FLOW = "cme-case"
 ALERT_DEPLOYMENT = "notify-run-failed/notify-run-failed"
 RECOVERY_DEPLOYMENT = "recover-crashed-run/recover-crashed-run"
 
-# Every event that ends a running pass of a case run: after one, no heartbeat is owed.
+# Every event that ends a running pass of a case run: after one, no heartbeat is owed. A refused
+# referral ends its run Completed under the name "Referral refused" (tasks/opening.py), whose
+# event is named after it.
 _PASS_ENDED = {
     f"prefect.flow-run.{name}"
-    for name in ("Completed", "Failed", "Crashed", "Cancelled", "Cancelling", "Paused", "Suspended")
-}
+    for name in (
+        "Completed", "Referral refused", "Failed", "Crashed", "Cancelled", "Cancelling", "Paused",
+        "Suspended",
+    )
+}  # fmt: skip
 
 
 def _jinja(template: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from models.calendar import (
     add_school_days,
     add_working_days,
     calendar_days_beginning_with,
+    next_working_day_on_or_after,
 )
 from models.dfe_return import CensusDays
 
@@ -133,17 +134,22 @@ def due_date(
     """The last day on which the step is on time, counted from ``start`` in the rule's unit.
 
     Periods beginning with service count ``start`` as day 1 (pass the deemed service date);
-    every other unit starts counting the day after ``start``.
+    every other unit starts counting the day after ``start``. A local target that lands on a
+    weekend or bank holiday rolls forward to the next working day (nobody is in to act on it); a
+    statutory period ends on the day the statute counts to, whatever day that is.
     """
     match rule.unit:
         case DeadlineUnit.CALENDAR_DAYS_BEGINNING_WITH_SERVICE:
-            return calendar_days_beginning_with(start, rule.amount)
+            due = calendar_days_beginning_with(start, rule.amount)
         case DeadlineUnit.WORKING_DAYS:
-            return add_working_days(start, rule.amount, bank_holidays)
+            due = add_working_days(start, rule.amount, bank_holidays)
         case DeadlineUnit.SCHOOL_DAYS:
-            return add_school_days(start, rule.amount, school_calendar, school_urn)
+            due = add_school_days(start, rule.amount, school_calendar, school_urn)
         case DeadlineUnit.CALENDAR_DAYS:
-            return start + timedelta(days=rule.amount)
+            due = start + timedelta(days=rule.amount)
+    if rule.basis == "local target":
+        return next_working_day_on_or_after(due, bank_holidays)
+    return due
 
 
 class _SchoolCalendarFile(_Frozen):

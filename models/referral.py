@@ -14,11 +14,20 @@ the flow does. Without it the "received_on is not in the future" check is skippe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
+from models.date_format import DATE_ERROR_TYPES, UNREADABLE_DATE
 from models.enums import (
     AgencyKind,
     DeletionGround,
@@ -314,3 +323,23 @@ class Referral(BaseModel):
 def validate_referral(data: Mapping[str, Any], *, today: date) -> Referral:
     """Validate a referral, including that it was not received after `today`."""
     return Referral.model_validate(dict(data), context={"today": today})
+
+
+@dataclass(frozen=True)
+class RefusalReason:
+    """Why a referral was refused: the field at fault and the problem, never what was typed."""
+
+    field: str
+    problem: str
+
+
+def refusal_reasons(error: ValidationError) -> tuple[RefusalReason, ...]:
+    """Each problem of a refused referral, as its field and what is wrong with it."""
+    reasons = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "referral"
+        problem = item["msg"].removeprefix("Value error, ").removeprefix(f"{field}: ")
+        if item["type"] in DATE_ERROR_TYPES:
+            problem = UNREADABLE_DATE
+        reasons.append(RefusalReason(field=field, problem=problem))
+    return tuple(reasons)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Engine
@@ -67,9 +68,21 @@ class UnitOfWork:
         return [person.id for person in self.config.people]
 
 
+def file_clock(path: Path) -> Clock:
+    """A test's clock (settings.test_clock_file): the instant the file holds, else the wall's."""
+
+    def now() -> datetime:
+        text = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+        return datetime.fromisoformat(text) if text else utc_now()
+
+    return now
+
+
 def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> UnitOfWork:
     """A unit of work for these settings (default: the environment's)."""
     settings = settings if settings is not None else load_settings()
+    if clock is utc_now and settings.test_clock_file is not None:
+        clock = file_clock(settings.test_clock_file)
     config = load_config(settings.config_path)
     return UnitOfWork(
         settings=settings,

@@ -10,15 +10,18 @@ from datetime import date
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.input import keyset_from_paused_state, read_flow_run_input
 from prefect.states import Suspended
 
 from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, Stage
+from models.timeline_rules import Timeline
 from store import cases, decisions, stages
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
+from tasks.sweep import local_day
 
 AUTOMATION = "cme-automation"
 
@@ -67,6 +70,18 @@ def begin_stage(case: CaseHandle, stage: Stage, *, uow: UnitOfWork = INJECTED) -
             session=session, case_id=case.case_id, stage=stage, started_at=now, due_on=due
         )
         return record.due_on
+
+
+@task(name="case-timeline", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
+def case_timeline(case: CaseHandle, stage: Stage, *, uow: UnitOfWork = INJECTED) -> Timeline:
+    """The day `stage` began and today (in England), read afresh each time: a decision is checked
+    against the day it is given, which on a resumed run is not the day the run first asked."""
+    with uow.transaction() as session:
+        record = stages.get_stage(session=session, case_id=case.case_id, stage=stage)
+        assert record is not None, f"{stage.value}: the stage has not begun"
+        began = local_day(record.started_at)
+    return Timeline(stage_began=began, today=local_day(uow.clock()))
 
 
 @task(name="set-stage-clock", cache_policy=STABLE_CACHE, persist_result=True)

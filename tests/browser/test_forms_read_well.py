@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from tests.browser.pages import (
     read_form,
 )
 from tests.e2e.driver import Driver
+from tests.e2e.product import StackClock
 from tests.e2e.test_journeys import (
     OFFICER,
     enquiries,
@@ -209,11 +211,29 @@ def _paths(driver: Driver) -> list[Walk]:
     ]
 
 
+# The first day each form may be answered on, as the case's timeline allows (the answers' dates
+# are those of tests/e2e/test_journeys.py); the stack's clock only ever moves forward to it.
+ANSWERED_ON: dict[str, date] = {
+    "home-visit-visit-1": date(2026, 11, 10),
+    "home-visit-visit-2": date(2026, 11, 10),
+    "home-visit-visit-3": date(2026, 11, 10),
+    "home-visit-whereabouts-unknown": date(2026, 11, 25),
+    "education-enquiry-s437-notice-served-1": date(2026, 11, 19),
+    "education-enquiry-s437-response": date(2026, 12, 8),
+    "sao-notice-s438-notice-served-1": date(2026, 12, 14),
+    "sao-notice-sao-service-served-1": date(2027, 1, 5),
+    "sao-notice-sao-compliance": date(2027, 1, 26),
+    "prosecution-referral-eso-consideration": date(2027, 1, 28),
+}
+
+
 def test_every_decision_form_reads_well_in_the_resume_dialog(
-    page: Page, stack: Stack, driver: Driver
+    page: Page, stack: Stack, driver: Driver, test_clock: StackClock
 ) -> None:
     people = bootstrap().people
     checked: set[type[forms.DecisionForm]] = set()
+    today = date(2026, 11, 2)  # the day the referrals are received
+    test_clock.move_to(today)
     walks = _paths(driver)
     # Round robin over the cases: one case's resume runs while the next one's form is checked.
     while any(walk.path for walk in walks):
@@ -229,5 +249,8 @@ def test_every_decision_form_reads_well_in_the_resume_dialog(
                 photograph(dialog, f"form-{_slug(model.__name__)}.png")
                 checked.add(model)
             if answer is not None:
+                if (day := ANSWERED_ON.get(key, today)) > today:
+                    today = day
+                    test_clock.move_to(today)
                 off_loop(driver.resume, walk.run_id, key, answer)
     assert checked == _decision_forms()

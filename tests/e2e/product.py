@@ -23,6 +23,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,9 @@ def stack(
             # The council's single sign-on proxy, as far as the gateway knows: test_auth.py calls
             # from this loopback address to act as it.
             "CME_SIGN_IN_TRUSTED_PROXIES": TRUSTED_PROXY,
+            # Every process's clock (store.unit_of_work.file_clock): the wall clock until a test
+            # writes a day into it (`test_clock`).
+            "CME_TEST_CLOCK_FILE": str(home / "test-clock"),
         }
     )
     os.environ.pop("CME_PREFECT_AUTH_STRING", None)  # each process is given its own
@@ -187,3 +191,28 @@ def _keep_logs(log_dir: Path) -> None:
 @pytest.fixture
 def driver(stack: Stack, inbox: Inbox, cast: Cast) -> Driver:
     return Driver(stack=stack, inbox=inbox, people=cast)
+
+
+class StackClock:
+    """The day every process of the stack takes as today, moved by a test as a case's officer
+    moves through its statutory periods; the wall clock again when the test ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def move_to(self, day: date) -> None:
+        self.path.write_text(datetime.combine(day, time(10), tzinfo=UTC).isoformat())
+
+    def stop(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def test_clock(stack: Stack) -> Iterator[StackClock]:
+    path = stack.settings.test_clock_file
+    assert path is not None, "the stack sets CME_TEST_CLOCK_FILE"
+    clock = StackClock(path)
+    try:
+        yield clock
+    finally:
+        clock.stop()

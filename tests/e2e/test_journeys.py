@@ -1,16 +1,19 @@
 """The full journey of a case, driven end to end through the served `cme-case` deployment.
 
 Every branch of the case flow is driven in process by tests/flows; this journey is the final proof
-that the served flow suspends, resumes and replays through all five stages to prosecution."""
+that the served flow suspends, resumes and replays through all five stages to prosecution, each
+form answered on a day the case's timeline allows (the stack's clock moved to it)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from models.enums import CaseStatus, ClosureOutcome
 from tests.e2e.driver import Driver
+from tests.e2e.product import StackClock
 from tests.factories import make_referral
 from tests.mail import body_of
 
@@ -76,6 +79,7 @@ def not_satisfied() -> dict[str, Any]:
     return {
         "officer": OFFICER,
         "answer": "not_satisfied",
+        "decided_on": "2026-12-08",  # the day after the period of `s437_notice()` ends
         "expedient_that_child_attend_school": True,
         "notes": "No evidence of any education was provided.",
     }
@@ -93,14 +97,32 @@ def sao_served() -> dict[str, Any]:
     }
 
 
-def to_prosecution_outcome(driver: Driver, run_id: Any) -> None:
+def _on(clock: StackClock | None, day: date) -> None:
+    if clock is not None:
+        clock.move_to(day)
+
+
+def answer_on(
+    driver: Driver, run_id: Any, clock: StackClock, day: date, key: str, values: dict[str, Any]
+) -> None:
+    """Answer the form on `day`: the clock is moved once the run waits on it (so the stage it
+    belongs to began before), then the form is submitted."""
+    driver.wait_for_form(run_id, key)
+    clock.move_to(day)
+    driver.resume(run_id, key, values)
+
+
+def to_prosecution_outcome(driver: Driver, run_id: Any, clock: StackClock | None = None) -> None:
     """From the SAO compliance form: not complied with, an ESO considered and prosecution
     decided, until the run waits on the prosecution outcome."""
+    _on(clock, date(2027, 1, 26))
     driver.resume(
         run_id,
         "sao-notice-sao-compliance",
         {"officer": OFFICER, "compliance": "not_complied", "checked_on": "2027-01-26"},
     )
+    driver.wait_for_form(run_id, "prosecution-referral-eso-consideration")
+    _on(clock, date(2027, 1, 28))
     driver.resume(
         run_id,
         "prosecution-referral-eso-consideration",
@@ -115,41 +137,51 @@ def to_prosecution_outcome(driver: Driver, run_id: Any) -> None:
     driver.wait_for_form(run_id, "prosecution-referral-prosecution-outcome")
 
 
-def to_sao_compliance(driver: Driver, run_id: Any) -> None:
-    """Referral check, a home visit, the s437(1) notice and the SAO up to compliance."""
-    driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(run_id, "home-visit-visit-1", located())
-    driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
-    driver.resume(run_id, "education-enquiry-s437-notice-served-1", sent_as_stated())
-    driver.resume(run_id, "education-enquiry-s437-response", not_satisfied())
-    driver.resume(run_id, "sao-notice-s438-notice", sao_served())
-    driver.resume(run_id, "sao-notice-s438-notice-served-1", sent_as_stated())
-    driver.resume(
-        run_id,
-        "sao-notice-sao-service",
-        {
-            "officer": OFFICER,
-            "decision": "serve_order",
-            "parent_choice": "proposed_school",
-            "named_school": "Example Primary School",
-            "service_method": "by_hand",
-            "served_on": "2027-01-05",
-        },
-    )
-    driver.resume(run_id, "sao-notice-sao-service-served-1", sent_as_stated())
+def to_sao_compliance(driver: Driver, run_id: Any, clock: StackClock | None = None) -> None:
+    """Referral check, a home visit, the s437(1) notice and the SAO up to compliance, each form
+    answered (with a `clock`) on a day the case's timeline allows."""
+    steps: list[tuple[date, str, dict[str, Any]]] = [
+        (date(2026, 11, 2), "referral-check-reasonable-enquiries", enquiries()),
+        (date(2026, 11, 10), "home-visit-visit-1", located()),
+        (date(2026, 11, 10), "education-enquiry-s437-notice", s437_notice()),
+        (date(2026, 11, 19), "education-enquiry-s437-notice-served-1", sent_as_stated()),
+        (date(2026, 12, 8), "education-enquiry-s437-response", not_satisfied()),
+        (date(2026, 12, 8), "sao-notice-s438-notice", sao_served()),
+        (date(2026, 12, 14), "sao-notice-s438-notice-served-1", sent_as_stated()),
+        (
+            date(2026, 12, 14),
+            "sao-notice-sao-service",
+            {
+                "officer": OFFICER,
+                "decision": "serve_order",
+                "parent_choice": "proposed_school",
+                "named_school": "Example Primary School",
+                "service_method": "by_hand",
+                "served_on": "2027-01-05",
+            },
+        ),
+        (date(2027, 1, 5), "sao-notice-sao-service-served-1", sent_as_stated()),
+    ]
+    for day, key, values in steps:
+        # Moved only once the run waits on the form: the stage it belongs to began before.
+        driver.wait_for_form(run_id, key)
+        _on(clock, day)
+        driver.resume(run_id, key, values)
 
 
 def test_sao_not_complied_with_goes_to_prosecution_referral_and_its_outcome(
-    driver: Driver,
+    driver: Driver, test_clock: StackClock
 ) -> None:
+    test_clock.move_to(date(2026, 11, 2))  # the day the referral is received
     run_id = driver.open_case(make_referral())
-    to_sao_compliance(driver, run_id)
-    to_prosecution_outcome(driver, run_id)
+    to_sao_compliance(driver, run_id, test_clock)
+    to_prosecution_outcome(driver, run_id, test_clock)
     case = driver.case(run_id)
     (referral_to_legal,) = driver.inbox.wait_for(case.reference)
     assert referral_to_legal["X-Envelope-To"] == "legal.education@example.gov.uk"
     assert "s447" in body_of(referral_to_legal)
 
+    test_clock.move_to(date(2027, 3, 2))
     driver.resume(
         run_id,
         "prosecution-referral-prosecution-outcome",

@@ -11,6 +11,7 @@ import io
 import re
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,10 @@ from store import letters
 from store.orm import Case, Letter
 from store.unit_of_work import bootstrap
 from tests.e2e.driver import Driver
+from tests.e2e.product import StackClock
 from tests.e2e.test_journeys import (
     OFFICER,
+    answer_on,
     enquiries,
     located,
     not_satisfied,
@@ -64,11 +67,14 @@ def linked_url(description: str) -> str:
     return match.group(1)
 
 
-def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: Driver) -> None:
+def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
+    driver: Driver, test_clock: StackClock
+) -> None:
     settings = bootstrap().settings
+    test_clock.move_to(date(2026, 11, 2))  # the day the referral is received
     run_id = driver.open_case(make_referral())
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(run_id, "home-visit-visit-1", located())
+    answer_on(driver, run_id, test_clock, date(2026, 11, 10), "home-visit-visit-1", located())
     driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
 
     # The letter exists before the form that confirms its service, and the form links it.
@@ -93,6 +99,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
     driver.stack.wait_for_deployments(["cme-case", "case-chronology"])
 
     # Not sent on the 19th after all: re-issued for Friday 20 November, by hand.
+    test_clock.move_to(date(2026, 11, 19))
     driver.resume(
         run_id,
         "education-enquiry-s437-notice-served-1",
@@ -103,7 +110,10 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
             "reissue_service_method": "by_hand",
         },
     )
-    driver.resume(run_id, "education-enquiry-s437-notice-served-2", sent_as_stated())
+    answer_on(
+        driver, run_id, test_clock, date(2026, 11, 20),
+        "education-enquiry-s437-notice-served-2", sent_as_stated(),
+    )  # fmt: skip
     driver.wait_for_form(run_id, "education-enquiry-s437-response")
     case = driver.case(run_id)
     stage = next(s for s in driver.stages(case) if s.name is Stage.EDUCATION_ENQUIRY)
@@ -114,9 +124,15 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
     reissued_text = pdf_text((settings.letters_dir / reissued.path).read_bytes())
     assert "You must satisfy the council by Friday 4 December 2026" in reissued_text
 
-    driver.resume(run_id, "education-enquiry-s437-response", not_satisfied())
+    answer_on(
+        driver, run_id, test_clock, date(2026, 12, 8),
+        "education-enquiry-s437-response", not_satisfied(),
+    )  # fmt: skip
     driver.resume(run_id, "sao-notice-s438-notice", sao_served())
-    driver.resume(run_id, "sao-notice-s438-notice-served-1", sent_as_stated())
+    answer_on(
+        driver, run_id, test_clock, date(2026, 12, 14),
+        "sao-notice-s438-notice-served-1", sent_as_stated(),
+    )  # fmt: skip
     driver.resume(
         run_id,
         "sao-notice-sao-service",
@@ -129,8 +145,11 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
             "served_on": "2027-01-05",
         },
     )
-    driver.resume(run_id, "sao-notice-sao-service-served-1", sent_as_stated())
-    to_prosecution_outcome(driver, run_id)
+    answer_on(
+        driver, run_id, test_clock, date(2027, 1, 5),
+        "sao-notice-sao-service-served-1", sent_as_stated(),
+    )  # fmt: skip
+    to_prosecution_outcome(driver, run_id, test_clock)
 
     # Every letter once, on disk with the checksum the case database holds.
     case = driver.case(run_id)
@@ -183,6 +202,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(driver: D
     assert (status, content_type) == (200, "text/csv; charset=utf-8")
 
     # The outcome closes the case; the school that referred gets a closing letter.
+    test_clock.move_to(date(2027, 3, 2))
     driver.resume(
         run_id,
         "prosecution-referral-prosecution-outcome",

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -351,9 +352,15 @@ def _resume_on_the_new_release(
     assert s437_letter[0] is LetterKind.S437_NOTICE
 
     # The officer answers the form each case was waiting on before the upgrade, on the new UI.
+    # The second visit is dated the day its stage began on the old release: the new release
+    # refuses a visit dated before it (models/timeline_rules.py).
+    home_visit = next(
+        s for s in driver.stages(driver.case(revisiting)) if s.name is Stage.HOME_VISIT
+    )
+    visited_on = home_visit.started_at.astimezone(ZoneInfo("Europe/London")).date().isoformat()
     answers: dict[UUID, tuple[str, dict[str, Any]]] = {
         enquiring: ("referral-check-reasonable-enquiries", enquiries()),
-        revisiting: ("home-visit-visit-2", located()),
+        revisiting: ("home-visit-visit-2", located(visit_date=visited_on)),
         serving: ("education-enquiry-s437-notice-served-1", sent_as_stated()),
     }
     for run_id, (key, values) in answers.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from flows.forms import (
     SaoCompliance,
     SaoService,
 )
+from flows.timeline import DONE_DATES
 from models.calendar import ServiceMethod
 from models.referral import Referral
 from store import case_events, cases, decisions, letters
@@ -64,21 +65,45 @@ class StillWaiting(Exception):
         self.key = key
 
 
+# The day the factory's referral is received: the case opens on it, and the clock starts there.
+START = date(2026, 11, 2)
+
+
+@dataclass
+class OfficersClock:
+    """The product's clock in these tests: it stands still until the officer answers a form on a
+    later day (`Officer.answer(..., on=day)`)."""
+
+    now: datetime = field(default_factory=lambda: datetime.combine(START, time(10), tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move_to(self, day: date) -> None:
+        self.now = datetime.combine(day, time(12), tzinfo=UTC)
+
+
 @dataclass
 class Officer:
     """Answers the case's forms from a script: suspend key -> the form's values, submitted as
-    through the sign-in gateway, which writes the signed-in person into every answer."""
+    through the sign-in gateway, which writes the signed-in person into every answer; each on the
+    day the script gives (the product's clock moves to it when the form is answered), or else on
+    the latest day the answer records as done."""
 
+    clock: OfficersClock = field(default_factory=OfficersClock)
     team_id: str = OFFICER
     username: str = SIGNED_IN_AS
     answers: dict[str, Answer] = field(default_factory=dict)
+    days: dict[str, date] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)
     # Run when the flow looks for an answer under a key: what happens while the case waits there.
     while_waiting: dict[str, Callable[[], None]] = field(default_factory=dict)
 
-    def answer(self, key: str, value: Answer) -> None:
+    def answer(self, key: str, value: Answer, *, on: date | None = None) -> None:
         self.answers[key] = value
+        if on is not None:
+            self.days[key] = on
 
     def has_answer(self, pause_key: str) -> bool:
         # The run's first pass at this key: nobody has answered yet, so the flow describes the
@@ -93,6 +118,12 @@ class Officer:
         if key not in self.answers:
             raise StillWaiting(key)
         answer = self.answers[key]
+        if key in self.days:
+            self.clock.move_to(self.days[key])
+        elif isinstance(answer, DecisionForm) and (done := _days_done(answer)):
+            # Unless told otherwise, recorded on the latest day it records as done (a visit on
+            # the day of the visit), or on the clock's day if that is later.
+            self.clock.move_to(max(self.clock.now.date(), *done))
         if isinstance(answer, WithoutGateway):
             values = dict(answer.values)
         else:
@@ -102,6 +133,10 @@ class Officer:
         # As Prefect loads a submitted form: the server checked only the JSON schema, so the
         # model's own rules (dates, cross-field checks) raise here, inside the flow.
         return wait_for_input.model_validate(values)
+
+
+def _days_done(answer: DecisionForm) -> list[date]:
+    return [getattr(answer, name) for name in DONE_DATES.get(type(answer), ())]
 
 
 @dataclass
@@ -231,10 +266,16 @@ def sent_as_stated() -> LetterServed:
     return LetterServed(officer=OFFICER, sent=LetterSent.SENT_AS_STATED)
 
 
-def not_satisfied() -> S437Response:
+# The s437(1) notice of `s437_notice()`: deemed served Monday 23 November, so the parent's period
+# ends Monday 7 December 2026 and 'not satisfied' may be recorded from the 8th.
+S437_PERIOD_ENDS = date(2026, 12, 7)
+
+
+def not_satisfied(decided_on: date = date(2026, 12, 8)) -> S437Response:
     return S437Response(
         officer=OFFICER,
         answer=ParentAnswer.NOT_SATISFIED,
+        decided_on=decided_on,
         expedient_that_child_attend_school=True,
         notes="No evidence of any education was provided.",
     )
@@ -289,29 +330,49 @@ def to_home_visit(product: Product) -> None:
 
 def to_education_enquiry(product: Product) -> None:
     to_home_visit(product)
-    product.officer.answer("home-visit-visit-1", located())
+    product.officer.answer("home-visit-visit-1", located(), on=date(2026, 11, 10))
+
+
+def to_s437_response(product: Product) -> None:
+    """The s437(1) notice approved, then confirmed sent on the day it states (19 November)."""
+    to_education_enquiry(product)
+    answer = product.officer.answer
+    answer("education-enquiry-s437-notice", s437_notice())
+    answer("education-enquiry-s437-notice-served-1", sent_as_stated(), on=date(2026, 11, 19))
 
 
 def to_sao_notice(product: Product) -> None:
     """Through the s437(1) notice, served as stated, to a parent who did not satisfy the LA."""
-    to_education_enquiry(product)
+    to_s437_response(product)
+    product.officer.answer("education-enquiry-s437-response", not_satisfied(), on=date(2026, 12, 8))
+
+
+# The s438 notice of `s438_notice()`, handed over on 14 December: the parent's choice period
+# ends on 28 December 2026, so an order naming the proposed school may be sent from the 29th.
+S438_PERIOD_ENDS = date(2026, 12, 28)
+# The order of `sao_service()`, handed over on 5 January 2027: 10 school days to register the
+# child (config/calendar.toml) end on 19 January 2027.
+SAO_COMPLIANCE_ENDS = date(2027, 1, 19)
+
+
+def to_sao_service(product: Product) -> None:
+    """Through the s438 notice, served as stated."""
+    to_sao_notice(product)
     answer = product.officer.answer
-    answer("education-enquiry-s437-notice", s437_notice())
-    answer("education-enquiry-s437-notice-served-1", sent_as_stated())
-    answer("education-enquiry-s437-response", not_satisfied())
+    answer("sao-notice-s438-notice", s438_notice())
+    answer("sao-notice-s438-notice-served-1", sent_as_stated(), on=date(2026, 12, 14))
 
 
 def to_sao_compliance(product: Product) -> None:
     """Through the s438 notice and the School Attendance Order, both served as stated."""
-    to_sao_notice(product)
+    to_sao_service(product)
     answer = product.officer.answer
-    answer("sao-notice-s438-notice", s438_notice())
-    answer("sao-notice-s438-notice-served-1", sent_as_stated())
     answer("sao-notice-sao-service", sao_service())
-    answer("sao-notice-sao-service-served-1", sent_as_stated())
+    answer("sao-notice-sao-service-served-1", sent_as_stated(), on=date(2027, 1, 5))
 
 
 def to_prosecution_outcome(product: Product) -> None:
     to_sao_compliance(product)
-    product.officer.answer("sao-notice-sao-compliance", compliance(Compliance.NOT_COMPLIED))
-    product.officer.answer("prosecution-referral-eso-consideration", eso_considered())
+    answer = product.officer.answer
+    answer("sao-notice-sao-compliance", compliance(Compliance.NOT_COMPLIED), on=date(2027, 1, 26))
+    answer("prosecution-referral-eso-consideration", eso_considered(), on=date(2027, 1, 28))

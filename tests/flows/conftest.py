@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 import flows.decisions
 from adapters.settings import Settings
 from store.unit_of_work import build, install, reset
-from tests.flows.casework import Officer, Product
+from tests.flows.casework import Officer, OfficersClock, Product
 from tests.mail import Inbox, start_smtp
 
 
@@ -75,7 +75,9 @@ def product(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Product]:
     """The product's unit of work on this test's database, state folder and SMTP server, and
-    the officer's forms answered by a script. Everything is restored afterwards."""
+    the officer's forms answered by a script on the days it gives (the product's clock is the
+    officer's; it starts on the day the referral is received). Everything is restored afterwards.
+    """
     smtp_port, inbox = smtp_server
     settings = Settings(
         environment="test",
@@ -84,11 +86,11 @@ def product(
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
     )
-    officer = Officer()
+    officer = Officer(clock=OfficersClock())
     monkeypatch.setattr(flows.decisions, "suspend_flow_run", officer.suspend)
     monkeypatch.setattr(flows.decisions, "has_answer", officer.has_answer)
     inbox.messages.clear()
-    install(build(settings))
+    install(build(settings, clock=officer.clock))
     try:
         yield Product(engine=engine, home=tmp_path, inbox=inbox, officer=officer)
     finally:

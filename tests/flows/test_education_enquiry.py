@@ -21,14 +21,13 @@ from tests.flows.casework import (
     sent_as_stated,
     to_education_enquiry,
     to_home_visit,
+    to_s437_response,
 )
 from tests.mail import body_of
 
 
 def test_a_served_notice_sets_the_clock_to_the_end_of_its_period(product: Product) -> None:
-    to_education_enquiry(product)
-    product.officer.answer("education-enquiry-s437-notice", s437_notice())
-    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    to_s437_response(product)
     ran = run_case(make_referral())
     assert ran.waiting_on == "education-enquiry-s437-response"
     record = only_case(product)
@@ -52,8 +51,11 @@ def test_a_notice_sent_another_day_is_reissued_and_its_period_counted_from_then(
             officer=OFFICER, sent=LetterSent.REISSUE, reissue_sent_on=date(2026, 11, 23),
             reissue_service_method=ServiceMethod.BY_HAND,
         ),
+        on=date(2026, 11, 19),
     )  # fmt: skip
-    product.officer.answer("education-enquiry-s437-notice-served-2", sent_as_stated())
+    product.officer.answer(
+        "education-enquiry-s437-notice-served-2", sent_as_stated(), on=date(2026, 11, 23)
+    )
     ran = run_case(make_referral())
     assert ran.waiting_on == "education-enquiry-s437-response"
     record = only_case(product)
@@ -110,11 +112,12 @@ def test_the_notice_can_be_withheld_and_the_case_closed(product: Product) -> Non
 def test_a_parent_who_satisfies_the_la_closes_the_case(
     product: Product, answer: ParentAnswer, details: dict[str, Any], outcome: ClosureOutcome
 ) -> None:
-    to_education_enquiry(product)
-    product.officer.answer("education-enquiry-s437-notice", s437_notice())
-    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    to_s437_response(product)
+    # Before the period ends: a parent may satisfy the council on any day of it.
     product.officer.answer(
-        "education-enquiry-s437-response", S437Response(officer=OFFICER, answer=answer, **details)
+        "education-enquiry-s437-response",
+        S437Response(officer=OFFICER, answer=answer, decided_on=date(2026, 11, 30), **details),
+        on=date(2026, 11, 30),
     )
     ran = run_case(make_referral())
     record = only_case(product)
@@ -127,13 +130,13 @@ def test_a_parent_who_satisfies_the_la_closes_the_case(
 def test_a_parent_who_does_not_satisfy_the_la_goes_on_to_the_sao_notice(
     product: Product, answer: ParentAnswer
 ) -> None:
-    to_education_enquiry(product)
-    product.officer.answer("education-enquiry-s437-notice", s437_notice())
-    product.officer.answer("education-enquiry-s437-notice-served-1", sent_as_stated())
+    to_s437_response(product)
     product.officer.answer(
         "education-enquiry-s437-response",
-        S437Response(officer=OFFICER, answer=answer, expedient_that_child_attend_school=True),
-    )
+        S437Response(officer=OFFICER, answer=answer, expedient_that_child_attend_school=True,
+                     decided_on=date(2026, 12, 8)),
+        on=date(2026, 12, 8),
+    )  # fmt: skip
     ran = run_case(make_referral())
     assert ran.waiting_on == "sao-notice-s438-notice"
     assert only_case(product).case.current_stage is Stage.SAO_NOTICE

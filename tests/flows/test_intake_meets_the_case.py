@@ -54,6 +54,7 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it(product: P
     assert first.waiting_on == "referral-check-reasonable-enquiries"
     case = only_case(product).case
 
+    product.officer.clock.move_to(date(2026, 11, 20))  # the day the further referral arrives
     again = run_case(further_referral_about(born))
     assert again.reference == case.reference  # no second case
     record = only_case(product)

@@ -25,10 +25,10 @@ from tests.flows.casework import (
     run_case,
     s438_notice,
     sao_service,
-    sent_as_stated,
     to_prosecution_outcome,
     to_sao_compliance,
     to_sao_notice,
+    to_sao_service,
 )
 from tests.mail import body_of
 
@@ -58,9 +58,7 @@ def test_the_s438_notice_can_be_withheld_and_the_case_closed(product: Product) -
 
 
 def test_the_order_can_be_withheld_after_the_notice_of_intention(product: Product) -> None:
-    to_sao_notice(product)
-    product.officer.answer("sao-notice-s438-notice", s438_notice())
-    product.officer.answer("sao-notice-s438-notice-served-1", sent_as_stated())
+    to_sao_service(product)
     product.officer.answer(
         "sao-notice-sao-service",
         sao_service(decision=OrderDecision.CLOSE_CASE, closure_outcome=ClosureOutcome.NOT_CME),

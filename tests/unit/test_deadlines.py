@@ -155,3 +155,20 @@ def test_education_enquiry_decision_due_twenty_school_days_skipping_half_term(
 
 def test_periodic_review_due_twenty_eight_calendar_days_later(config: CalendarConfig) -> None:
     assert _due(config, DeadlineStep.PERIODIC_REVIEW, date(2026, 11, 2)) == date(2026, 11, 30)
+
+
+def test_a_local_target_landing_on_a_bank_holiday_rolls_to_the_next_working_day(
+    config: CalendarConfig,
+) -> None:
+    # The case: 28 days after a visit on Fri 4 Dec 2026 is Fri 1 Jan 2027, New Year's Day.
+    assert _due(config, DeadlineStep.PERIODIC_REVIEW, date(2026, 12, 4)) == date(2027, 1, 4)
+    # Christmas Day, then Boxing Day's substitute on Mon 28 Dec: Tue 29 Dec 2026.
+    assert _due(config, DeadlineStep.PERIODIC_REVIEW, date(2026, 11, 27)) == date(2026, 12, 29)
+    # A Saturday: the Monday after.
+    assert _due(config, DeadlineStep.PERIODIC_REVIEW, date(2026, 11, 7)) == date(2026, 12, 7)
+
+
+def test_a_statutory_period_ending_on_a_bank_holiday_is_not_moved(config: CalendarConfig) -> None:
+    # Served on Fri 11 Dec 2026: 15 days beginning with it end on Christmas Day, as s437(2) counts.
+    due = _due(config, DeadlineStep.S437_NOTICE_RESPONSE, date(2026, 12, 11))
+    assert due == date(2026, 12, 25)

@@ -95,3 +95,19 @@ def test_explain_drops_pydantics_value_error_prefix() -> None:
     )
 
     assert "Value error" not in explain(error)
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "2026-02-31", "4 December 2026", "tomorrow"])
+def test_a_date_typed_wrongly_is_answered_with_the_field_and_the_format(typed: str) -> None:
+    error = _error(
+        HomeVisitRecord,
+        {"officer": "CME Officer (DSPL 1-5)", "visit_date": typed, "finding": "no_contact"},
+    )
+
+    text = explain(error)
+
+    assert text == (
+        "visit_date: not a date we can read: a date is written YYYY-MM-DD, for example "
+        "2026-12-04 for 4 December 2026"
+    )
+    assert "invalid character" not in text

@@ -183,6 +183,7 @@ SAO: dict[str, Any] = {
     "served_on": DAY,
 }
 REVIEW: dict[str, Any] = {"reviewed_on": DAY}
+ANSWERED: dict[str, Any] = {"decided_on": DAY}
 
 
 @pytest.mark.parametrize(
@@ -193,7 +194,7 @@ REVIEW: dict[str, Any] = {"reviewed_on": DAY}
         (S437NoticeService, {**SERVICE, "decision": "close_case"}),
         (S438NoticeOfIntention, {**SERVICE, "decision": "close_case", "proposed_school": "X Y"}),
         (SaoService, {**SAO, "decision": "close_case"}),
-        (S437Response, {"answer": "close_case"}),
+        (S437Response, {**ANSWERED, "answer": "close_case"}),
     ],
 )
 def test_closing_is_rejected_naming_closure_outcome_when_none_given(
@@ -212,7 +213,7 @@ def test_closing_is_rejected_naming_closure_outcome_when_none_given(
         (S437NoticeService, SERVICE),
         (S438NoticeOfIntention, {**SERVICE, "proposed_school": "Example Academy"}),
         (SaoService, SAO),
-        (S437Response, {"answer": "suitable_education_shown"}),
+        (S437Response, {**ANSWERED, "answer": "suitable_education_shown"}),
     ],
 )
 def test_closure_outcome_is_rejected_when_given_but_not_closing(
@@ -227,7 +228,9 @@ def test_closure_outcome_is_rejected_when_given_but_not_closing(
 def test_s437_response_is_rejected_naming_expedient_when_proceeding_without_it(
     answer: str,
 ) -> None:
-    message = _rejects_naming(S437Response, "expedient_that_child_attend_school", answer=answer)
+    message = _rejects_naming(
+        S437Response, "expedient_that_child_attend_school", **ANSWERED, answer=answer
+    )
 
     assert "s437(3)" in message
 
@@ -237,6 +240,7 @@ def test_s437_response_is_accepted_when_not_satisfied_and_expedient_confirmed() 
         {
             "officer": OFFICER,
             "answer": "not_satisfied",
+            "decided_on": DAY,
             "expedient_that_child_attend_school": True,
         }
     )
@@ -245,7 +249,11 @@ def test_s437_response_is_accepted_when_not_satisfied_and_expedient_confirmed() 
 
 
 def test_s437_response_is_rejected_naming_school_name_when_registered_without_school() -> None:
-    _rejects_naming(S437Response, "school_name", answer="registered_at_school")
+    _rejects_naming(S437Response, "school_name", **ANSWERED, answer="registered_at_school")
+
+
+def test_s437_response_is_rejected_naming_decided_on_when_the_day_is_not_given() -> None:
+    _rejects_naming(S437Response, "decided_on", answer="suitable_education_shown")
 
 
 def test_eso_consideration_is_rejected_naming_eso_considered_when_not_considered() -> None:
@@ -328,7 +336,7 @@ S437_RESPONSE_DETAILS: dict[ParentAnswer, dict[str, Any]] = {
 def test_s437_response_closes_case_with_the_mapped_outcome_for_each_answer(
     answer: ParentAnswer,
 ) -> None:
-    data = {**S437_RESPONSE_DETAILS.get(answer, {}), "answer": answer}
+    data = {**ANSWERED, **S437_RESPONSE_DETAILS.get(answer, {}), "answer": answer}
 
     response = S437Response.model_validate({"officer": OFFICER, **data})
 

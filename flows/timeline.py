@@ -1,0 +1,133 @@
+"""Which rules of the case's timeline each decision form answers to (models/timeline_rules.py).
+
+Every form's dates are checked against the day its stage began and today: a date that records
+something done (a visit, a check, a decision) lies between the two; a day a letter is to be sent on
+is today or later, since the letter is prepared after the approval. The decisions that wait for a
+statutory period, or confirm a letter sent, are given the dates they wait for at the call site
+(flows/case.py, flows/service.py). A problem found re-asks the form with it shown, as a malformed
+answer is (flows/decisions.py). The officers' table: docs/statutory-timeline.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TypeVar
+
+from flows.forms import (
+    Compliance,
+    DecisionForm,
+    EsoConsideration,
+    HomeVisitRecord,
+    LaAcknowledgement,
+    LetterSent,
+    LetterServed,
+    ParentAnswer,
+    ParentChoice,
+    PeriodicReview,
+    ProsecutionOutcome,
+    S437NoticeService,
+    S437Response,
+    S438NoticeOfIntention,
+    SaoCompliance,
+    SaoService,
+    WhereaboutsUnknown,
+)
+from models.enums import Stage
+from models.timeline_rules import (
+    Problem,
+    Timeline,
+    not_after_today,
+    not_before_stage,
+    not_before_today,
+    s437_not_satisfied_after_period,
+    sao_after_s438_period,
+    sao_not_complied_after_period,
+    sent_on_or_after_approved_day,
+)
+
+F = TypeVar("F", bound=DecisionForm)
+Rules = Callable[[F, Timeline], Iterable[Problem | None]]
+
+# The fields that record a day something was done: not before the stage began, not after today.
+DONE_DATES: dict[type[DecisionForm], tuple[str, ...]] = {
+    HomeVisitRecord: ("visit_date",),
+    LaAcknowledgement: ("acknowledged_on",),
+    WhereaboutsUnknown: (
+        "police_referral_on",
+        "childrens_social_care_referral_on",
+        "s2s_search_on",
+    ),
+    PeriodicReview: ("reviewed_on",),
+    S437Response: ("decided_on",),
+    SaoCompliance: ("checked_on",),
+    EsoConsideration: ("decided_on",),
+    ProsecutionOutcome: ("decided_on",),
+}
+
+# The fields that give the day a letter is to be sent: today or later (not when closing instead).
+PLANNED_DATES: dict[type[DecisionForm], tuple[str, ...]] = {
+    S437NoticeService: ("served_on",),
+    S438NoticeOfIntention: ("served_on",),
+    SaoService: ("served_on",),
+    LetterServed: ("reissue_sent_on",),
+}
+
+
+def dates_in_order(form: type[DecisionForm], stage: Stage) -> Rules[DecisionForm]:
+    """The rules every answer to `form` meets: its dates within its stage and today."""
+
+    def check(answer: DecisionForm, timeline: Timeline) -> Iterable[Problem | None]:
+        for field in DONE_DATES.get(form, ()):
+            day: date = getattr(answer, field)
+            yield not_before_stage(field, day, timeline.stage_began, stage.label)
+            yield not_after_today(field, day, timeline.today)
+        if answer.closes_case() is None:
+            for field in PLANNED_DATES.get(form, ()):
+                planned: date | None = getattr(answer, field)
+                if planned is not None:
+                    yield not_before_today(field, planned, timeline.today)
+
+    return check
+
+
+def letter_sent(sent_on: date) -> Rules[LetterServed]:
+    """A letter confirmed sent as it states: not before the day it states (s572)."""
+
+    def check(answer: LetterServed, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.sent is LetterSent.SENT_AS_STATED:
+            yield sent_on_or_after_approved_day(timeline.today, sent_on)
+
+    return check
+
+
+def s437_answer(period_ends: date) -> Rules[S437Response]:
+    """'Not satisfied' or 'no answer' only after the s437(1) period; satisfied on any day."""
+
+    def check(answer: S437Response, timeline: Timeline) -> Iterable[Problem | None]:
+        unsatisfied = answer.answer in (ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER)
+        yield s437_not_satisfied_after_period(not unsatisfied, answer.decided_on, period_ends)
+
+    return check
+
+
+def sao_order(choice_ends: date) -> Rules[SaoService]:
+    """The order naming the proposed school is sent after the s438 period; one naming the
+    parent's own choice may be sent as soon as the parent has chosen."""
+
+    def check(answer: SaoService, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.closes_case() is None:
+            chose = answer.parent_choice is not ParentChoice.PROPOSED_SCHOOL
+            yield sao_after_s438_period(chose, answer.served_on, choice_ends)
+
+    return check
+
+
+def sao_compliance(compliance_ends: date) -> Rules[SaoCompliance]:
+    """'Not complied' only after the time given to register; compliance on any day."""
+
+    def check(answer: SaoCompliance, timeline: Timeline) -> Iterable[Problem | None]:
+        complied = answer.compliance is not Compliance.NOT_COMPLIED
+        yield sao_not_complied_after_period(complied, answer.checked_on, compliance_ends)
+
+    return check
