@@ -31,6 +31,7 @@ from prefect.client.schemas.sorting import ArtifactSort
 import flows.deletion_returns
 import tasks.deletion_returns
 from flows.deletion_returns import intake_deletion_returns
+from flows.new_pupil_returns import intake_new_pupil_returns
 from store import imports
 from store.database import session_scope
 from store.orm import IntakeImport, IntakeRow
@@ -288,3 +289,25 @@ def test_no_email_lists_a_pupil_of_a_school_other_than_the_one_it_names(
             "ground 9(1)(h) not returned 10 school days after leave, whereabouts unknown" in (text)
             or "ground 9(1)(i) continuously absent 20 school days, whereabouts unknown" in text
         )
+
+
+def test_both_return_types_are_filed_with_their_reports_named_the_same_way(
+    product: Product, case_runs: CaseRuns
+) -> None:
+    deletions = dropped(product, "repeated-child.csv")
+    folder = product.home / "intake" / "new-pupil-returns"
+    folder.mkdir(parents=True, exist_ok=True)
+    new_pupils = Path(shutil.copy(RETURNS / "new-pupils.csv", folder / "new-pupils.csv"))
+
+    run_import(deletions)
+    intake_new_pupil_returns(path=str(new_pupils), now=NOW)
+
+    for file in (deletions, new_pupils):
+        assert not file.exists()
+        assert (file.parent / "processed" / file.name).exists()
+        assert (file.parent / "processed" / f"{file.name}.report.csv").exists()
+    assert report(deletions.parent / "processed", deletions.name)
+    with (folder / "processed" / "new-pupils.csv.report.csv").open(encoding="utf-8") as handle:
+        assert [(r["line"], r["column"]) for r in csv.DictReader(handle)] == [
+            ("3", "admission_date")
+        ]
