@@ -311,3 +311,26 @@ def test_both_return_types_are_filed_with_their_reports_named_the_same_way(
         assert [(r["line"], r["column"]) for r in csv.DictReader(handle)] == [
             ("3", "admission_date")
         ]
+
+
+def test_a_slip_in_a_name_is_one_child_and_twins_are_always_two(
+    product: Product, case_runs: CaseRuns
+) -> None:
+    file = dropped(product, "typos-and-twins.csv")
+    state, _ = run_import(file)
+
+    assert state.is_completed(), state.message
+    _, rows = ledger(product, file.name)
+    assert [(r.row_number, r.outcome) for r in rows] == [
+        (2, "case_requested"),  # Ava Testpupil
+        (3, "duplicate_in_file"),  # a typo in her surname
+        (4, "duplicate_in_file"),  # her names swapped, her postcode written small
+        (5, "case_requested"),  # Sohpie (sic) Twinsample
+        (6, "duplicate_in_file"),  # Sophie: the same girl, her name now spelt right
+        (7, "case_requested"),  # Amelie, her twin
+        (8, "case_requested"),  # Amelia, their triplet: one letter is another name
+        (9, "case_requested"),  # Zak, the fourth
+    ]
+    assert case_runs.rows() == [2, 5, 7, 8, 9]
+    assert "one child with row 2 in this file (surname one typo apart)" in rows[1].reason
+    assert "Twinsample" not in rows[1].reason
