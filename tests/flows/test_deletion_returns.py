@@ -203,7 +203,7 @@ def test_a_row_whose_case_cannot_be_started_is_named_and_the_rest_of_the_file_is
     (summary,) = summaries(flow_run_id=second_run)
     assert "**status:** imported" in summary
     assert "| imported by this import (all its runs) | 6 |" in summary
-    assert "| already imported (earlier file or run) | 0 |" in summary
+    assert "| already imported by an earlier file | 0 |" in summary
     assert "| case_requested | 3 |" in summary
     assert summaries(key=entry.reference.lower())[0] == summary
 
