@@ -343,8 +343,15 @@ def _same_child_as(triage: RowTriage, earlier: int | None) -> RowTriage:
     note = f"same child as row {old}: no second case"
     if earlier is None:
         new = f"same child as row {old}, which opens no case: this row takes its own route"
-    else:
-        new = f"same child as row {earlier}: no second case"
+        # Still the same child: the earlier row is listed for the officer, as a near match is.
+        listed = tuple(sorted({*triage.possible_duplicate_of_rows, *([old] if old else [])}))
+        return replace(
+            triage,
+            duplicate_of_row=None,
+            possible_duplicate_of_rows=listed,
+            reason=triage.reason.replace(note, new),
+        )
+    new = f"same child as row {earlier}: no second case"
     return replace(triage, duplicate_of_row=earlier, reason=triage.reason.replace(note, new))
 
 

@@ -198,6 +198,8 @@ def test_a_child_whose_earlier_rows_opened_no_case_gets_one_and_only_one() -> No
         plans[3].reason
     )
     assert plans[4].reason.endswith("same child as row 3: no second case")
+    # Row 3 is still the child of row 2: listed for the officer.
+    assert [r.candidate for r in plans[3].reviews] == ["row 2"]
 
 
 def test_a_child_whose_first_row_was_quarantined_is_not_lost_with_it() -> None:
@@ -207,6 +209,7 @@ def test_a_child_whose_first_row_was_quarantined_is_not_lost_with_it() -> None:
     )
     assert list(problems) == [2]
     assert plans[3].outcome is RowOutcome.CASE_REQUESTED
+    assert [r.candidate for r in plans[3].reviews] == ["row 2"]
 
 
 def test_near_matches_go_to_review_and_the_case_still_opens() -> None:
