@@ -82,7 +82,7 @@ from tasks.recording import (
     set_stage_clock,
 )
 from tasks.screening import check_data_extracts, screen_safeguarding
-from tasks.summary import publish_case_summary
+from tasks.summary import publish_case_summary, refresh_other_case_summaries
 from tasks.team import process_settings
 
 ONE_DAY = timedelta(days=1)
@@ -412,6 +412,9 @@ def cme_case(referral: Referral) -> str | State[Any]:
         return further_referral(intake, referral)
     case = intake.case
     label_flow_run(case)
+    if intake.matches:
+        # A possible duplicate is noted on both cases: the other's officer sees it now.
+        refresh_other_case_summaries([m.reference for m in intake.matches])
     stage: Stage | None = Stage.REFERRAL_CHECK
     while stage is not None:
         stage = run_stage(case, stage, referral)

@@ -18,6 +18,7 @@ from prefect import flow
 
 from models.deletion_intake import ImportCounts, ImportStatus, add_counts
 from tasks.deletion_returns import (
+    NotActedOn,
     Plan,
     Received,
     finish_import,
@@ -27,6 +28,7 @@ from tasks.deletion_returns import (
     read_return,
     receive_return,
     record_rows,
+    tell_import,
     triage_return,
 )
 from tasks.intake_notices import send_import_notices
@@ -41,13 +43,16 @@ from tasks.sweep import local_day, read_clock
 
 
 def already_imported(file: Path, received: Received, at: datetime) -> dict[str, int]:
-    """The same bytes were imported before: say so, open nothing, file it away again."""
+    """The same bytes were imported before: say so in this run, open nothing, file it away again.
+
+    This run's summary is its own (no key): the first import's keyed summary keeps its story.
+    """
     outcome = PROCESSED if received.status == ImportStatus.IMPORTED else REJECTED
     publish_import_summary(
-        received, ImportCounts(), status=f"already {received.status}", received_at=at,
-        report_name=None,
-        note=f"This file's content was {received.status} before as {received.reference}: "
-        "nothing was done again.",
+        received, ImportCounts(), status=f"already {received.status} as {received.reference}",
+        received_at=at, report_name=None, keyed=False,
+        note=f"This file's content was already {received.status} as {received.reference}: "
+        "nothing was done again. That import's own summary tells what it did.",
     )  # fmt: skip
     file_return(file, outcome, received.sha256)
     return {"files_already_imported": 1}
@@ -68,7 +73,13 @@ def reject_file(file: Path, received: Received, refused: str, at: datetime) -> d
 
 
 def import_return(file: Path, at: datetime) -> dict[str, int]:
-    """One school's file: ledger, read, quarantine, triage, act on each row once, report."""
+    """One school's file: ledger, read, quarantine, triage, act on each row once, report.
+
+    All or nothing per row, never per file: a row that cannot be acted on is reported with its
+    reason and every other row is completed. A row left undone by a fault of ours (its case run
+    could not be started, its record failed) leaves the import open and the file in the drop
+    folder: the summary names the rows, and the next run of the file does just those.
+    """
     received = receive_return(file, at)
     if received.status in (ImportStatus.IMPORTED, ImportStatus.REJECTED):
         return already_imported(file, received, at)
@@ -83,19 +94,47 @@ def import_return(file: Path, at: datetime) -> dict[str, int]:
         problems=problems,
     )  # fmt: skip
     recorded = record_rows(received, plan.rows, at)
+    undone = list(recorded.not_acted_on)
     for case in recorded.to_open:
-        open_case_run(received.reference, case)
-    send_import_notices(received.import_id, received.reference, local_day(at).isoformat())
-    counts = recorded.counts
-    counts.rows_read = len(reading.rows) + len({p.row for p in reading.problems})
-    counts.rows_quarantined = len({p.row for p in problems})
-    counts.cases_requested = len(recorded.to_open)
-    finish_import(received, reading, counts.rows_quarantined, at)
+        opened = open_case_run(received.reference, case, return_state=True)
+        if opened.is_failed() or opened.is_crashed():
+            undone.append(NotActedOn(case.line, "its case run could not be started"))
+    notices = send_import_notices(
+        received.import_id, received.reference, local_day(at).isoformat(), return_state=True
+    )
+    unsent = notices.is_failed() or notices.is_crashed()
+    quarantined = len({p.row for p in problems})
+    rows_read = len(reading.rows) + len({p.row for p in reading.problems})
+    counts = tell_import(
+        received, plan.rows, recorded, rows_read=rows_read, rows_quarantined=quarantined
+    )
+    if undone or unsent:
+        publish_import_summary(
+            received, counts, status="incomplete", received_at=at, report_name=report.name,
+            note=undone_note(undone, unsent=unsent),
+        )  # fmt: skip
+        return {"files_incomplete": 1, **counts.as_dict()}
+    finish_import(received, reading, quarantined, at)
     publish_import_summary(
         received, counts, status="imported", received_at=at, report_name=report.name
     )
     file_return(file, PROCESSED, received.sha256)
     return {"files_imported": 1, **counts.as_dict()}
+
+
+def undone_note(undone: list[NotActedOn], *, unsent: bool) -> str:
+    """What is left for the next run of the file (row numbers and reasons, never a child)."""
+    parts = [f"row {u.line}: {u.reason}" for u in sorted(undone, key=lambda u: u.line)]
+    if unsent:
+        parts.append("some of the import's emails could not be sent yet")
+    return (
+        f"Not yet done: {'; '.join(parts)}. Everything else is done. The file stays in the drop "
+        "folder, and the next run of it does only what is left."
+    )
+
+
+class ImportIncomplete(Exception):
+    """Some rows could not be acted on; the rest were. The run fails so the file is run again."""
 
 
 @flow(
@@ -112,4 +151,11 @@ def intake_deletion_returns(path: str | None = None, now: datetime | None = None
     totals: dict[str, int] = {"files": 0}
     for file in find_returns(path):
         totals = add_counts(totals, {"files": 1, **import_return(file, at)})
+    if totals.get("files_incomplete"):
+        # Every other row and file is done; failing the run has the drop watch run the file
+        # again, which does only the rows left.
+        raise ImportIncomplete(
+            f"{totals['files_incomplete']} file(s) have rows not yet acted on: see each import's "
+            "summary; running the file again completes them"
+        )
     return totals

@@ -5,13 +5,15 @@ education: that case closes as found on roll at the school, through its own run.
 Run by the `intake-new-pupil-returns` deployment: for one file (`path`), which the drop watch
 (launcher/drop_watch.py) starts as each file arrives, or over the whole drop folder
 (`[intake] new_pupil_folder`). Each file is imported once (SHA-256) and
-each pupil once (natural key); bad rows are quarantined in a report beside the file.
+each pupil once (natural key); bad rows are quarantined in a report, and the file is filed with
+it in processed/ (or rejected/) beside it, as a deletion return is.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 from prefect import flow
 
@@ -23,6 +25,7 @@ from tasks.new_pupil_returns import (
     publish_import,
     publish_review_list,
 )
+from tasks.return_files import file_return
 from tasks.sweep import read_clock
 
 
@@ -43,6 +46,8 @@ def intake_new_pupil_returns(
         for row_id in outcome.reviews:
             ask_officer_to_review(row_id)
         publish_import(outcome)
+        # Filed as deletion returns are: processed/ or rejected/ beside it, with its report.
+        file_return(Path(file), outcome.filed_as, outcome.sha256)
         totals.update(outcome.counts())
     # This run's closure requests, and any an earlier run recorded and stopped before it woke the
     # case (the request is committed first): waking a run that is not suspended does nothing.

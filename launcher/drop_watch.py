@@ -10,13 +10,12 @@ complete, and its deployment is started once for it with `path` set to the file
 (`run_deployment(timeout=0)`).
 
 What was started is remembered by file (path, size, modification time), so a file still there
-after its run (a new-pupil return stays in its folder; a deletion return whose import crashed
-half-way) starts nothing more, and a file sent again (a new modification time) is imported again
-(the imports' ledgers make a repeat do nothing new but file it away). The run's Prefect
-idempotency key is derived from the same identity, so a restarted watch finds the runs it
-started before instead of starting them again. A run that ends Failed or Crashed while its file
-is still there is started again, up to three attempts in all: the imports complete a half-done
-file, as the five-minute sweep used to.
+after a run that completed starts nothing more, and a file sent again (a new modification time)
+is imported again (the imports' ledgers make a repeat do nothing new but file it away). The
+run's Prefect idempotency key is derived from the same identity, so a restarted watch finds the
+runs it started before instead of starting them again. A run that ends Failed or Crashed while
+its file is still there is started again, up to three attempts in all: the imports complete a
+half-done file, as the five-minute sweep used to.
 """
 
 from __future__ import annotations

@@ -311,21 +311,97 @@ def plan_row(
     return replace(base, outcome=RowOutcome.CASE_REQUESTED, referral=referral)
 
 
+def repeated_row_problem(
+    line: int, row: DeletionReturnRow, first: int, first_row: DeletionReturnRow
+) -> RowProblem:
+    """A row whose natural key (school, pupil, deletion date) an earlier row of the file has: the
+    same deletion told twice. Only the first is imported; this one is quarantined, naming the
+    columns in which the two differ (never their values)."""
+    raw, earlier = raw_of(row), raw_of(first_row)
+    differ = [column for column in raw if raw[column] != earlier.get(column, "")]
+    if not differ:
+        problem = (
+            f"repeats row {first} (the same pupil, school and deletion date, the same details "
+            f"written differently): only row {first} is imported"
+        )
+    else:
+        problem = (
+            f"the same pupil, school and deletion date as row {first}, but a different "
+            f"{', '.join(differ)}: only row {first} is imported; if this row corrects it, send "
+            "the correction to the CME team"
+        )
+    return RowProblem(line, "(row)", problem, raw)
+
+
+_HOLDS_CASE = (RowOutcome.CASE_REQUESTED, RowOutcome.RECORDED_ON_CASE)
+
+
+def _same_child_as(triage: RowTriage, earlier: int | None) -> RowTriage:
+    """Point a certain duplicate at the earlier row that acts for its child (the one holding its
+    case, for a case route), or, if none does, let it take its own route."""
+    old = triage.duplicate_of_row
+    note = f"same child as row {old}: no second case"
+    if earlier is None:
+        new = f"same child as row {old}, which opens no case: this row takes its own route"
+        # Still the same child: the earlier row is listed for the officer, as a near match is.
+        listed = tuple(sorted({*triage.possible_duplicate_of_rows, *([old] if old else [])}))
+        return replace(
+            triage,
+            duplicate_of_row=None,
+            possible_duplicate_of_rows=listed,
+            reason=triage.reason.replace(note, new),
+        )
+    new = f"same child as row {earlier}: no second case"
+    return replace(triage, duplicate_of_row=earlier, reason=triage.reason.replace(note, new))
+
+
 def plan_rows(
     rows: Sequence[tuple[int, DeletionReturnRow]],
     triaged: Sequence[RowTriage],
     *,
     received_on: date,
 ) -> tuple[list[RowPlan], list[RowProblem]]:
-    """Plan every triaged row; rows whose referral fails are quarantined like bad rows."""
+    """Plan every triaged row; rows the import cannot act on are quarantined like bad rows.
+
+    Within the file, every row is acted on once and every child once:
+
+    - a row whose natural key an earlier planned row has (the same deletion told twice, perhaps
+      with a cell written differently) is quarantined, naming that row: two rows cannot share a
+      key, and the first is the one imported;
+    - a certain duplicate of an earlier row (the same child, another deletion date or school) does
+      nothing more if an earlier row already acts for the child: for a case route, the row that
+      holds the child's case; otherwise the child's first planned row. If none does (the earlier
+      rows took no case route, or were quarantined), it takes its own route;
+    - a row whose referral fails is quarantined, naming the referral's field.
+    """
     by_line = dict(rows)
     plans: list[RowPlan] = []
     problems: list[RowProblem] = []
+    first_of_key: dict[str, int] = {}
+    child_of: dict[int, int] = {}  # a line -> the first line of its child in the file
+    first_planned: dict[int, int] = {}  # a child (first line) -> its first planned row
+    holds_case: dict[int, int] = {}  # a child -> the row that requested or joined its case
     for triage in triaged:
         line = triage.row
-        planned = plan_row(line, by_line[line], triage, received_on=received_on)
+        row = by_line[line]
+        key = row_natural_key(row)
+        first = first_of_key.get(key)
+        if first is not None:
+            problems.append(repeated_row_problem(line, row, first, by_line[first]))
+            continue
+        child = line
+        if triage.duplicate_of_row is not None:
+            child = child_of.get(triage.duplicate_of_row, triage.duplicate_of_row)
+            acting = holds_case if triage.route.opens_case else first_planned
+            triage = _same_child_as(triage, acting.get(child))
+        planned = plan_row(line, row, triage, received_on=received_on)
         if isinstance(planned, RowPlan):
             plans.append(planned)
+            first_of_key[key] = line
+            child_of[line] = child
+            first_planned.setdefault(child, line)
+            if planned.outcome in _HOLDS_CASE:
+                holds_case.setdefault(child, line)
         else:
             problems.extend(planned)
     return plans, problems

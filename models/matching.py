@@ -264,6 +264,85 @@ def _names_score(a: tuple[_Name, ...], b: tuple[_Name, ...]) -> tuple[float, tup
     return best
 
 
+# --- the same child within one file -----------------------------------------------------------
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter substituted, inserted or dropped, or two adjacent letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(differ) == 1:
+            return True
+        i = differ[0]
+        return len(differ) == 2 and differ[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _slip_of_the_keyboard(a: str, b: str) -> bool:
+    """Two adjacent letters swapped ("Sohpie"), or a letter doubled or undoubled ("Phillip",
+    "Hanah"): slips that do not make another name. A substituted letter is not one: twins'
+    forenames often differ by one letter (Amelia and Amelie)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return _one_edit_apart(a, b) and sorted(a) == sorted(b)
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(
+        longer[:i] + longer[i + 1 :] == shorter and longer[i] == longer[i - 1]
+        for i in range(1, len(longer))
+    )
+
+
+MIN_TYPO_SURNAME = 4
+"""A surname shorter than this is never taken for a typo of another (Li and Lu are two names)."""
+
+
+def same_child_in_file(a: ChildIdentity, b: ChildIdentity) -> str | None:
+    """Whether two rows of the same file, which the caller knows share a school or a postcode,
+    are certainly one child: the same date of birth and legal names that differ only by
+
+    - forenames and surname swapped;
+    - a surname one typo apart (a letter substituted, inserted or dropped, or two adjacent letters
+      swapped; surnames of at least ``MIN_TYPO_SURNAME`` letters) with equal forenames;
+    - forenames one slip apart (two adjacent letters swapped, a letter doubled or undoubled) with
+      equal surnames.
+
+    Twins (the same date of birth and address) have different forenames: a forename with a
+    letter substituted, or any other difference, is never this rule's, so twins stay two
+    children (a near match goes to review, as between files). Names are compared folded (case,
+    accents, spaces, hyphens); postcodes are compared compact by the caller.
+
+    Returns:
+        Why they are one child (no personal value), or None.
+    """
+    if a.date_of_birth != b.date_of_birth:
+        return None
+    x = _name(a.forenames, a.surname, is_alias=False)
+    y = _name(b.forenames, b.surname, is_alias=False)
+    if x.forenames == y.forenames and x.surname == y.surname:
+        return "names equal"
+    if x.forenames == y.surname and x.surname == y.forenames:
+        return "forenames and surname swapped"
+    if (
+        x.forenames == y.forenames
+        and min(len(x.surname), len(y.surname)) >= MIN_TYPO_SURNAME
+        and _one_edit_apart(x.surname, y.surname)
+    ):
+        return "surname one typo apart"
+    if x.surname == y.surname and _slip_of_the_keyboard(x.forenames, y.forenames):
+        return "forenames one slip apart (letters swapped or doubled)"
+    return None
+
+
+def same_postcode(a: str | None, b: str | None) -> bool:
+    """Both known and equal however written (``hp47px`` is ``HP4 7PX``)."""
+    compact = _compact_postcode(a)
+    return compact is not None and compact == _compact_postcode(b)
+
+
 # --- date of birth and postcode ----------------------------------------------------------------
 
 

@@ -79,6 +79,12 @@ class DeletionGroundLetter(LabelledEnum):
         return _GROUND_LABELS[self]
 
     @property
+    def as_claimed(self) -> str:
+        """The label without the joint-enquiries condition of (h) and (i): how a removal the LA
+        does not accept is named, since its enquiries were not made."""
+        return self.label.removesuffix(" after joint enquiries")
+
+    @property
     def referral_ground(self) -> enums.DeletionGround | None:
         """The case record's ground (models.enums, "9_1_g"); None when not known."""
         if self is DeletionGroundLetter.UNKNOWN:

@@ -6,7 +6,10 @@ ground (SI 2024/208; docs/domain.md#deletion-grounds), and three matches (models
 - against the open cases: a CERTAIN match links the row to that case (`linked_case`), NEAR matches
   go to a review list (`review`);
 - against earlier rows of the same file: a CERTAIN match is the same child twice
-  (`duplicate_of_row`: not a second case), NEAR matches are listed (`possible_duplicate_of_rows`);
+  (`duplicate_of_row`: not a second case), and so is a NEAR match at the same school or postcode
+  that the in-file rule finds to be one child (the same date of birth, names a slip apart:
+  `models.matching.same_child_in_file`; never twins); other NEAR matches are listed
+  (`possible_duplicate_of_rows`);
 - against the county pupil roll (grounds a, b of compulsory school age, m): is the child on
   another school's roll?
 
@@ -57,6 +60,8 @@ from models.matching import (
     IdentityMatch,
     MatchStrength,
     MatchThresholds,
+    same_child_in_file,
+    same_postcode,
 )
 from models.school_age import compulsory_school_age_start
 from models.school_returns import DeletionGroundLetter, DeletionReturnRow
@@ -193,6 +198,24 @@ def _route(row: DeletionReturnRow, roll: IdentityIndex[str]) -> tuple[Route, str
     return Route.VERIFY_DESTINATION, f"reg 9(1)({ground.value}): {how}"
 
 
+def _same_child_in_file(
+    row: DeletionReturnRow,
+    matches: list[IdentityMatch[int]],
+    by_line: dict[int, DeletionReturnRow],
+) -> tuple[int | None, str | None]:
+    """The first earlier row of the file, a near match, that is certainly this child by the
+    in-file rule (models.matching.same_child_in_file): the same school or postcode, the same date
+    of birth, and names a slip apart. Returns that row and why, or (None, None)."""
+    for match in sorted(matches, key=lambda m: m.key):
+        other = by_line[match.key]
+        if other.school_urn != row.school_urn and not same_postcode(other.postcode, row.postcode):
+            continue
+        why = same_child_in_file(row.identity(), other.identity())
+        if why is not None:
+            return match.key, why
+    return None, None
+
+
 def triage_deletion_return(
     rows: list[tuple[int, DeletionReturnRow]],
     *,
@@ -207,6 +230,7 @@ def triage_deletion_return(
     are the same child.
     """
     earlier: IdentityIndex[int] = IdentityIndex(thresholds)
+    by_line = dict(rows)
     triaged: list[RowTriage] = []
     for line, row in rows:
         identity = row.identity()
@@ -217,8 +241,13 @@ def triage_deletion_return(
         review = tuple(m for m in case_matches if m.key != linked)
         row_matches = earlier.matches(identity)
         duplicate = next((m.key for m in row_matches if m.strength is MatchStrength.CERTAIN), None)
+        slip = None
+        if duplicate is None:
+            duplicate, slip = _same_child_in_file(row, row_matches, by_line)
         possible = tuple(sorted(m.key for m in row_matches if m.key != duplicate))
         notes = [reason]
+        if slip is not None:
+            notes.append(f"one child with row {duplicate} in this file ({slip})")
         if linked is not None:
             notes.append("linked to an open case")
         if review:

@@ -24,6 +24,7 @@ from prefect.deployments import run_deployment
 from adapters.templating import render
 from models.deletion_intake import ImportCounts, ImportNoticeKind, RowOutcome, RowPlan, plan_rows
 from models.matching import ChildIdentity, IdentityIndex
+from models.referral import Referral
 from models.school_returns import (
     DeletionReturnRow,
     FileRejected,
@@ -161,13 +162,22 @@ class CaseToOpen:
     row_id: int
     line: int
     natural_key: str
-    plan: RowPlan
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class NotActedOn:
+    """A good row the import could not act on in this run, and why (no personal data)."""
+
+    line: int
+    reason: str
 
 
 @dataclass
 class Recorded:
     counts: ImportCounts
     to_open: list[CaseToOpen]
+    not_acted_on: list[NotActedOn] = field(default_factory=list)
 
 
 @inject_uow
@@ -201,78 +211,110 @@ def record_rows(
 ) -> Recorded:
     """Claim each row by its natural key and do what needs only the case database, in one
     transaction per row (EHE list, further referral on an open case, review list); rows for a
-    case are claimed here and opened next. A row claimed before is not acted on again."""
-    counts = ImportCounts()
-    to_open: list[CaseToOpen] = []
+    case are claimed here and opened next. A row claimed before is not acted on again.
+
+    Each row is all or nothing: a row that fails is rolled back, reported (its line and the
+    error's kind) and left for the next run of the file, and the other rows go on."""
+    recorded = Recorded(ImportCounts(), [])
     for plan in plans:
-        counts.routes[plan.route] += 1
-        with uow.transaction() as session:
-            officer_email = None
-            if plan.linked_case is not None:
-                case = cases.get_case(session=session, reference=plan.linked_case)
-                officer_email = (
-                    _officer_email(case.officer_id, uow=uow) if case is not None else None
-                )
-            claim = imports.claim_row(
-                session=session,
-                import_id=received.import_id,
-                row_number=plan.line,
-                natural_key=plan.natural_key,
-                school_urn=plan.row.school_urn,
-                deletion_ground=plan.row.deletion_ground.value,
-                route=plan.route,
-                outcome=plan.outcome.value,
-                reason=plan.reason,
-                payload=plan.row.model_dump(mode="json"),
-                recorded_at=at,
-                case_reference=plan.linked_case,
-                notice_kind=plan.notice.value if plan.notice else None,
-                notice_to=_notice_to(plan, officer_email, uow=uow),
+        recorded.counts.routes[plan.route] += 1
+        try:
+            _record_row(received, plan, at, recorded, uow=uow)
+        except Exception as error:  # one row's fault must not leave the file half-imported
+            get_run_logger().error(
+                "%s row %d not recorded: %s", received.reference, plan.line, type(error).__name__
             )
-            row = claim.row
-            if not claim.claimed:
-                if row.import_id == received.import_id and (
-                    row.outcome == RowOutcome.CASE_REQUESTED and row.flow_run_id is None
-                ):
-                    # This import claimed it before a crash: open its case now.
-                    to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
-                counts.rows_seen += 1
-                continue
-            counts.rows_new += 1
-            counts.outcomes[plan.outcome.value] += 1
-            if plan.outcome is RowOutcome.CASE_REQUESTED:
-                to_open.append(CaseToOpen(row.id, plan.line, plan.natural_key, plan))
-            elif plan.outcome is RowOutcome.RECORDED_ON_CASE:
-                assert plan.linked_case is not None and plan.referral is not None
-                imports.record_referral_on_case(
-                    session=session,
-                    case_reference=plan.linked_case,
-                    referral=plan.referral,
-                    recorded_at=at,
-                    actor=ACTOR,
-                    import_reference=received.reference,
-                    row=plan.line,
-                    route=plan.route,
-                )
-            elif plan.outcome is RowOutcome.EHE_LISTED:
-                imports.add_to_ehe_list(
-                    session=session,
-                    intake_row_id=row.id,
-                    school_urn=plan.row.school_urn,
-                    deletion_date=plan.row.deletion_date,
-                    listed_at=at,
-                )
-            for review in plan.reviews:
-                imports.list_for_review(
-                    session=session,
-                    intake_row_id=row.id,
-                    candidate=review.candidate,
-                    score=review.score,
-                    reasons=review.reasons,
-                    listed_at=at,
-                )
-                counts.reviews += 1
-    return Recorded(counts, to_open)
+            recorded.not_acted_on.append(
+                NotActedOn(plan.line, f"could not be recorded ({type(error).__name__})")
+            )
+    return recorded
+
+
+def _case_to_open(row_id: int, plan: RowPlan) -> CaseToOpen:
+    if plan.referral is None:
+        raise ValueError(f"row {plan.line}: a case is requested without a referral")
+    return CaseToOpen(row_id, plan.line, plan.natural_key, plan.referral)
+
+
+@inject_uow
+def _record_row(
+    received: Received,
+    plan: RowPlan,
+    at: datetime,
+    recorded: Recorded,
+    *,
+    uow: UnitOfWork = INJECTED,
+) -> None:
+    counts = recorded.counts
+    with uow.transaction() as session:
+        officer_email = None
+        if plan.linked_case is not None:
+            case = cases.get_case(session=session, reference=plan.linked_case)
+            officer_email = _officer_email(case.officer_id, uow=uow) if case is not None else None
+        claim = imports.claim_row(
+            session=session,
+            import_id=received.import_id,
+            row_number=plan.line,
+            natural_key=plan.natural_key,
+            school_urn=plan.row.school_urn,
+            deletion_ground=plan.row.deletion_ground.value,
+            route=plan.route,
+            outcome=plan.outcome.value,
+            reason=plan.reason,
+            payload=plan.row.model_dump(mode="json"),
+            recorded_at=at,
+            case_reference=plan.linked_case,
+            notice_kind=plan.notice.value if plan.notice else None,
+            notice_to=_notice_to(plan, officer_email, uow=uow),
+        )
+        row = claim.row
+        if not claim.claimed:
+            if row.import_id != received.import_id:
+                counts.rows_seen += 1  # imported before, from another file
+            elif (
+                row.row_number == plan.line
+                and row.outcome == RowOutcome.CASE_REQUESTED
+                and row.flow_run_id is None
+            ):
+                # This very row was claimed by this import before a crash: open its case now.
+                recorded.to_open.append(_case_to_open(row.id, plan))
+            return
+        if plan.outcome is RowOutcome.CASE_REQUESTED:
+            recorded.to_open.append(_case_to_open(row.id, plan))
+        elif plan.outcome is RowOutcome.RECORDED_ON_CASE:
+            if plan.linked_case is None or plan.referral is None:
+                raise ValueError(f"row {plan.line}: recorded on a case without case or referral")
+            imports.record_referral_on_case(
+                session=session,
+                case_reference=plan.linked_case,
+                referral=plan.referral,
+                recorded_at=at,
+                actor=ACTOR,
+                import_reference=received.reference,
+                row=plan.line,
+                route=plan.route,
+            )
+        elif plan.outcome is RowOutcome.EHE_LISTED:
+            imports.add_to_ehe_list(
+                session=session,
+                intake_row_id=row.id,
+                school_urn=plan.row.school_urn,
+                deletion_date=plan.row.deletion_date,
+                listed_at=at,
+            )
+        for review in plan.reviews:
+            imports.list_for_review(
+                session=session,
+                intake_row_id=row.id,
+                candidate=review.candidate,
+                score=review.score,
+                reasons=review.reasons,
+                listed_at=at,
+            )
+    # Counted once the row's transaction has committed.
+    counts.rows_new += 1
+    counts.outcomes[plan.outcome.value] += 1
+    counts.reviews += len(plan.reviews)
 
 
 @task(
@@ -287,20 +329,47 @@ def open_case_run(reference: str, case: CaseToOpen, *, uow: UnitOfWork = INJECTE
     """Start the row's own cme-case run (not a subflow). The row's natural key is the run's
     idempotency key, so Prefect itself refuses a second run for the same row; the run renames
     itself to its case reference when it starts."""
-    assert case.plan.referral is not None
     run = run_deployment(
         CASE_DEPLOYMENT,
-        parameters={"referral": case.plan.referral.model_dump(mode="json")},
+        parameters={"referral": case.referral.model_dump(mode="json")},
         timeout=0,
         as_subflow=False,
         idempotency_key=f"deletion-return:{case.natural_key}",
         flow_run_name=f"{reference}-row-{case.line}",
         tags=["cme-intake", f"intake:{reference.lower()}"],
     )
-    assert isinstance(run, FlowRun)
+    if not isinstance(run, FlowRun):
+        raise TypeError(f"run_deployment returned {type(run).__name__}, not a flow run")
     with uow.transaction() as session:
         imports.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
     return run.id
+
+
+@task(name="tell-import", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
+def tell_import(
+    received: Received,
+    plans: Sequence[RowPlan],
+    recorded: Recorded,
+    *,
+    rows_read: int,
+    rows_quarantined: int,
+    uow: UnitOfWork = INJECTED,
+) -> ImportCounts:
+    """The import's whole story, from the ledger: what every run of this file did, not only this
+    one (a run that finishes a crashed import tells what the first run did too)."""
+    counts = ImportCounts(rows_read=rows_read, rows_quarantined=rows_quarantined)
+    counts.rows_seen = recorded.counts.rows_seen
+    counts.routes.update(plan.route for plan in plans)
+    reviews = {plan.line: len(plan.reviews) for plan in plans}
+    with uow.transaction() as session:
+        for row in imports.list_rows(session=session, import_id=received.import_id):
+            counts.rows_new += 1
+            counts.outcomes[row.outcome] += 1
+            counts.reviews += reviews.get(row.row_number, 0)
+            if row.outcome == RowOutcome.CASE_REQUESTED:
+                counts.cases_requested += 1
+    return counts
 
 
 @task(name="finish-import", cache_policy=NO_CACHE, persist_result=False)
@@ -337,8 +406,11 @@ def publish_import_summary(
     received_at: datetime,
     report_name: str | None,
     note: str | None = None,
+    keyed: bool = True,
 ) -> None:
-    """The import's Markdown artifact: counts per route and outcome, never a child."""
+    """The import's Markdown artifact: counts per route and outcome, never a child. Keyed by the
+    import's reference (its latest version is the import's story); ``keyed=False`` for a run
+    that only says the file was imported before, so that story is not overwritten."""
     markdown = render(
         "summaries/intake_summary.md.j2",
         reference=received.reference,
@@ -357,7 +429,7 @@ def publish_import_summary(
         report_name=report_name,
     )
     create_markdown_artifact(
-        key=received.reference.lower(),
+        key=received.reference.lower() if keyed else None,
         markdown=markdown,
         description=f"Deletion return {received.reference}: {status}",
     )

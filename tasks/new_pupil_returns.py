@@ -1,8 +1,9 @@
 """Importing new-pupil returns (reg 13(1)): each file once, each pupil once; a pupil certainly
 matching one open case closes it as found on roll through the case's own run (tasks/closures.py).
 
-Bad rows are quarantined in a report CSV beside the file (line, column, problem and the row as
-read: the file's own folder already holds that data) and listed, without their values, in the
+Bad rows are quarantined in a report CSV, `<file>.report.csv` in the folder the file is filed in
+(processed/ or rejected/ beside it, as for deletion returns: line, column, problem and the row as
+read; the drop folder already holds that data) and listed, without their values, in the
 import's table artifact. Everything personal stays in the case database and the drop folder: task
 results and artifacts carry return and case references, line numbers and scores.
 """
@@ -31,11 +32,12 @@ from models.school_returns import (
 from store import cases, closure_requests, new_pupils, referrals
 from store.orm import Case, NewPupilReturn, NewPupilRow
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
+from tasks import return_files
 from tasks.notify import notify
-from tasks.return_files import intake_settings
+from tasks.return_files import PROCESSED, REJECTED, intake_settings
 from tasks.sweep import local_day
 
-REPORT_SUFFIX = ".report.csv"
+REPORT_SUFFIX = return_files.REPORT_SUFFIX
 REVIEW_KEY = "new-pupil-review"
 
 
@@ -44,6 +46,8 @@ class ImportOutcome(BaseModel):
 
     return_reference: str
     file_name: str
+    sha256: str = ""
+    filed_as: str = PROCESSED  # where the file goes when its import ends: processed/, rejected/
     already_imported: bool = False
     rejected: str | None = None
     rows_read: int = 0
@@ -78,9 +82,10 @@ def handle_of(case: Case) -> CaseHandle:
     )
 
 
-def report_path(path: Path) -> Path:
-    """Where a file's quarantine report goes: beside it, e.g. returns.csv -> returns.report.csv."""
-    return path.with_name(path.stem + REPORT_SUFFIX)
+def report_path(path: Path, outcome: str, sha256: str) -> Path:
+    """Where a file's quarantine report goes, as for a deletion return: in the folder the file is
+    filed in, named after it (returns.csv -> processed/returns.csv.report.csv)."""
+    return return_files.report_path(return_files.filed_path(path, outcome, sha256))
 
 
 @task(name="list-new-pupil-returns", cache_policy=NO_CACHE, persist_result=False)
@@ -110,7 +115,12 @@ def import_new_pupil_return(
         entry = new_pupils.claim_return(
             session=session, sha256=sha, file_name=file.name, received_at=at
         )
-        outcome = ImportOutcome(return_reference=entry.reference, file_name=file.name)
+        outcome = ImportOutcome(
+            return_reference=entry.reference,
+            file_name=file.name,
+            sha256=sha,
+            filed_as=REJECTED if entry.problem else PROCESSED,
+        )
         if entry.completed_at is not None:
             outcome.already_imported = True
             return outcome
@@ -120,7 +130,7 @@ def import_new_pupil_return(
             data, today=local_day(at), max_bytes=intake_settings(uow=uow).max_file_bytes
         )
     except FileRejected as rejected:
-        _write_report(file, [], str(rejected))
+        _write_report(file, [], str(rejected), sha)
         with uow.transaction() as session:
             new_pupils.complete_return(
                 session=session,
@@ -131,6 +141,7 @@ def import_new_pupil_return(
                 completed_at=at,
             )
         outcome.rejected = str(rejected)
+        outcome.filed_as = REJECTED
         outcome.lines = [
             {
                 "line": "",
@@ -143,7 +154,7 @@ def import_new_pupil_return(
         ]
         return outcome
 
-    _write_report(file, result.problems, None)
+    _write_report(file, result.problems, None, sha)
     outcome.rows_read = len(result.rows) + len(result.problem_rows)
     outcome.rows_quarantined = len(result.problem_rows)
     thresholds = uow.config.matching.thresholds
@@ -238,11 +249,16 @@ def import_new_pupil_return(
     return outcome
 
 
-def _write_report(file: Path, problems: list[RowProblem], rejected: str | None) -> None:
-    """The quarantine report beside the file: every fault of every bad row, with the row as read."""
+def _write_report(
+    file: Path, problems: list[RowProblem], rejected: str | None, sha256: str
+) -> None:
+    """The quarantine report where the file will be filed: every fault of every bad row, with the
+    row as read."""
     extra = sorted({k for p in problems for k in p.raw} - set(NEW_PUPIL_RETURN_COLUMNS))
     columns = ["line", "column", "problem", *NEW_PUPIL_RETURN_COLUMNS, *extra]
-    with report_path(file).open("w", newline="", encoding="utf-8") as handle:
+    target = report_path(file, REJECTED if rejected is not None else PROCESSED, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         if rejected is not None:
@@ -295,8 +311,11 @@ def ask_officer_to_review(row_id: int, *, uow: UnitOfWork = INJECTED) -> None:
 @task(name="publish-new-pupil-import", cache_policy=NO_CACHE, persist_result=False)
 def publish_import(outcome: ImportOutcome) -> None:
     """The import's table artifact: one line per row, good or quarantined; no pupil's values."""
+    # A file sent again says so in its own run, without a key: the first import's table stays.
     create_table_artifact(
-        key="new-pupil-return-" + outcome.return_reference.lower(),
+        key=None
+        if outcome.already_imported
+        else "new-pupil-return-" + outcome.return_reference.lower(),
         table=outcome.lines
         or [
             {
@@ -310,7 +329,7 @@ def publish_import(outcome: ImportOutcome) -> None:
         ],
         description=(
             f"New-pupil return {outcome.return_reference}: {outcome.rows_read} rows read, "
-            f"{outcome.rows_quarantined} quarantined (see the .report.csv beside the file), "
+            f"{outcome.rows_quarantined} quarantined (see the file's .report.csv), "
             f"{outcome.closures_requested} case(s) closing as found on roll, "
             f"{len(outcome.reviews)} possible match(es) for review"
             + (" (already imported: nothing done)" if outcome.already_imported else "")

@@ -16,6 +16,9 @@ from datetime import date
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from adapters.templating import render
 from models.case import CaseHandle, StageResult
@@ -196,3 +199,53 @@ def publish_case_summary(case: CaseHandle, awaiting: str | None = None) -> None:
         markdown=render("summaries/case_summary.md.j2", awaiting=awaiting or "", **_context(case)),
         description=f"Case summary {case.reference}",
     )
+
+
+def _awaiting_in(markdown: str) -> str | None:
+    """What a published case summary says the case awaits (its "Awaiting" line), if anything."""
+    for line in markdown.splitlines():
+        if line.startswith("| Awaiting | ") and line.endswith(" |"):
+            awaiting = line.removeprefix("| Awaiting | ").removesuffix(" |")
+            return None if awaiting == "nothing" else awaiting
+    return None
+
+
+@task(name="refresh-other-case-summaries", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
+def refresh_other_case_summaries(references: Sequence[str], *, uow: UnitOfWork = INJECTED) -> int:
+    """Publish again the summaries of other open cases a new case noted as possible duplicates:
+    the note is an event on both, and an officer whose case waits on a form would not see it
+    until that case next moved. What each case awaits is kept from its latest summary.
+
+    Returns:
+        How many summaries were refreshed.
+    """
+    refreshed = 0
+    for reference in sorted(set(references)):
+        with uow.transaction() as session:
+            record = cases.get_case(session=session, reference=reference)
+            if record is None:
+                continue
+            handle = CaseHandle(
+                case_id=record.id,
+                reference=record.reference,
+                officer_id=record.officer_id,
+                dspl_area=record.dspl_area,
+                flow_run_id=record.flow_run_id,
+            )
+        with get_client(sync_client=True) as client:
+            latest = client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[handle.artifact_key])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
+        awaiting = _awaiting_in(str(latest[0].data)) if latest else None
+        create_markdown_artifact(
+            key=handle.artifact_key,
+            markdown=render(
+                "summaries/case_summary.md.j2", awaiting=awaiting or "", **_context(handle, uow=uow)
+            ),
+            description=f"Case summary {handle.reference}",
+        )
+        refreshed += 1
+    return refreshed

@@ -27,6 +27,7 @@ from models.enums import (
 from models.escalation import NoticeKind
 from models.school_returns import DeletionGroundLetter
 from tasks import caseload, sweep
+from tasks.intake_notices import by_school
 from tasks.notify import render_email
 
 TEMPLATES = PROJECT_ROOT / "templates" / "emails"
@@ -113,8 +114,8 @@ def _intake_email(template: str, *, ui_url: str, items: list[dict[str, Any]]) ->
         run_link=link,
         received_on="2026-11-16",
         items=items,
+        groups=by_school(items),
         school_listed=False,
-        school_urn=items[0]["school_urn"],
         team_email="cme.team@example.gov.uk",
     )
     return EmailCase(
@@ -134,9 +135,10 @@ def _intake_item(ground: DeletionGroundLetter, *, row: int) -> dict[str, Any]:
         "child_name": CHILD_NAME,
         "date_of_birth": DATE_OF_BIRTH,
         "postcode": POSTCODE,
+        "school_name": "Marlborough Science Academy",
         "school_urn": "117654",
         "deletion_date": "2026-11-13",
-        "ground": ground.label,
+        "ground": ground.as_claimed if ground.needs_joint_enquiries else ground.label,
         "case_reference": OTHER_REFERENCE,
     }
 

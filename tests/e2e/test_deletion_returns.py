@@ -18,6 +18,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
+    ArtifactFilterFlowRunId,
     ArtifactFilterKey,
     DeploymentFilter,
     DeploymentFilterName,
@@ -229,11 +230,16 @@ def test_a_schools_return_opens_the_right_cases_and_quarantines_the_rest(
 
     # The same file again opens nothing new and says so.
     shutil.copy(filed, file)
-    import_file(file)
+    resent = import_file(file)
     assert len(case_runs(reference)) == 2
     again, _ = ledger(sha)
     assert again.id == entry.id
-    assert "already imported" in artifact(reference.lower())
+    assert artifact(reference.lower()) == summary  # the first import's story is kept
+    with get_client(sync_client=True) as client:
+        (said,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[resent.id]))
+        )
+    assert f"already imported as {reference}" in str(said.data)
     assert len(driver.inbox.about(reference)) == 4
 
     # A re-exported file (new bytes, same rows plus one) imports only the new row.

@@ -8,6 +8,7 @@ match for the officer without touching that case.
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
 from store import closure_requests, new_pupils, referrals
 from store.orm import Case, NewPupilReturn
 from store.unit_of_work import bootstrap
-from tasks.new_pupil_returns import report_path
 from tests.e2e.driver import Driver
 from tests.factories import further_referral_about, make_referral
 from tests.mail import Inbox, body_of
@@ -161,13 +161,18 @@ def test_a_new_pupil_return_closes_the_pupils_case_through_its_own_run_and_lists
     assert "for review" in str(review_mail["Subject"])
     assert "closure_requested" not in driver.events(maybe_case)
 
-    # The bad row is in the report beside the file, by line and column.
-    with report_path(school_return).open(encoding="utf-8") as handle:
+    # The file is filed in processed/ with its report, which names the bad row by line and column.
+    filed = tmp_path / "processed" / school_return.name
+    assert filed.exists() and not school_return.exists()
+    with (tmp_path / "processed" / f"{school_return.name}.report.csv").open(
+        encoding="utf-8"
+    ) as handle:
         quarantined = list(csv.DictReader(handle))
     assert [(q["line"], q["column"]) for q in quarantined] == [("4", "admission_date")]
     assert quarantined[0]["pupil_surname"] == "Badrow"
 
     # The same file again: nothing new.
+    shutil.copy(filed, school_return)
     events_before = (driver.events(closed), driver.events(maybe_case))
     mails_before = _subjects(inbox, found_case.reference) + _subjects(inbox, maybe_case.reference)
     _import(school_return)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
+
 from models.enums import CaseStatus, ClosureOutcome, ReferrerType, Stage
 from store import cases, closure_requests
 from store.database import session_scope
@@ -74,3 +78,37 @@ def test_a_referral_about_a_child_with_an_open_case_is_recorded_on_it(product: P
     escalation = next(m for s, m in by_subject.items() if "Safeguarding" in s)
     assert "mash@example.gov.uk" in escalation["X-Envelope-To"]
     assert read_case(product, case.reference).case.status is CaseStatus.OPEN
+
+
+def test_a_possible_duplicate_is_shown_at_once_on_the_waiting_cases_summary(
+    product: Product,
+) -> None:
+    """The first case waits on its form; a near match opens a second case, and the first
+    case's summary (what its officer reads) shows the note now, still saying what it awaits."""
+    first = run_case(make_referral())
+    assert first.waiting_on == "referral-check-reasonable-enquiries"
+    waiting = only_case(product).case
+    key = "case-" + waiting.reference.lower()
+    before = _latest_summary(key)
+    assert "possible duplicate" not in before
+
+    # Only a typo: similar names count at most 0.8, so this is near, never certain.
+    second = run_case(make_referral(child_surname="Testchlid", child_aliases=[]))
+    assert second.waiting_on == "referral-check-reasonable-enquiries"
+
+    after = _latest_summary(key)
+    assert "possible duplicate of CME-" in after and "for review" in after
+    awaiting = next(line for line in after.splitlines() if line.startswith("| Awaiting |"))
+    assert awaiting == next(line for line in before.splitlines() if line.startswith("| Awaiting |"))
+    assert "nothing" not in awaiting
+
+
+def _latest_summary(key: str) -> str:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert found, key
+    return str(found[0].data)

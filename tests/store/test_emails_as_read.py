@@ -246,8 +246,10 @@ def test_a_school_is_not_sent_a_link_it_cannot_open() -> None:
         run_link=f"{UI_URL}/runs/flow-run/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
         received_on="2026-11-16",
         items=[],
+        groups=[
+            {"school_name": "Marlborough Science Academy", "school_urn": "117654", "items": []}
+        ],
         school_listed=True,
-        school_urn="117654",
         team_email="cme.team@example.gov.uk",
     )
 

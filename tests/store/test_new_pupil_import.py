@@ -19,6 +19,7 @@ from store.database import session_scope
 from store.orm import ClosureRequestRecord, NewPupilReturn, NewPupilRow
 from store.unit_of_work import bootstrap, reset
 from tasks.new_pupil_returns import ImportOutcome, import_new_pupil_return, report_path
+from tasks.return_files import sha256_of
 from tests.factories import make_referral
 from tools.synthetic_returns import SyntheticReturn, new_pupil_return, open_cases
 
@@ -79,7 +80,7 @@ def test_a_return_quarantines_its_faults_and_closes_each_known_childs_case_once(
 
     expected = generated.expected
     assert outcome.rows_quarantined == expected.bad_rows
-    with report_path(path).open(encoding="utf-8") as handle:
+    with report_path(path, "processed", sha256_of(path)).open(encoding="utf-8") as handle:
         lines = sorted({int(row["line"]) for row in csv.DictReader(handle)})
     assert lines == sorted(expected.bad_row_lines)
     assert outcome.pupils_recorded == expected.good_rows
@@ -101,7 +102,10 @@ def test_a_return_quarantines_its_faults_and_closes_each_known_childs_case_once(
 
     again = import_new_pupil_return.fn(str(path), AT)
     assert again == ImportOutcome(
-        return_reference=outcome.return_reference, file_name=path.name, already_imported=True
+        return_reference=outcome.return_reference,
+        file_name=path.name,
+        sha256=sha256_of(path),
+        already_imported=True,
     )
     assert _count(product, NewPupilRow) == expected.good_rows
     assert _count(product, ClosureRequestRecord) == known_cases

@@ -15,6 +15,7 @@ from models.deletion_intake import (
     RowOutcome,
     RowPlan,
     plan_row,
+    plan_rows,
     problem_table,
     referral_from_row,
     report_rows,
@@ -143,6 +144,72 @@ def test_a_certain_match_with_an_open_case_is_recorded_on_it_and_its_officer_tol
 def test_a_certain_duplicate_of_an_earlier_row_does_nothing_more() -> None:
     plan = planned(Route.CME_CASE, duplicate_of_row=2)
     assert (plan.outcome, plan.referral, plan.notice) == (RowOutcome.DUPLICATE_IN_FILE, None, None)
+
+
+def _plan_file(
+    rows: list[DeletionReturnRow], routes: list[Route], duplicates: dict[int, int]
+) -> tuple[dict[int, RowPlan], dict[int, str]]:
+    """Plan a file of rows (lines 2, 3, ...) as triage routed them; `duplicates` maps a line to
+    the earlier line triage found to be certainly the same child."""
+    lines = list(enumerate(rows, start=2))
+    triaged = [
+        triage(route, row=line, duplicate_of_row=duplicates.get(line),
+               reason=f"r; same child as row {duplicates[line]}: no second case"
+               if line in duplicates else "r")
+        for (line, _), route in zip(lines, routes, strict=True)
+    ]  # fmt: skip
+    plans, problems = plan_rows(lines, triaged, received_on=RECEIVED)
+    return {p.line: p for p in plans}, {p.row: p.problem for p in problems}
+
+
+def test_a_repeated_key_is_quarantined_naming_the_row_imported_and_how_it_differs() -> None:
+    plans, problems = _plan_file(
+        [row(), row(postcode="al13er"), row(address="2 Sample Road"), row(deletion_ground="h")],
+        [Route.CME_CASE, Route.CME_CASE, Route.CME_CASE, Route.FLAG_TO_SCHOOL],
+        {3: 2, 4: 2, 5: 2},
+    )
+    assert list(plans) == [2] and plans[2].outcome is RowOutcome.CASE_REQUESTED
+    assert problems == {
+        3: "repeats row 2 (the same pupil, school and deletion date, the same details written "
+        "differently): only row 2 is imported",
+        4: "the same pupil, school and deletion date as row 2, but a different address: only "
+        "row 2 is imported; if this row corrects it, send the correction to the CME team",
+        5: "the same pupil, school and deletion date as row 2, but a different deletion_ground: "
+        "only row 2 is imported; if this row corrects it, send the correction to the CME team",
+    }
+    assert "Testchild" not in str(problems)
+
+
+def test_a_child_whose_earlier_rows_opened_no_case_gets_one_and_only_one() -> None:
+    # Dual registration ended (no case), then moved away twice (other dates): one case, row 3's.
+    plans, problems = _plan_file(
+        [row(deletion_date="2026-11-02", deletion_ground="c"),
+         row(deletion_date="2026-11-06"), row(deletion_date="2026-11-13")],
+        [Route.RECORD_ONLY, Route.CME_CASE, Route.CME_CASE],
+        {3: 2, 4: 2},
+    )  # fmt: skip
+    assert problems == {}
+    assert [(line, p.outcome) for line, p in plans.items()] == [
+        (2, RowOutcome.RECORDED),
+        (3, RowOutcome.CASE_REQUESTED),
+        (4, RowOutcome.DUPLICATE_IN_FILE),
+    ]
+    assert "same child as row 2, which opens no case: this row takes its own route" in (
+        plans[3].reason
+    )
+    assert plans[4].reason.endswith("same child as row 3: no second case")
+    # Row 3 is still the child of row 2: listed for the officer.
+    assert [r.candidate for r in plans[3].reviews] == ["row 2"]
+
+
+def test_a_child_whose_first_row_was_quarantined_is_not_lost_with_it() -> None:
+    refused = row().model_copy(update={"pupil_forenames": "A" * 201})
+    plans, problems = _plan_file(
+        [refused, row(deletion_date="2026-11-06")], [Route.CME_CASE, Route.CME_CASE], {3: 2}
+    )
+    assert list(problems) == [2]
+    assert plans[3].outcome is RowOutcome.CASE_REQUESTED
+    assert [r.candidate for r in plans[3].reviews] == ["row 2"]
 
 
 def test_near_matches_go_to_review_and_the_case_still_opens() -> None:

@@ -152,6 +152,7 @@ INTAKE_ITEM: dict[str, Any] = {
     "child_name": CHILD_NAME,
     "date_of_birth": "2015-03-14",
     "postcode": "AL1 3ER",
+    "school_name": "Example Primary School",
     "school_urn": "999001",
     "deletion_date": "2026-11-13",
     "ground": "9(1)(f) parent notified home education in writing",
@@ -160,8 +161,10 @@ INTAKE_ITEM: dict[str, Any] = {
 INTAKE_CONTEXT: dict[str, Any] = {
     "received_on": "2026-11-16",
     "items": [INTAKE_ITEM],
-    "school_listed": False,  # the unlisted-school paragraph needs school_urn too
-    "school_urn": "999001",
+    "groups": [
+        {"school_name": "Example Primary School", "school_urn": "999001", "items": [INTAKE_ITEM]}
+    ],
+    "school_listed": False,  # the team inbox's email, grouped by school
     "team_email": "cme.team@example.gov.uk",
 }
 EMAIL_CONTEXTS.update(

@@ -198,7 +198,10 @@ def test_same_child_twice_in_a_file_is_one_case_and_a_near_repeat_is_listed() ->
         (2, pupil()),
         (3, pupil(pupil_forenames="Bertie", pupil_surname="Madeupson")),
         (4, pupil(pupil_aliases="Al Other", pupil_forenames="ALEX-SAMPLE", postcode="SG1 1AA")),
+        # A typo in the surname at the same school, the same date of birth: one child.
         (5, pupil(pupil_surname="Testchlid")),
+        # A letter of the forename changed: perhaps a twin, never merged; listed for review.
+        (6, pupil(pupil_forenames="Alix Sample")),
     ]
 
     triaged = triage_deletion_return(
@@ -209,12 +212,14 @@ def test_same_child_twice_in_a_file_is_one_case_and_a_near_repeat_is_listed() ->
         (2, None, ()),
         (3, None, ()),
         (4, 2, ()),
-        (5, None, (2, 4)),
+        (5, 2, (4,)),
+        (6, None, (2, 4, 5)),
     ]
     # A possible repeat still opens its case: a person decides from the review list.
-    assert [t.opens_case for t in triaged] == [True, True, False, True]
+    assert [t.opens_case for t in triaged] == [True, True, False, False, True]
     assert "same child as row 2: no second case" in triaged[2].reason
-    assert "possibly the same child as row(s) 2, 4" in triaged[3].reason
+    assert "one child with row 2 in this file (surname one typo apart)" in triaged[3].reason
+    assert "possibly the same child as row(s) 2, 4, 5" in triaged[4].reason
 
 
 def test_reasons_carry_no_personal_value() -> None:
