@@ -160,7 +160,8 @@ class Ran:
 def run_case(referral: Referral) -> Ran:
     """The real `cme-case` flow, in this process, until it closes or waits on an unanswered form."""
     try:
-        return Ran(reference=cme_case(referral), waiting_on=None)
+        reference = cme_case(referral)
+        return Ran(reference=reference if isinstance(reference, str) else None, waiting_on=None)
     except StillWaiting as waiting:
         return Ran(reference=None, waiting_on=waiting.key)
 

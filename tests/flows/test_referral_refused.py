@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-from prefect.states import State
+from prefect.client.schemas.objects import State
 from sqlalchemy import func, select
 
 from flows.case import cme_case
@@ -24,7 +24,7 @@ TOO_YOUNG = "2023-05-01"  # four on the day the referral is received: below comp
 def _refuse(changes: dict[str, Any]) -> State[Any]:
     # As a deployment run is given it: the JSON the referral form sent, not yet validated.
     sent = make_referral().model_dump(mode="json") | changes
-    state: State[Any] = cme_case(referral=sent, return_state=True)  # type: ignore[call-overload]
+    state: State[Any] = cme_case(referral=sent, return_state=True)
     return state
 
 
@@ -36,7 +36,8 @@ def _artifact_rows(state: State[Any]) -> list[dict[str, str]]:
         )
     (artifact,) = [a for a in found if a.flow_run_id == run_id and a.key == "referral-refused"]
     data = artifact.data
-    rows: list[dict[str, str]] = json.loads(data) if isinstance(data, str) else data
+    rows = json.loads(data) if isinstance(data, str) else data
+    assert isinstance(rows, list)
     return rows
 
 
