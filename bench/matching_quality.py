@@ -1,0 +1,206 @@
+"""Precision, recall and speed of the child matcher on a labelled set of pairs.
+
+``python -m bench.matching_quality`` reads bench/data/matching_pairs.csv (written by
+``python -m bench.matching_pairs``) and prints, for each method: pairs it calls the same child,
+precision, recall, twin pairs it merges (must be 0) and microseconds per pair (scoring every pair,
+caches cleared before each of several passes, best pass).
+
+Methods:
+
+- the product's scorer (``models.matching.score_identities``) at its certain (0.9) and near (0.75)
+  thresholds. Near is not a merge: it goes to a person; its recall is what review can catch;
+- the in-file same-child rule (``models.matching.same_child_in_file``), applied as triage applies
+  it: only to rows with the same school or the same postcode;
+- the product's scorer with rapidfuzz's Jaro-Winkler or its token_sort_ratio in place of the
+  hand-written string metric (same floor, weights and thresholds), when rapidfuzz is importable
+  (it is not a project dependency; e.g. ``pip install --target /tmp/rf rapidfuzz`` and run with
+  ``PYTHONPATH=/tmp/rf``).
+
+Splink is not measured: it is a probabilistic linker over tables (DuckDB or Spark back ends) whose
+match weights are trained (expectation maximisation) on the data it links; a list of 230
+hand-made pairs gives it nothing to train on, so a fair comparison needs a realistic return and
+roll of thousands of records, not this set.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from models import matching
+from models.matching import ChildIdentity, MatchThresholds, same_child_in_file, same_postcode
+
+PAIRS = Path(__file__).parent / "data" / "matching_pairs.csv"
+PASSES = 10
+
+
+@dataclass(frozen=True)
+class Pair:
+    kind: str
+    same: bool
+    a: ChildIdentity
+    b: ChildIdentity
+    a_school: str
+    b_school: str
+
+
+def _identity(row: dict[str, str], side: str) -> ChildIdentity:
+    return ChildIdentity(
+        forenames=row[f"{side}_forenames"],
+        surname=row[f"{side}_surname"],
+        date_of_birth=date.fromisoformat(row[f"{side}_date_of_birth"]),
+        postcode=row[f"{side}_postcode"] or None,
+    )
+
+
+def load_pairs(path: Path = PAIRS) -> list[Pair]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [
+            Pair(
+                kind=row["kind"],
+                same=row["label"] == "same",
+                a=_identity(row, "a"),
+                b=_identity(row, "b"),
+                a_school=row["a_school_urn"],
+                b_school=row["b_school_urn"],
+            )
+            for row in csv.DictReader(f)
+        ]
+
+
+def in_file_rule(pair: Pair) -> bool:
+    """The same child by the in-file rule, which triage applies only within a school or address."""
+    if pair.a_school != pair.b_school and not same_postcode(pair.a.postcode, pair.b.postcode):
+        return False
+    return same_child_in_file(pair.a, pair.b) is not None
+
+
+def scorer_at(threshold: float) -> Callable[[Pair], bool]:
+    def decide(pair: Pair) -> bool:
+        return matching.score_identities(pair.a, pair.b)[0] >= threshold
+
+    return decide
+
+
+@dataclass(frozen=True)
+class Result:
+    merged: int
+    precision: float
+    recall: float
+    twins_merged: int
+    micros: float
+    missed_kinds: dict[str, int]
+
+
+def measure(pairs: list[Pair], decide: Callable[[Pair], bool]) -> Result:
+    best = float("inf")
+    for _ in range(PASSES):
+        matching.clear_caches()
+        start = time.perf_counter()
+        decisions = [decide(p) for p in pairs]
+        best = min(best, time.perf_counter() - start)
+    true_pos = sum(d and p.same for d, p in zip(decisions, pairs, strict=True))
+    merged = sum(decisions)
+    positives = sum(p.same for p in pairs)
+    missed: dict[str, int] = {}
+    for d, p in zip(decisions, pairs, strict=True):
+        if d != p.same:
+            key = f"{p.kind} ({'missed' if p.same else 'called the same'})"
+            missed[key] = missed.get(key, 0) + 1
+    return Result(
+        merged=merged,
+        precision=true_pos / merged if merged else 1.0,
+        recall=true_pos / positives,
+        twins_merged=sum(d and p.kind == "twins" for d, p in zip(decisions, pairs, strict=True)),
+        micros=best / len(pairs) * 1e6,
+        missed_kinds=missed,
+    )
+
+
+@contextmanager
+def string_metric(metric: Callable[[str, str], float]) -> Iterator[None]:
+    """The product's scorer with another string metric (the same floor below which names differ)."""
+    original = matching._similarity
+
+    def similarity(a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        if not a or not b:
+            return 0.0
+        value = metric(a, b)
+        return value if value >= matching.SIMILAR_NAME_FLOOR else 0.0
+
+    matching._similarity = similarity
+    try:
+        yield
+    finally:
+        matching._similarity = original
+
+
+def _line(name: str, r: Result) -> str:
+    return (
+        f"{name:<44} {r.merged:>6} {r.precision:>9.3f} {r.recall:>7.3f} "
+        f"{r.twins_merged:>6} {r.micros:>8.1f}"
+    )
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def main() -> None:
+    pairs = load_pairs()
+    thresholds = MatchThresholds()
+    positives = sum(p.same for p in pairs)
+    twins = sum(p.kind == "twins" for p in pairs)
+    _say(
+        f"{len(pairs)} pairs: {positives} same child, "
+        f"{len(pairs) - positives} different ({twins} twins)"
+    )
+    _say(f"{'method':<44} {'merged':>6} {'precision':>9} {'recall':>7} {'twins':>6} {'us/pair':>8}")
+    results: list[tuple[str, Result]] = [
+        (
+            f"product scorer, certain (>= {thresholds.certain})",
+            measure(pairs, scorer_at(thresholds.certain)),
+        ),
+        (
+            f"product scorer, near or better (>= {thresholds.near})",
+            measure(pairs, scorer_at(thresholds.near)),
+        ),
+        ("in-file same-child rule", measure(pairs, in_file_rule)),
+    ]
+    try:
+        # Imported by name: rapidfuzz is not a project dependency, so it has no stubs here.
+        fuzz = importlib.import_module("rapidfuzz.fuzz")
+        jaro_winkler = importlib.import_module("rapidfuzz.distance.JaroWinkler")
+    except ImportError:
+        _say("rapidfuzz is not importable: its metrics are not measured (PYTHONPATH=/tmp/rf)")
+    else:
+        metrics: tuple[tuple[str, Callable[[str, str], float]], ...] = (
+            ("rapidfuzz Jaro-Winkler", lambda a, b: float(jaro_winkler.similarity(a, b))),
+            ("rapidfuzz token_sort_ratio", lambda a, b: float(fuzz.token_sort_ratio(a, b)) / 100),
+        )
+        for label, metric in metrics:
+            with string_metric(metric):
+                for word, threshold in (("certain", thresholds.certain), ("near", thresholds.near)):
+                    results.append(
+                        (f"{label} scorer, {word}", measure(pairs, scorer_at(threshold)))
+                    )
+    for name, result in results:
+        _say(_line(name, result))
+    _say("twins: twin pairs called the same child (at near: sent to a person, not merged)")
+    _say("not the label (pairs by kind):")
+    for name, result in results:
+        wrong = ", ".join(f"{k} {n}" for k, n in sorted(result.missed_kinds.items()))
+        _say(f"  {name}: {wrong or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
