@@ -179,7 +179,11 @@ class Gateway:
         if deployment_id is not None and method == "POST":
             deployment_name = await self._deployment_name(deployment_id)
         action = classify(method, api_path, deployment_name=deployment_name)
-        if _shows_a_form(method, api_path):
+        if _shows_a_form(method, api_path) and action not in RECORDED:
+            refused = self._refusal(person, action)
+            if refused is not None:
+                await _answer(send, 403, {"detail": refused})
+                return
             await self._forward_in_words(scope, receive, send)
             return
         body: bytes | None = None
