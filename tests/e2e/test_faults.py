@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -233,7 +234,7 @@ def test_a_worker_killed_in_the_middle_of_a_stage_is_replaced_and_the_case_goes_
     assert len([s for s in mails if "run ended Crashed" in s]) == 1  # the team lead was told
 
     driver.resume(run_id, FIRST_FORM, enquiries())
-    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed"))
+    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed", visit_date=_today()))
     _completed(driver, run_id)
     case = driver.case(run_id)
     assert case.closure_outcome is ClosureOutcome.MOVED_ABROAD_BELIEVED
@@ -307,10 +308,18 @@ def test_cases_waiting_across_a_postgresql_restart_complete(production: Producti
     assert states == ["Suspended", "Suspended"]
     for run_id in run_ids:
         driver.resume(run_id, FIRST_FORM, enquiries())
-        driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed"))
+        driver.resume(
+            run_id, "home-visit-visit-1", visit("moved_abroad_believed", visit_date=_today())
+        )
     for run_id in run_ids:
         _completed(driver, run_id)
         case = driver.case(run_id)
         assert case.closure_outcome is ClosureOutcome.MOVED_ABROAD_BELIEVED
         assert driver.events(case).count("case_opened") == 1
         assert driver.events(case).count("decision_recorded") == 2
+
+
+def _today() -> str:
+    """The visit is recorded on the day it is answered: the case's timeline refuses a visit dated
+    before its stage began, and these cases start today (the wall clock, not a test clock)."""
+    return datetime.now(ZoneInfo("Europe/London")).date().isoformat()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from prefect.client.schemas.objects import StateType
 from prefect.exceptions import NotPausedError
@@ -47,7 +50,7 @@ def test_a_case_waiting_across_a_restart_of_the_serving_process_or_workers_compl
     driver.stack.start_runners()
     driver.stack.wait_for_deployments(["cme-case"])
 
-    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed"))
+    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_believed", visit_date=_today()))
     run = driver.wait_until_final(run_id)
     assert run.state is not None and run.state.type is StateType.COMPLETED
     case = driver.case(run_id)
@@ -75,7 +78,17 @@ def test_a_case_waiting_across_a_restart_of_the_prefect_server_completes(driver:
     assert driver.read(run_id).state_name == "Suspended"
 
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
-    driver.resume(run_id, "home-visit-visit-1", visit("moved_abroad_confirmed", country="Portugal"))
+    driver.resume(
+        run_id,
+        "home-visit-visit-1",
+        visit("moved_abroad_confirmed", country="Portugal", visit_date=_today()),
+    )
     run = driver.wait_until_final(run_id)
     assert run.state is not None and run.state.type is StateType.COMPLETED
     assert driver.case(run_id).closure_outcome is ClosureOutcome.MOVED_ABROAD_CONFIRMED
+
+
+def _today() -> str:
+    """The visit is recorded on the day it is answered: the case's timeline refuses a visit dated
+    before its stage began, and these cases start today (the wall clock, not a test clock)."""
+    return datetime.now(ZoneInfo("Europe/London")).date().isoformat()
