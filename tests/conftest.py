@@ -151,3 +151,15 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """A database with no schema at all, on the selected backend, for migration tests."""
     with fresh_database(tmp_path) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _no_test_clock_outside_the_product(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end-to-end stack sets CME_TEST_CLOCK_FILE (and CME_ENVIRONMENT=test) for the whole
+    session; a test of settings or of a single app builds its own, where the test clock has no
+    place (production refuses it): it is unset for the length of every other test."""
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("browser"):
+        return
+    monkeypatch.delenv("CME_TEST_CLOCK_FILE", raising=False)
