@@ -160,6 +160,8 @@ def _no_test_clock_outside_the_product(
     """The end-to-end stack sets CME_TEST_CLOCK_FILE (and CME_ENVIRONMENT=test) for the whole
     session; a test of settings or of a single app builds its own, where the test clock has no
     place (production refuses it): it is unset for the length of every other test."""
-    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("browser"):
+    if "stack" in request.fixturenames or any(
+        request.node.get_closest_marker(mark) for mark in ("e2e", "browser")
+    ):
         return
     monkeypatch.delenv("CME_TEST_CLOCK_FILE", raising=False)
