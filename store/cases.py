@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.case import CaseHandle
 from models.case_events import CaseClosed, CaseOpened, CaseStatusChanged
 from models.enums import CaseStatus, ClosureOutcome
 from models.referral import Referral
@@ -294,3 +295,14 @@ def lock_case(*, session: Session, case_id: int) -> Case:
     if case is None:
         raise CaseNotFoundError(f"case_id: no case with id {case_id}")
     return case
+
+
+def handle_of(case: Case) -> CaseHandle:
+    """What a task passes around for a case: its ids, officer and area, not its details."""
+    return CaseHandle(
+        case_id=case.id,
+        reference=case.reference,
+        officer_id=case.officer_id,
+        dspl_area=case.dspl_area,
+        flow_run_id=case.flow_run_id,
+    )

@@ -20,7 +20,6 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from models.case import CaseHandle
 from models.enums import ClosureOutcome
 from models.new_pupil_intake import REQUESTED_BY, closure_reason, decide_row, pupil_key
 from models.school_returns import (
@@ -30,7 +29,7 @@ from models.school_returns import (
     read_new_pupil_return,
 )
 from store import cases, closure_requests, new_pupils, referrals
-from store.orm import Case, NewPupilReturn, NewPupilRow
+from store.orm import NewPupilReturn, NewPupilRow
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks import return_files
 from tasks.notify import notify
@@ -70,16 +69,6 @@ class ImportOutcome(BaseModel):
             "closures_requested": self.closures_requested,
             "reviews": len(self.reviews),
         }
-
-
-def handle_of(case: Case) -> CaseHandle:
-    return CaseHandle(
-        case_id=case.id,
-        reference=case.reference,
-        officer_id=case.officer_id,
-        dspl_area=case.dspl_area,
-        flow_run_id=case.flow_run_id,
-    )
 
 
 def report_path(path: Path, outcome: str, sha256: str) -> Path:
@@ -285,7 +274,7 @@ def ask_officer_to_review(row_id: int, *, uow: UnitOfWork = INJECTED) -> None:
         assert case is not None
         entry = session.get(NewPupilReturn, row.return_id)
         assert entry is not None
-        handle = handle_of(case)
+        handle = cases.handle_of(case)
         payload = dict(row.payload)
         context = {
             "officer_name": uow.config.person(case.officer_id).display_name,

@@ -226,13 +226,7 @@ def refresh_other_case_summaries(references: Sequence[str], *, uow: UnitOfWork =
             record = cases.get_case(session=session, reference=reference)
             if record is None:
                 continue
-            handle = CaseHandle(
-                case_id=record.id,
-                reference=record.reference,
-                officer_id=record.officer_id,
-                dspl_area=record.dspl_area,
-                flow_run_id=record.flow_run_id,
-            )
+            handle = cases.handle_of(record)
         with get_client(sync_client=True) as client:
             latest = client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[handle.artifact_key])),
