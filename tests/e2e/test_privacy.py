@@ -15,6 +15,8 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.deployments import run_deployment
 from prefect.settings import temporary_settings
 from sqlalchemy import select
 
@@ -32,6 +34,10 @@ T = TypeVar("T")
 SURNAME = "Quillfeather"
 ADDRESS = "17 Privacy Lane, St Albans"
 BORN = date(2015, 5, 30)
+# A referral the product refuses (the child is below compulsory school age): it opens no case, so
+# the end-of-session scan could not find its details in the case database; they are listed here.
+REFUSED_SURNAME = "Wrenshallow"
+REFUSED_BORN = date(2023, 6, 17)
 
 
 def test_run_name_tags_logs_results_and_summary_carry_no_child_details(driver: Driver) -> None:
@@ -72,6 +78,26 @@ def test_run_name_tags_logs_results_and_summary_carry_no_child_details(driver: D
     assert leaking == []
 
 
+def test_a_refused_referral_ends_as_an_outcome_under_a_name_that_says_so(driver: Driver) -> None:
+    """Run as the Prefect UI's Run form does it, with a child too young for compulsory school:
+    the run ends Completed, "Referral refused", named so, and opens no case. What it logged is
+    scanned with everything else by the last test of the session (below)."""
+    sent = make_referral(child_surname=REFUSED_SURNAME).model_dump(mode="json") | {
+        "child_date_of_birth": REFUSED_BORN.isoformat()
+    }
+    run = run_deployment("cme-case/cme-case", parameters={"referral": sent}, timeout=0)
+    assert isinstance(run, FlowRun)
+
+    final = driver.wait_until_final(run.id)
+    assert final.state is not None and final.state.type is StateType.COMPLETED
+    assert final.state.name == "Referral refused"
+    assert "child_date_of_birth" in str(final.state.message)
+    assert final.name.startswith("Referral refused ")
+    assert REFUSED_SURNAME not in final.name and REFUSED_BORN.isoformat() not in final.name
+    with session_scope(driver.engine) as session:
+        assert session.scalars(select(Child).where(Child.surname == REFUSED_SURNAME)).all() == []
+
+
 def case_artifact_key(reference: str) -> str:
     return f"case-{reference.lower()}"
 
@@ -86,6 +112,7 @@ CHILD_DETAILS = [
     rf"\b{SURNAME}\b", r"\bTestparent\b",
     r"2015-03-14", r"14/03/2015", r"14 March 2015", r"2014-03-09", r"09/03/2014", r"9 March 2014",
     r"1 Example Street", r"Privacy Lane", r"2 Sample Road",
+    rf"\b{REFUSED_SURNAME}\b", r"2023-06-17", r"17/06/2023", r"17 June 2023",
 ]  # fmt: skip
 
 
@@ -128,6 +155,10 @@ def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
     driver: Driver,
 ) -> None:
     """Runs after all other tests (tests/e2e/conftest.py), over all they left behind.
+
+    Also scanned: every log file the product's processes wrote (the Prefect server behind the
+    gateway, the serving process or workers, the public form and its drainer, the documents
+    server, the drop watch).
 
     Not scanned, by design: the cme-case run's parameters (the referral form itself) and the
     officers' answers (run inputs); both are case data in the Prefect database (docs/deployment.md).
@@ -172,4 +203,8 @@ def test_after_every_journey_no_run_log_artifact_form_or_result_names_a_child(
     assert results, "no persisted results: this test would prove nothing"
     for path in results:
         leaks += _leaks(personal, f"result {path.name}", path.read_text(errors="ignore"))
+    process_logs = sorted(driver.stack.log_dir.glob("*.log"))
+    assert any(p.name.startswith(("serve", "worker")) for p in process_logs), process_logs
+    for path in process_logs:
+        leaks += _leaks(personal, f"process log {path.name}", path.read_text(errors="ignore"))
     assert leaks == []
