@@ -118,7 +118,7 @@ def test_sample_extracts_have_the_columns_the_referral_check_reads(config: CmeCo
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('version = "2025.11-1"', 'version = ""', "version: String should have at least 1"),
+        ('version = "2026.12-1"', 'version = ""', "version: String should have at least 1"),
         ("absent = false\n", "absent = false\nphone = '01234'\n", "officers.0.phone: Extra inputs"),
         (
             "dspl_areas = [1, 2, 3, 4, 5]",

@@ -452,3 +452,20 @@ def test_the_allocation_names_the_officer_and_the_childs_area_once_each() -> Non
 
     assert "- **Allocated to:** CME Officer (DSPL 6-9), for the child's area, DSPL 7\n" in decision
     assert "| Allocated to | CME Officer (DSPL 6-9) |\n| Child's area | DSPL 7 |" in summary
+
+
+def test_the_allocation_says_why_in_words_when_the_case_kept_it() -> None:
+    why = "Allocated to the team lead: no home postcode (no fixed abode) and no last school known"
+    context = {
+        **_decision_context(error=""),
+        "officer": "CME Team Lead",
+        "dspl_area": "out of county / unknown",
+        "allocated_why": why,
+    }
+
+    decision = render("summaries/decision.md.j2", **context)
+    summary = render("summaries/case_summary.md.j2", **context, awaiting="")
+
+    assert f"- **Allocation:** {why}\n" in decision
+    assert "for the child's area" not in decision
+    assert f"| Why allocated so | {why} |\n" in summary
