@@ -28,8 +28,7 @@ CHILD_NAME = "Alex Sample Testchild"
 CHILD: dict[str, Any] = {
     "child_name": CHILD_NAME,
     "date_of_birth": "2015-03-14",
-    "address": "1 Example Street, St Albans",
-    "postcode": "AL1 3ER",
+    "address": "1 Example Street, St Albans, AL1 3ER",
 }
 OFFICER: dict[str, Any] = {
     "officer_name": "CME Officer (DSPL 1-5)",
