@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.enums import AgencyKind, DeletionGround, ReferrerType
-from models.referral import ParentCarer, Referral, validate_referral
+from models.enums import AgencyKind, DeletionGround, NoAddressReason, ReferrerType
+from models.referral import ParentCarer, Referral, address_in_words, validate_referral
 
 RECEIVED_ON = date(2026, 11, 28)
 
@@ -378,3 +378,14 @@ def test_a_referral_stored_before_the_reason_existed_still_validates() -> None:
     del stored["no_address_reason"]
 
     assert validate_referral(stored, today=RECEIVED_ON).no_address_reason is None
+
+
+def test_where_the_child_lives_is_shown_in_words() -> None:
+    assert address_in_words("1 Road, St Albans", "AL1 3ER", None) == "1 Road, St Albans, AL1 3ER"
+    assert address_in_words(None, "ZZ99 3VZ", NoAddressReason.NO_FIXED_ABODE) == (
+        "No fixed abode (ZZ99 3VZ)"
+    )
+    assert address_in_words(None, None, NoAddressReason.LIVING_ABROAD_BELIEVED) == (
+        "Living abroad (believed)"
+    )
+    assert address_in_words(None, None, None) == "Not known"
