@@ -1,17 +1,22 @@
 """Which officer takes a new case (docs/domain.md#dspl-areas).
 
-A child missing education has no school, so the case follows the home postcode's DSPL area; the last
-school's area is the fallback when the address is unknown. Anything the map cannot place goes to the
-team lead, who decides, rather than to a guessed officer.
+A child missing education has no school, so the case follows the home postcode's DSPL area; the
+last school's area is the fallback when there is no home postcode (none given, an NHS
+pseudo-postcode such as ZZ99 3VZ, or one that cannot be read). Anything the map cannot place goes
+to the team lead, who decides, rather than to a guessed officer. The allocation is recorded on the
+case, and `allocation_in_words` says why in the case summary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.config import DSPL_AREAS, CmeConfig
-from models.enums import LabelledEnum
-from models.postcode import normalise_uk_postcode
+from models.enums import LabelledEnum, NoAddressReason
+from models.postcode import home_postcode
+from models.referral import Referral
 
 
 class AllocationReason(LabelledEnum):
@@ -34,6 +39,19 @@ class Allocation(BaseModel):
     covering_for: str | None = Field(
         default=None, description="The absent officer whose case this is, when cover applies."
     )
+    # What the words need; defaulted, so an allocation recorded before them still reads.
+    by_last_school: bool = Field(
+        default=False, description="True when the DSPL area is the last school's, not the home's."
+    )
+    no_home_postcode: bool = Field(
+        default=False, description="True when there was no home postcode to allocate by."
+    )
+    no_address_reason: NoAddressReason | None = Field(
+        default=None, description="Why the referral gives no home address, when it says."
+    )
+    last_school_urn: str | None = Field(
+        default=None, description="The last school's URN, when the referral gives it."
+    )
 
 
 def allocate(
@@ -45,7 +63,7 @@ def allocate(
     """
     if last_school_dspl is not None and last_school_dspl not in DSPL_AREAS:
         raise ValueError(f"last_school_dspl: {last_school_dspl} is not a DSPL area (1 to 9)")
-    home = _valid_postcode(postcode)
+    home = home_postcode(postcode)
     if home is not None:
         area = config.dspl_for_postcode(home)
         if area is None:
@@ -56,22 +74,75 @@ def allocate(
             )
         return _to_area_officer(area, AllocationReason.BY_POSTCODE, config)
     if last_school_dspl is not None:
-        return _to_area_officer(last_school_dspl, AllocationReason.BY_LAST_SCHOOL, config)
+        by_school = _to_area_officer(last_school_dspl, AllocationReason.BY_LAST_SCHOOL, config)
+        return by_school.model_copy(update={"by_last_school": True, "no_home_postcode": True})
     return Allocation(
         officer_id=config.team_lead.id,
         dspl_area=None,
         reason=AllocationReason.UNKNOWN_POSTCODE_TO_TEAM_LEAD,
+        no_home_postcode=True,
     )
 
 
-def _valid_postcode(postcode: str | None) -> str | None:
-    # An unreadable postcode is no address: the case falls back as if it were missing.
-    if postcode is None:
-        return None
-    try:
-        return normalise_uk_postcode(postcode)
-    except ValueError:
-        return None
+def allocate_referral(referral: Referral, *, config: CmeConfig) -> Allocation:
+    """Allocate a new case for a referral: its home postcode, else its last school's DSPL area
+    (the school's postcode in `[schools]`, by its URN), else the team lead."""
+    allocation = allocate(
+        postcode=referral.postcode,
+        last_school_dspl=config.dspl_for_school(referral.last_school_urn),
+        config=config,
+    )
+    return allocation.model_copy(
+        update={
+            "no_address_reason": referral.no_address_reason,
+            "last_school_urn": referral.last_school_urn,
+        }
+    )
+
+
+def allocation_in_words(allocation: Allocation, *, names: Mapping[str, str]) -> str:
+    """Why the case went to whom, in words for the case summary (no codes).
+
+    `names` gives display names by person id; an id not in it (a person since removed from the
+    configuration) is shown as it is.
+    """
+
+    def name(person_id: str) -> str:
+        return names.get(person_id, person_id)
+
+    reason = allocation.reason
+    area = f"DSPL {allocation.dspl_area}"
+    basis = (
+        f"by the last school's area, {area}: {_no_home_postcode(allocation)}"
+        if allocation.by_last_school
+        else f"by the home postcode's area, {area}"
+    )
+    if reason in (AllocationReason.BY_POSTCODE, AllocationReason.BY_LAST_SCHOOL):
+        return f"Allocated to {name(allocation.officer_id)} {basis}"
+    if reason is AllocationReason.COVER:
+        absent = name(allocation.covering_for or "")
+        return (
+            f"Allocated to {name(allocation.officer_id)}, covering for {absent} (absent), {basis}"
+        )
+    if reason is AllocationReason.ABSENT_WITHOUT_COVER_TO_TEAM_LEAD:
+        absent = name(allocation.covering_for or "")
+        return f"Allocated to the team lead: {absent} is absent with no cover available ({basis})"
+    if reason is AllocationReason.OUT_OF_COUNTY_TO_TEAM_LEAD:
+        return "Allocated to the team lead: the home postcode is not in a Hertfordshire DSPL area"
+    if allocation.last_school_urn is None:
+        school = "no last school known"
+    else:
+        school = (
+            f"the last school (URN {allocation.last_school_urn}) is not placed in a DSPL area "
+            "by the schools list"
+        )
+    return f"Allocated to the team lead: {_no_home_postcode(allocation)} and {school}"
+
+
+def _no_home_postcode(allocation: Allocation) -> str:
+    if allocation.no_address_reason is None:
+        return "no home postcode"
+    return f"no home postcode ({allocation.no_address_reason.label.lower()})"
 
 
 def _to_area_officer(area: int, reason: AllocationReason, config: CmeConfig) -> Allocation:

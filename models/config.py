@@ -48,6 +48,16 @@ def _check_id(value: str) -> str:
     return value
 
 
+def _check_urn(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{6}", value):
+        raise ValueError(f"{value!r} is not a school URN (6 digits)")
+    return value
+
+
+def _normalise_school_postcode(value: str) -> str:
+    return normalise_uk_postcode(value)
+
+
 def _normalise_prefix(value: str) -> str:
     normalised = " ".join(value.upper().split())
     if not _PREFIX.match(normalised):
@@ -59,6 +69,8 @@ Email = Annotated[str, AfterValidator(_check_email)]
 PersonId = Annotated[str, AfterValidator(_check_id)]
 DsplArea = Annotated[int, Field(ge=1, le=9)]
 PostcodePrefix = Annotated[str, AfterValidator(_normalise_prefix)]
+SchoolUrn = Annotated[str, AfterValidator(_check_urn)]
+SchoolPostcode = Annotated[str, AfterValidator(_normalise_school_postcode)]
 
 
 def _config_error(message: str) -> PydanticCustomError:
@@ -302,6 +314,14 @@ class CmeConfig(_Section):
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     # Defaulted so a configuration written before letters existed still loads.
     letters: Letters = Field(default_factory=Letters)
+    # Defaulted so a configuration written before schools were listed still loads.
+    schools: dict[SchoolUrn, SchoolPostcode] = Field(
+        default_factory=dict,
+        description=(
+            "School URN -> the school's postcode: places a child with no home postcode in the "
+            "last school's DSPL area."
+        ),
+    )
 
     @field_validator("calendar_file")
     @classmethod
@@ -366,6 +386,14 @@ class CmeConfig(_Section):
             if area in candidate.dspl_areas:
                 return candidate
         raise KeyError(f"DSPL area {area} is not covered (areas are 1 to 9)")
+
+    def dspl_for_school(self, urn: str | None) -> int | None:
+        """The DSPL area of a school by its URN, from its postcode in `[schools]`.
+
+        None when no URN is given, the school is not listed, or it is outside the map.
+        """
+        postcode = self.schools.get(urn) if urn is not None else None
+        return None if postcode is None else self.dspl_for_postcode(postcode)
 
     def dspl_for_postcode(self, postcode: str) -> int | None:
         """The DSPL area of a home postcode; None when it is out of county.

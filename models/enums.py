@@ -97,6 +97,14 @@ class AgencyKind(LabelledEnum):
     OTHER = "other"
 
 
+class NoAddressReason(LabelledEnum):
+    """Why a referral gives no home address or postcode: every child can be referred."""
+
+    NO_FIXED_ABODE = "no_fixed_abode"
+    ADDRESS_NOT_KNOWN = "address_not_known"
+    LIVING_ABROAD_BELIEVED = "living_abroad_believed"
+
+
 class Sex(LabelledEnum):
     FEMALE = "female"
     MALE = "male"
@@ -162,6 +170,9 @@ class SafeguardingIndicator(LabelledEnum):
 
 
 _LABELS: dict[LabelledEnum, str] = {
+    NoAddressReason.NO_FIXED_ABODE: "No fixed abode",
+    NoAddressReason.ADDRESS_NOT_KNOWN: "Address not known",
+    NoAddressReason.LIVING_ABROAD_BELIEVED: "Living abroad (believed)",
     Stage.REFERRAL_CHECK: "Referral check",
     Stage.HOME_VISIT: "Home visit",
     Stage.EDUCATION_ENQUIRY: "Education enquiry (s437(1) notice)",

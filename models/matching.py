@@ -36,6 +36,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Generic, TypeVar
 
+from models.postcode import is_pseudo_postcode
+
 K = TypeVar("K")
 
 NAME_WEIGHT = 0.55
@@ -362,6 +364,10 @@ def _date_of_birth_score(a: date, b: date) -> tuple[float, str]:
 
 
 def _compact_postcode(postcode: str | None) -> str | None:
+    # A pseudo-postcode (ZZ99 3VZ, no fixed abode) is no place: two such children do not live
+    # together, so it counts as not known.
+    if is_pseudo_postcode(postcode):
+        return None
     compact = "".join((postcode or "").upper().split())
     return compact or None
 

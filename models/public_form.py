@@ -76,6 +76,11 @@ SAFEGUARDING_CHOICES: dict[str, str] = {
 
 
 POSTCODE_INVALID = "Enter a real UK postcode, like AL1 3ER"
+# "I do not know where the child lives": every child can be referred, and the team finds them.
+ADDRESS_UNKNOWN = "address_unknown"
+ADDRESS_UNKNOWN_CHOICES = {"yes": "I do not know where the child lives"}
+# Answers a page gained after drafts were saved: a draft without them still counts as answered.
+_ADDED_LATER = frozenset({ADDRESS_UNKNOWN})
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,12 @@ PAGES: tuple[Page, ...] = (
                 # Longer than any postcode is a wrong postcode, not a long answer.
                 too_long=POSTCODE_INVALID,
             ),
+            FieldSpec(
+                ADDRESS_UNKNOWN,
+                "Address",
+                choices=ADDRESS_UNKNOWN_CHOICES,
+                multiple=True,
+            ),
             FieldSpec("last_school_name", "Last school"),
         ),
     ),
@@ -185,6 +196,8 @@ PAGE_OF_FIELD: dict[str, Page] = {f.name: page for page in PAGES for f in page.f
 _FORM_FIELD_OF: dict[str, str] = {
     "child_date_of_birth": "dob",
     "safeguarding_indicators": "safeguarding",
+    # Only a pseudo-postcode of unknown meaning (ZZ99 3CZ) reaches it: the postcode is at fault.
+    "no_address_reason": "postcode",
 }
 
 # Messages for the Referral's own (cross-field) rules, by referral field and a phrase of its error.
@@ -197,6 +210,7 @@ _RULE_MESSAGES: tuple[tuple[str, str, str], ...] = (
     ),
     ("child_date_of_birth", "after the referral date", "Date of birth must be in the past"),
     ("postcode", "", POSTCODE_INVALID),
+    ("no_address_reason", "", POSTCODE_INVALID),
     ("agency_kind", "required", "Select the type of organisation you work for"),
     ("agency_kind", "must be empty", "Only choose an organisation type if you work for one"),
     ("referrer_name", "anonymous", "Leave your name blank if you want to stay anonymous"),
@@ -287,7 +301,13 @@ def page_is_answered(page: Page, answers: Mapping[str, str | list[str]]) -> bool
     return all(
         all(part in answers for part in DATE_PARTS) if f.name == "dob" else f.name in answers
         for f in page.fields
+        if f.name not in _ADDED_LATER
     )
+
+
+def address_unknown(answers: Mapping[str, str | list[str]]) -> bool:
+    """The person ticked "I do not know where the child lives"."""
+    return bool(_list(answers, ADDRESS_UNKNOWN))
 
 
 def parse_date_of_birth(answers: Mapping[str, str | list[str]]) -> date | str:
@@ -341,6 +361,8 @@ def _own_error(
         if NO_CONCERNS in chosen and len(chosen) > 1:
             return "Select concerns that apply, or 'None of these', not both"
         return None
+    if spec.name in ("address", "postcode") and address_unknown(answers):
+        return None  # not asked for: what was typed is not sent
     value = _text(answers, spec.name)
     required = spec.required or _required_for_referrer(spec.name, referrer_type)
     if not value:
@@ -387,6 +409,8 @@ def referral_data(answers: Mapping[str, str | list[str]], *, received_on: date) 
     ):
         if name in answers:
             data[name] = _text(answers, name)
+    if address_unknown(answers):
+        data.update(address=None, postcode=None, no_address_reason="address_not_known")
     if "child_aliases" in answers:
         data["child_aliases"] = [
             alias.strip() for alias in _text(answers, "child_aliases").split(",") if alias.strip()
@@ -487,6 +511,10 @@ def _display(spec: FieldSpec, answers: Mapping[str, str | list[str]]) -> str | N
     if spec.name == "dob":
         born = parse_date_of_birth(answers)
         return born.strftime("%-d %B %Y") if isinstance(born, date) else ""
+    if spec.name in ("address", "postcode") and address_unknown(answers):
+        return None
+    if spec.name == ADDRESS_UNKNOWN:
+        return "Not known" if address_unknown(answers) else None
     if spec.multiple and spec.choices is not None:
         return "\n".join(spec.choices.get(c, c) for c in _list(answers, spec.name))
     value = _text(answers, spec.name)

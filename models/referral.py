@@ -31,6 +31,7 @@ from models.date_format import DATE_ERROR_TYPES, UNREADABLE_DATE
 from models.enums import (
     AgencyKind,
     DeletionGround,
+    NoAddressReason,
     ReferralPurpose,
     ReferrerType,
     Relationship,
@@ -38,7 +39,12 @@ from models.enums import (
     Sex,
 )
 from models.form_schema import plain_fields
-from models.postcode import normalise_uk_postcode
+from models.postcode import (
+    home_postcode,
+    is_pseudo_postcode,
+    normalise_postcode,
+    pseudo_postcode_reason,
+)
 from models.school_age import (
     compulsory_school_age_start,
     is_of_compulsory_school_age,
@@ -137,11 +143,32 @@ class Referral(BaseModel):
         description="Unique Pupil Number, if known (13 characters).",
         pattern=r"^[A-Z][0-9]{11}[0-9A-Z]$",
     )
-    address: str = Field(
-        min_length=1, max_length=500, description="The child's current or last known address."
+    address: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description=(
+            "The child's current or last known address. Leave empty when there is none or it "
+            "is not known, and say why under 'No address: why'."
+        ),
     )
-    postcode: str = Field(
-        min_length=5, max_length=8, description="UK postcode of that address, e.g. AL1 3ER."
+    postcode: str | None = Field(
+        default=None,
+        min_length=5,
+        max_length=8,
+        description=(
+            "UK postcode of that address, e.g. AL1 3ER, or an NHS pseudo-postcode "
+            "(ZZ99 3VZ: no fixed abode; ZZ99 3WZ: address not known). Leave empty if not known."
+        ),
+    )
+    no_address_reason: NoAddressReason | None = Field(
+        default=None,
+        title="No address: why",
+        description=(
+            "Required when the address or the postcode is not given (or is a pseudo-postcode): "
+            "no fixed abode, address not known, or living abroad (believed). Empty otherwise."
+        ),
+        validate_default=True,
     )
     date_moved_in: date | None = Field(
         default=None,
@@ -207,6 +234,9 @@ class Referral(BaseModel):
         "referrer_organisation",
         "referrer_contact",
         "child_upn",
+        "address",
+        "postcode",
+        "no_address_reason",
         "last_school_name",
         "last_school_urn",
         "destination_school",
@@ -274,12 +304,47 @@ class Referral(BaseModel):
     @field_validator("postcode", mode="before")
     @classmethod
     def _postcode_is_uk_and_normalised(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
         if not isinstance(value, str):
-            return value  # the str type check reports it
+            return value  # None is "not given"; the str type check reports anything else
         try:
-            return normalise_uk_postcode(value)
+            return normalise_postcode(value)
         except ValueError as error:
             raise ValueError(f"postcode: {error}") from None
+
+    @field_validator("no_address_reason")
+    @classmethod
+    def _no_address_says_why(
+        cls, value: NoAddressReason | None, info: ValidationInfo
+    ) -> NoAddressReason | None:
+        if "address" not in info.data or "postcode" not in info.data:
+            return value  # the address or postcode itself failed and is reported there
+        address, postcode = info.data["address"], info.data["postcode"]
+        implied = pseudo_postcode_reason(postcode)
+        if value is None:
+            value = implied
+        elif implied is not None and value is not implied:
+            raise ValueError(
+                f"no_address_reason: the postcode {postcode} means {implied.label.lower()}, "
+                f"not {value.label.lower()}"
+            )
+        if address is not None and postcode is not None and not is_pseudo_postcode(postcode):
+            if value is not None:
+                raise ValueError(
+                    "no_address_reason: must be empty when the address and a postcode are given"
+                )
+            return None
+        if value is None:
+            missing = (
+                "postcode is a pseudo-postcode"
+                if is_pseudo_postcode(postcode)
+                else "address or postcode is not given"
+            )
+            raise ValueError(
+                f"no_address_reason: required when the child's {missing} "
+                "(no fixed abode, address not known, or living abroad (believed))"
+            )
+        return value
 
     @field_validator("date_moved_in", "date_last_attended", "deletion_date")
     @classmethod
@@ -312,12 +377,27 @@ class Referral(BaseModel):
         return value
 
     @property
+    def home_postcode(self) -> str | None:
+        """The real home postcode allocation uses; None when missing or a pseudo-postcode."""
+        return home_postcode(self.postcode)
+
+    @property
     def is_anonymous(self) -> bool:
         return self.referrer_type is ReferrerType.ANONYMOUS
 
     @property
     def needs_immediate_escalation(self) -> bool:
         return bool(self.safeguarding_indicators)
+
+
+def address_in_words(
+    address: str | None, postcode: str | None, reason: NoAddressReason | None
+) -> str:
+    """Where the child lives, as a page shows it: "1 Road, AL1 3ER", "No fixed abode (ZZ99 3VZ)"."""
+    known = ", ".join(part for part in (address, postcode) if part)
+    if reason is None:
+        return known or "Not known"
+    return f"{reason.label} ({known})" if known else reason.label
 
 
 def validate_referral(data: Mapping[str, Any], *, today: date) -> Referral:

@@ -29,7 +29,7 @@ from models import enums
 from models.csv_text import FileRejected, read_csv_text, records
 from models.enums import LabelledEnum, Sex
 from models.matching import ChildIdentity
-from models.postcode import normalise_uk_postcode
+from models.postcode import normalise_postcode
 from models.school_age import compulsory_school_age_start, school_leaving_date
 
 __all__ = [
@@ -221,7 +221,12 @@ class _ReturnRow(BaseModel):
         default=(), description="Other names the pupil is known by, separated by ';'."
     )
     address: str = Field(max_length=500, description="The pupil's address.")
-    postcode: str = Field(description="UK postcode of that address, normalised (AL1 3ER).")
+    postcode: str = Field(
+        description=(
+            "UK postcode of that address, normalised (AL1 3ER), or an NHS pseudo-postcode "
+            "(ZZ99 3VZ no fixed abode, ZZ99 3WZ address not known)."
+        )
+    )
     school_name: str = Field(max_length=200, description="The school making the return.")
     school_urn: str = Field(description="Its Unique Reference Number, 6 digits.")
 
@@ -243,9 +248,9 @@ class _ReturnRow(BaseModel):
         if not isinstance(value, str) or not value.strip():
             raise _error("required: the cell is empty")
         try:
-            return normalise_uk_postcode(value)
+            return normalise_postcode(value)
         except ValueError:
-            # normalise_uk_postcode's message repeats the value: a personal value, not reported.
+            # normalise_postcode's message repeats the value: a personal value, not reported.
             raise _error(
                 "not a valid UK postcode (expected an outward and an inward code, e.g. SG1 1AA)"
             ) from None

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.allocation import Allocation
 from models.case import CaseHandle
 from models.case_events import CaseClosed, CaseOpened, CaseStatusChanged
 from models.enums import CaseStatus, ClosureOutcome
@@ -38,6 +39,7 @@ def open_case(
     config_version: str,
     opened_at: datetime,
     actor: str,
+    allocation: Allocation | None = None,
 ) -> Case:
     """Open a case for a referral: child, referral as received, reference, "case_opened" event.
 
@@ -52,6 +54,7 @@ def open_case(
         config_version: The version of the team configuration the routing used.
         opened_at: When the case was opened (aware); its year numbers the reference.
         actor: Who or what opened it, for the case history.
+        allocation: How the officer and area were chosen, kept so the summary can say why.
 
     Returns:
         The new case, or the existing case of ``flow_run_id``.
@@ -72,6 +75,7 @@ def open_case(
             upn=referral.child_upn,
             address=referral.address,
             postcode=referral.postcode,
+            no_address_reason=referral.no_address_reason,
         )
         case = Case(
             reference=_allocate_reference(session=session, year=opened_at.year),
@@ -81,6 +85,7 @@ def open_case(
             opened_at=opened_at,
             flow_run_id=flow_run_id,
             config_version=config_version,
+            allocation=None if allocation is None else allocation.model_dump(mode="json"),
             child=child,
         )
         session.add(case)

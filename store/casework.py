@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.case_events import RecordedEvent
 from models.casework import CaseloadEntry, SearchCandidate
-from models.enums import CaseStatus, ClosureOutcome, LetterKind, ReferrerType, Stage
+from models.enums import (
+    CaseStatus,
+    ClosureOutcome,
+    LetterKind,
+    NoAddressReason,
+    ReferrerType,
+    Stage,
+)
+from models.referral import address_in_words
 from store import case_events, decisions, letters, notifications
 from store.orm import Case, Child, Notification, StageRecord
 
@@ -87,8 +95,8 @@ def search_candidates(*, session: Session) -> list[SearchCandidate]:
                 surname=child.surname,
                 aliases=tuple(child.aliases),
                 date_of_birth=child.date_of_birth,
-                address=child.address,
-                postcode=child.postcode,
+                address=child.address or "",
+                postcode=child.postcode or "",
                 upn=child.upn,
                 schools=tuple(sorted(schools)),
                 opened_at=case.opened_at,
@@ -150,8 +158,9 @@ class CasePage:
     surname: str
     aliases: tuple[str, ...]
     date_of_birth: date
-    address: str
-    postcode: str
+    address: str | None
+    postcode: str | None
+    no_address_reason: NoAddressReason | None
     upn: str | None
     referrals: list[ReferralLine]
     stages: list[StageLine]
@@ -159,6 +168,10 @@ class CasePage:
     letters: list[LetterLine]
     events: list[RecordedEvent]
     notifications: list[Notification]
+
+    @property
+    def address_in_words(self) -> str:
+        return address_in_words(self.address, self.postcode, self.no_address_reason)
 
     @property
     def open_stage(self) -> StageLine | None:
@@ -194,6 +207,7 @@ def read_case_page(*, session: Session, reference: str) -> CasePage | None:
         date_of_birth=child.date_of_birth,
         address=child.address,
         postcode=child.postcode,
+        no_address_reason=child.no_address_reason,
         upn=child.upn,
         referrals=[
             ReferralLine(

@@ -28,6 +28,7 @@ from models.enums import (
     CaseStatus,
     ClosureOutcome,
     LetterKind,
+    NoAddressReason,
     ReferrerType,
     Sex,
     Stage,
@@ -104,6 +105,7 @@ class Base(DeclarativeBase):
         ClosureOutcome: _string_enum(ClosureOutcome),
         ReferrerType: _string_enum(ReferrerType),
         Sex: _string_enum(Sex),
+        NoAddressReason: _string_enum(NoAddressReason),
         LetterKind: _string_enum(LetterKind),
         Addressee: _string_enum(Addressee),
     }
@@ -131,8 +133,11 @@ class Child(Base):
     date_of_birth: Mapped[date] = mapped_column(index=True)
     sex: Mapped[Sex]
     upn: Mapped[str | None]
-    address: Mapped[str]
-    postcode: Mapped[str]
+    # Every child can be referred: with no fixed abode, an unknown address or abroad there is no
+    # address or postcode (or an NHS pseudo-postcode, ZZ99 3VZ), and the reason says why.
+    address: Mapped[str | None]
+    postcode: Mapped[str | None]
+    no_address_reason: Mapped[NoAddressReason | None]
 
 
 class Case(Base):
@@ -151,6 +156,9 @@ class Case(Base):
     closure_outcome: Mapped[ClosureOutcome | None]
     flow_run_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     config_version: Mapped[str]
+    # The allocation as made (models.allocation.Allocation), so the summary can say why; None for
+    # a case opened before it was recorded, or opened outside the referral intake.
+    allocation: Mapped[dict[str, Any] | None]
     # Which version of the process the case started under; flows branch on it after an upgrade.
     process_version: Mapped[int] = mapped_column(default=1)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))

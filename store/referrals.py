@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.allocation import Allocation
 from models.case_events import FurtherReferralReceived, PossibleDuplicate
 from models.enums import CaseStatus
 from models.intake import MatchNote, birth_dates_to_search, identity_of_referral
@@ -92,6 +93,7 @@ def receive_referral(
     config_version: str,
     received_at: datetime,
     actor: str,
+    allocation: Allocation | None = None,
 ) -> Receipt:
     """Record a referral: on the open case of the same child, or as a new case.
 
@@ -107,6 +109,7 @@ def receive_referral(
         config_version: The configuration version a new case records.
         received_at: When it was received (aware).
         actor: Who or what records it.
+        allocation: How a new case's officer and area were chosen (kept on the case).
 
     Returns:
         The case, the referral record, whether it was a further referral, and the matches.
@@ -141,6 +144,7 @@ def receive_referral(
         config_version=config_version,
         opened_at=received_at,
         actor=actor,
+        allocation=allocation,
     )
     for near in matches:
         _note_possible_duplicate(session, case, near, received_at)

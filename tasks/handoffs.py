@@ -12,6 +12,7 @@ from models.case import CaseHandle
 from models.chronology import ChronologyBundle
 from models.enums import Stage
 from models.letters import LetterLink
+from models.referral import address_in_words
 from models.replay_keys import ehe_handoff_key, legal_referral_key, other_la_notice_key
 from store import cases
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
@@ -29,8 +30,8 @@ def _child_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str,
         return {
             "child_name": f"{child.forenames} {child.surname}",
             "date_of_birth": child.date_of_birth.isoformat(),
-            "address": child.address,
-            "postcode": child.postcode,
+            # "1 Example Street, St Albans, AL1 3ER", or "No fixed abode (ZZ99 3VZ)".
+            "address": address_in_words(child.address, child.postcode, child.no_address_reason),
         }
 
 

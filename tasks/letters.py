@@ -30,6 +30,8 @@ from models.letters import (
     closing_letter_due,
     notice_content,
 )
+from models.postcode import home_postcode
+from models.referral import address_in_words
 from models.replay_keys import CLOSING_LETTER_KEY, SAO_DECISION_KEY
 from store import cases, decisions, letters
 from store.orm import Case, Letter
@@ -103,7 +105,11 @@ def _child(record: Case) -> LetterChild:
     return LetterChild(
         name=f"{child.forenames} {child.surname}",
         date_of_birth=child.date_of_birth,
-        address_lines=address_lines(child.address, child.postcode),
+        # With no home address the block says why ("No fixed abode"), never a pseudo-postcode.
+        address_lines=address_lines(
+            child.address or address_in_words(None, None, child.no_address_reason),
+            home_postcode(child.postcode) or "",
+        ),
     )
 
 

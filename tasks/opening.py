@@ -14,7 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 from pydantic import ValidationError
 
-from models.allocation import allocate
+from models.allocation import allocate_referral
 from models.case import CaseHandle
 from models.intake import ReceivedReferral
 from models.referral import Referral, RefusalReason, refusal_reasons, validate_referral
@@ -73,7 +73,9 @@ def receive_referral(referral: Referral, *, uow: UnitOfWork = INJECTED) -> Recei
     run_id = flow_run.get_id()
     if run_id is None:
         raise RuntimeError("a referral is received by a cme-case flow run")
-    allocation = allocate(postcode=referral.postcode, config=uow.config)
+    # By the home postcode, else the last school's DSPL area (its URN in `[schools]`), else the
+    # team lead: a child of no fixed abode or abroad is still allocated.
+    allocation = allocate_referral(referral, config=uow.config)
     with uow.transaction() as session:
         receipt = referrals.receive_referral(
             session=session,
@@ -85,6 +87,7 @@ def receive_referral(referral: Referral, *, uow: UnitOfWork = INJECTED) -> Recei
             config_version=uow.config.version,
             received_at=now,
             actor="cme-automation",
+            allocation=allocation,
         )
         case = receipt.case
         return ReceivedReferral(

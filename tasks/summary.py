@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
 from adapters.templating import render
+from models.allocation import Allocation, allocation_in_words
 from models.case import CaseHandle, StageResult
 from models.case_events import (
     ClosureRequested,
@@ -76,6 +77,14 @@ def _signed_in_as(values: dict[str, object]) -> str | None:
 
 def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def allocated_why(record: Case, names: dict[str, str]) -> str:
+    """Why the case went to its officer, in words; empty for a case whose allocation was not kept
+    (opened before it was recorded)."""
+    if record.allocation is None:
+        return ""
+    return allocation_in_words(Allocation.model_validate(record.allocation), names=names)
 
 
 def intake_notes(events: list[RecordedEvent]) -> list[str]:
@@ -160,6 +169,9 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             "closure": record.closure_outcome.label if record.closure_outcome else "",
             "officer": uow.config.person(record.officer_id).display_name,
             "dspl_area": record.dspl_area or "out of county / unknown",
+            "allocated_why": allocated_why(
+                record, {person.id: person.display_name for person in uow.config.people}
+            ),
             "child": f"{initials(child.forenames, child.surname)}, "
             f"aged {_age_on(child.date_of_birth, today)}",
             "stages": stages,

@@ -127,7 +127,7 @@ def recorded_child_details(database_url: str) -> list[str]:
             born = child.date_of_birth
             for form in (born.isoformat(), born.strftime("%d/%m/%Y"), f"{born.day} {born:%B %Y}"):
                 patterns.add(re.escape(form))
-            first_line = child.address.split(",")[0].strip()
+            first_line = (child.address or "").split(",")[0].strip()
             if len(first_line) >= 8:
                 patterns.add(re.escape(first_line))
     return sorted(patterns)

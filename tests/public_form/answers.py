@@ -16,6 +16,7 @@ CHILD: Answers = {
 ADDRESS: Answers = {
     "address": "1 Example Street, St Albans",
     "postcode": "al1 3er",
+    "address_unknown": [],
     "last_school_name": "Example Primary School",
 }
 CONCERN: Answers = {

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from models.enums import AgencyKind, ReferrerType, SafeguardingIndicator, Sex
+from models.enums import AgencyKind, NoAddressReason, ReferrerType, SafeguardingIndicator, Sex
 from models.public_form import (
     PAGE_BY_SLUG,
     PublicFormInvalid,
     build_referral,
     check_page,
     new_receipt,
+    page_is_answered,
     retry_delay,
     summary_rows,
 )
@@ -166,3 +167,38 @@ def test_check_your_answers_shows_no_identity_for_an_anonymous_referral() -> Non
 
     assert "Your name" not in keys
     assert "Who you are" in keys
+
+
+def test_i_do_not_know_where_the_child_lives_makes_a_referral_without_an_address() -> None:
+    answers = complete(address="", postcode="", address_unknown=["yes"])
+
+    assert _errors("address", address="", postcode="", address_unknown=["yes"]) == {}
+    referral = build_referral(answers, today=TODAY)
+
+    assert (referral.address, referral.postcode) == (None, None)
+    assert referral.no_address_reason is NoAddressReason.ADDRESS_NOT_KNOWN
+    rows = {(row.key, row.value) for row in summary_rows(answers)}
+    assert ("Address", "Not known") in rows
+    assert not {key for key, _ in rows} & {"Postcode"}
+
+
+def test_without_the_tick_the_address_and_postcode_are_still_required() -> None:
+    assert _errors("address", address="", postcode="", address_unknown=[]) == {
+        "address": "Enter the child's address",
+        "postcode": "Enter the postcode",
+    }
+
+
+def test_a_pseudo_postcode_of_unknown_meaning_is_a_wrong_postcode_on_the_form() -> None:
+    assert _errors("address", postcode="ZZ99 3CZ") == {
+        "postcode": "Enter a real UK postcode, like AL1 3ER"
+    }
+    referral = build_referral(complete(postcode="zz99 3vz"), today=TODAY)
+    assert referral.no_address_reason is NoAddressReason.NO_FIXED_ABODE
+
+
+def test_a_draft_saved_before_the_tick_existed_still_counts_its_address_page_answered() -> None:
+    answers = complete()
+    answers.pop("address_unknown", None)
+
+    assert page_is_answered(PAGE_BY_SLUG["address"], answers)

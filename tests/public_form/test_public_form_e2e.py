@@ -55,6 +55,27 @@ def test_an_anonymous_referral_becomes_a_case_waiting_for_its_first_decision(
     assert surname == "Anonform"
 
 
+def test_a_referral_that_does_not_know_where_the_child_lives_opens_a_case_for_the_team_lead(
+    public_form: PublicForm, driver: Driver
+) -> None:
+    receipt = _send(
+        public_form,
+        child_surname="Nowhereform",
+        address="",
+        postcode="",
+        address_unknown="yes",
+        **{"dob-day": "18"},
+    )
+
+    run_id = public_form.wait_until_delivered(receipt)
+    driver.wait_for_form(run_id, FIRST_FORM)
+    case = driver.case(run_id)
+    # No home postcode and no last school URN (the public form does not ask for one).
+    assert (case.officer_id, case.dspl_area) == ("cme-team-lead", None)
+    _, payload, _ = public_form.case_referral(run_id)
+    assert payload["address"] is None and payload["no_address_reason"] == "address_not_known"
+
+
 def test_a_named_referral_with_immediate_risk_escalates_to_mash_at_once(
     public_form: PublicForm, driver: Driver
 ) -> None:

@@ -323,6 +323,21 @@ def test_an_answer_that_fails_on_submit_is_shown_on_its_page_and_never_stored(
     assert _count(engine) == 0
 
 
+def test_a_referral_about_a_child_whose_address_is_not_known_is_sent_and_stored(
+    client: TestClient, engine: Engine
+) -> None:
+    address_page = client.get("/referral/child")
+    assert address_page.status_code == 200
+    assert "I do not know where the child lives" in client.get("/referral/address").text
+
+    sent = fill_in(client, complete(address="", postcode="", address_unknown="yes"))
+
+    assert sent.status_code == 303
+    [stored] = _stored(engine)
+    assert (stored.referral["address"], stored.referral["postcode"]) == (None, None)
+    assert stored.referral["no_address_reason"] == "address_not_known"
+
+
 def test_a_json_or_multipart_body_is_refused(client: TestClient) -> None:
     client.get("/referral/child")
     response = client.post("/referral/child", json={"child_forenames": "x"})

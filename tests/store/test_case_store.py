@@ -10,8 +10,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.allocation import Allocation, AllocationReason
 from models.case_events import CaseEventPayload, PossibleDuplicate, SafeguardingEscalation
-from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.enums import CaseStatus, ClosureOutcome, NoAddressReason, Stage
 from store import case_events, cases, decisions, guards, notifications, stages
 from store.database import session_scope
 from store.orm import Case, CaseEvent, Child, Decision, Notification, ReferralRecord, StageRecord
@@ -473,3 +474,46 @@ def test_set_stage_due_fails_when_the_stage_was_never_started(session: Session) 
             reason="s438 notice served",
             details={},
         )
+
+
+def test_a_child_without_an_address_is_stored_with_why_and_the_case_keeps_its_allocation(
+    engine: Engine,
+) -> None:
+    referral = make_referral(address=None, postcode="ZZ99 3VZ", last_school_urn="999002")
+    allocation = Allocation(
+        officer_id=OFFICER,
+        dspl_area=4,
+        reason=AllocationReason.BY_LAST_SCHOOL,
+        by_last_school=True,
+        no_home_postcode=True,
+        no_address_reason=NoAddressReason.NO_FIXED_ABODE,
+        last_school_urn="999002",
+    )
+    with session_scope(engine) as session:
+        case = cases.open_case(
+            session=session,
+            referral=referral,
+            flow_run_id=None,
+            officer_id=OFFICER,
+            dspl_area=4,
+            config_version="2026.1",
+            opened_at=OPENED_AT,
+            actor="intake",
+            allocation=allocation,
+        )
+
+    with Session(engine) as session:
+        stored = session.get(Case, case.id)
+        assert stored is not None
+        child = stored.child
+        assert (child.address, child.postcode) == (None, "ZZ99 3VZ")
+        assert child.no_address_reason is NoAddressReason.NO_FIXED_ABODE
+        assert stored.allocation is not None
+        assert Allocation.model_validate(stored.allocation) == allocation
+        assert stored.referrals[0].payload["no_address_reason"] == "no_fixed_abode"
+
+
+def test_a_case_opened_without_its_allocation_keeps_none(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        case = _open(session)
+        assert case.allocation is None

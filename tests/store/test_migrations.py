@@ -252,3 +252,89 @@ def test_downgrading_the_record_chain_drops_its_triggers_and_columns(
             connection.exec_driver_sql("DELETE FROM case_event")  # no trigger refuses it
     finally:
         engine.dispose()
+
+
+def _child_columns(url: str) -> dict[str, bool]:
+    engine = create_engine(url)
+    try:
+        return {c["name"]: c["nullable"] for c in inspect(engine).get_columns("child")}
+    finally:
+        engine.dispose()
+
+
+def test_a_child_without_address_is_stored_after_0008_and_refilled_by_its_downgrade(
+    empty_database_url: str,
+) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0007_people_and_access_log")
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:  # two children with an address, as every child had
+            for n in (1, 2):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO child (id, forenames, surname, aliases, date_of_birth, sex, "
+                        "address, postcode) VALUES (:n, 'A', 'B', '[]', '2015-03-14', "
+                        "'not_known', '1 Street', 'AL1 3ER')"
+                    ),
+                    {"n": n},
+                )
+                connection.execute(
+                    sa.text(
+                        'INSERT INTO "case" (id, reference, status, officer_id, opened_at, '
+                        "config_version, process_version, child_id) VALUES (:n, :ref, 'open', "
+                        "'cme-officer-dspl-1-5', '2026-11-02 09:15:30', '2026.1', 1, :n)"
+                    ),
+                    {"n": n, "ref": f"CME-2026-0000{n}"},
+                )
+    finally:
+        engine.dispose()
+    assert not _child_columns(empty_database_url)["postcode"]
+
+    command.upgrade(config, "0008_child_without_address")
+
+    columns = _child_columns(empty_database_url)
+    assert columns["address"] and columns["postcode"] and columns["no_address_reason"]
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            kept = connection.execute(sa.text("SELECT postcode FROM child ORDER BY id")).scalars()
+            assert list(kept) == ["AL1 3ER", "AL1 3ER"]
+            connection.execute(
+                sa.text(
+                    "INSERT INTO child (id, forenames, surname, aliases, date_of_birth, sex, "
+                    "address, postcode, no_address_reason) VALUES (3, 'C', 'D', '[]', "
+                    "'2015-03-14', 'not_known', NULL, NULL, 'no_fixed_abode'), (4, 'E', 'F', "
+                    "'[]', '2015-03-14', 'not_known', NULL, 'ZZ99 3WZ', 'address_not_known')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    'UPDATE "case" SET allocation = :allocation WHERE id = 1',
+                ).bindparams(sa.bindparam("allocation", type_=sa.JSON())),
+                {"allocation": {"officer_id": "cme-team-lead", "reason": "by_postcode"}},
+            )
+    finally:
+        engine.dispose()
+
+    command.downgrade(config, "0007_people_and_access_log")
+
+    columns = _child_columns(empty_database_url)
+    assert "no_address_reason" not in columns
+    assert not columns["address"] and not columns["postcode"]
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            refilled = connection.execute(
+                sa.text("SELECT address, postcode FROM child WHERE id IN (3, 4) ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in refilled] == [
+            ("No fixed abode", "ZZ99 3VZ"),
+            ("Address not known", "ZZ99 3WZ"),
+        ]
+        assert "allocation" not in {c["name"] for c in inspect(engine).get_columns("case")}
+    finally:
+        engine.dispose()
+
+    migrate(empty_database_url)
+    assert _child_columns(empty_database_url)["postcode"]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from models.allocation import Allocation, AllocationReason, allocate
+from models.allocation import (
+    Allocation,
+    AllocationReason,
+    allocate,
+    allocate_referral,
+    allocation_in_words,
+)
 from models.config import CmeConfig, load_config
+from models.referral import Referral
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config" / "cme.toml"
 OFFICER_1_5 = "cme-officer-dspl-1-5"
@@ -119,20 +127,30 @@ def test_case_goes_to_team_lead_when_absent_officer_has_no_cover_named(config: C
 
 def test_falls_back_to_last_school_area_when_postcode_is_missing(config: CmeConfig) -> None:
     assert allocate(postcode=None, last_school_dspl=8, config=config) == Allocation(
-        officer_id=OFFICER_6_9, dspl_area=8, reason=AllocationReason.BY_LAST_SCHOOL
+        officer_id=OFFICER_6_9,
+        dspl_area=8,
+        reason=AllocationReason.BY_LAST_SCHOOL,
+        by_last_school=True,
+        no_home_postcode=True,
     )
 
 
-@pytest.mark.parametrize("postcode", ["", "   ", "not a postcode", "AL9", "QQ1 1AA"])
+@pytest.mark.parametrize(
+    "postcode", ["", "   ", "not a postcode", "AL9", "QQ1 1AA", "ZZ99 3VZ", "zz993wz"]
+)
 def test_falls_back_to_last_school_area_when_postcode_is_invalid(
     config: CmeConfig, postcode: str
 ) -> None:
     assert allocate(postcode=postcode, last_school_dspl=2, config=config) == Allocation(
-        officer_id=OFFICER_1_5, dspl_area=2, reason=AllocationReason.BY_LAST_SCHOOL
+        officer_id=OFFICER_1_5,
+        dspl_area=2,
+        reason=AllocationReason.BY_LAST_SCHOOL,
+        by_last_school=True,
+        no_home_postcode=True,
     )
 
 
-@pytest.mark.parametrize("postcode", [None, "not a postcode"])
+@pytest.mark.parametrize("postcode", [None, "not a postcode", "ZZ99 3VZ"])
 def test_case_goes_to_team_lead_when_no_postcode_and_no_last_school(
     config: CmeConfig, postcode: str | None
 ) -> None:
@@ -140,6 +158,7 @@ def test_case_goes_to_team_lead_when_no_postcode_and_no_last_school(
         officer_id=TEAM_LEAD,
         dspl_area=None,
         reason=AllocationReason.UNKNOWN_POSTCODE_TO_TEAM_LEAD,
+        no_home_postcode=True,
     )
 
 
@@ -174,3 +193,109 @@ def test_allocation_cannot_be_changed_after_it_is_made(config: CmeConfig) -> Non
 
     with pytest.raises(ValidationError, match="frozen"):
         allocation.officer_id = TEAM_LEAD  # type: ignore[misc]
+
+
+# --- A referral: its home postcode, else its last school's area from [schools] ----------------
+
+RECEIVED = date(2026, 11, 2)
+NAMES = {OFFICER_1_5: "CME Officer (DSPL 1-5)", OFFICER_6_9: "CME Officer (DSPL 6-9)"}
+
+
+def _referral(**changes: object) -> Referral:
+    data: dict[str, object] = {
+        "received_on": RECEIVED,
+        "referrer_type": "member_of_public",
+        "child_forenames": "Ada",
+        "child_surname": "Testchild",
+        "child_date_of_birth": date(2015, 3, 14),
+        "child_sex": "female",
+    }
+    return Referral.model_validate({**data, **changes})
+
+
+def test_a_child_of_no_fixed_abode_goes_by_the_last_schools_area(config: CmeConfig) -> None:
+    referral = _referral(postcode="ZZ99 3VZ", last_school_urn="999002")  # example row, EN8
+
+    allocation = allocate_referral(referral, config=config)
+
+    assert (allocation.officer_id, allocation.dspl_area) == (OFFICER_1_5, 4)
+    assert allocation.reason is AllocationReason.BY_LAST_SCHOOL
+    assert allocation_in_words(allocation, names=NAMES) == (
+        "Allocated to CME Officer (DSPL 1-5) by the last school's area, DSPL 4: "
+        "no home postcode (no fixed abode)"
+    )
+
+
+def test_a_child_with_no_address_and_no_last_school_goes_to_the_team_lead(
+    config: CmeConfig,
+) -> None:
+    referral = _referral(no_address_reason="living_abroad_believed")
+
+    allocation = allocate_referral(referral, config=config)
+
+    assert (allocation.officer_id, allocation.dspl_area) == (TEAM_LEAD, None)
+    assert allocation_in_words(allocation, names=NAMES) == (
+        "Allocated to the team lead: no home postcode (living abroad (believed)) "
+        "and no last school known"
+    )
+
+
+def test_a_last_school_not_in_the_schools_list_sends_the_case_to_the_team_lead(
+    config: CmeConfig,
+) -> None:
+    referral = _referral(postcode="zz99 3wz", last_school_urn="123456")
+
+    allocation = allocate_referral(referral, config=config)
+
+    assert allocation.reason is AllocationReason.UNKNOWN_POSTCODE_TO_TEAM_LEAD
+    assert allocation_in_words(allocation, names=NAMES) == (
+        "Allocated to the team lead: no home postcode (address not known) and the last school "
+        "(URN 123456) is not placed in a DSPL area by the schools list"
+    )
+
+
+def test_a_home_postcode_wins_over_the_last_school(config: CmeConfig) -> None:
+    referral = _referral(address="1 Road, St Albans", postcode="AL1 3ER", last_school_urn="999002")
+
+    allocation = allocate_referral(referral, config=config)
+
+    assert (allocation.dspl_area, allocation.reason) == (7, AllocationReason.BY_POSTCODE)
+    assert allocation_in_words(allocation, names=NAMES) == (
+        "Allocated to CME Officer (DSPL 6-9) by the home postcode's area, DSPL 7"
+    )
+
+
+def test_cover_by_the_last_school_says_who_is_covered_and_why_that_area(
+    config: CmeConfig,
+) -> None:
+    absent = with_absent(config, OFFICER_1_5)
+    referral = _referral(postcode="ZZ99 3VZ", last_school_urn="999003")  # example row, SG1
+
+    allocation = allocate_referral(referral, config=absent)
+
+    assert allocation_in_words(allocation, names=NAMES) == (
+        "Allocated to CME Officer (DSPL 6-9), covering for CME Officer (DSPL 1-5) (absent), "
+        "by the last school's area, DSPL 2: no home postcode (no fixed abode)"
+    )
+
+
+def test_out_of_county_and_absent_without_cover_are_said_in_words(config: CmeConfig) -> None:
+    out = allocate_referral(_referral(address="1 Road", postcode="LU1 1AA"), config=config)
+    no_cover = with_absent(config, OFFICER_1_5).model_copy(update={"cover": {}})
+    absent = allocate_referral(_referral(address="1 Road", postcode="SG1 1HN"), config=no_cover)
+
+    assert allocation_in_words(out, names=NAMES) == (
+        "Allocated to the team lead: the home postcode is not in a Hertfordshire DSPL area"
+    )
+    assert allocation_in_words(absent, names=NAMES) == (
+        "Allocated to the team lead: CME Officer (DSPL 1-5) is absent with no cover available "
+        "(by the home postcode's area, DSPL 2)"
+    )
+
+
+def test_an_allocation_recorded_before_the_words_existed_still_reads(config: CmeConfig) -> None:
+    old = {"officer_id": OFFICER_6_9, "dspl_area": 7, "reason": "by_postcode", "covering_for": None}
+
+    assert allocation_in_words(Allocation.model_validate(old), names=NAMES) == (
+        "Allocated to CME Officer (DSPL 6-9) by the home postcode's area, DSPL 7"
+    )

@@ -118,7 +118,7 @@ def test_sample_extracts_have_the_columns_the_referral_check_reads(config: CmeCo
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('version = "2025.11-1"', 'version = ""', "version: String should have at least 1"),
+        ('version = "2026.12-1"', 'version = ""', "version: String should have at least 1"),
         ("absent = false\n", "absent = false\nphone = '01234'\n", "officers.0.phone: Extra inputs"),
         (
             "dspl_areas = [1, 2, 3, 4, 5]",
@@ -165,6 +165,12 @@ def test_sample_extracts_have_the_columns_the_referral_check_reads(config: CmeCo
         ('2 = ["SG1", "SG2"]', '10 = ["SG1", "SG2"]', "dspl.areas.10.[key]"),
         ("max_home_visits = 3\n", "", "process.max_home_visits: Field required"),
         ("[contacts.police]", "[contacts.polis]", "contacts.police: Field required"),
+        (
+            '"999001" = "AL1 9ZZ"',
+            '"99901" = "AL1 9ZZ"',
+            "schools.99901.[key]: Value error, '99901'",
+        ),
+        ('"999001" = "AL1 9ZZ"', '"999001" = "AL1"', "schools.999001: Value error, 'AL1' is not"),
     ],
 )
 def test_config_is_refused_with_the_key_named_when_a_rule_is_broken(
@@ -216,3 +222,20 @@ def test_matching_near_above_certain_is_refused_naming_both_keys(tmp_path: Path)
 
 def test_matching_near_below_what_blocking_supports_is_refused(tmp_path: Path) -> None:
     assert "matching.near" in problems_of(variant(tmp_path, "near = 0.75", "near = 0.3"))
+
+
+def test_a_school_is_placed_in_the_dspl_area_of_its_postcode(tmp_path: Path) -> None:
+    config = load_config(variant(tmp_path, '"999001" = "AL1 9ZZ"', '"999001" = "al97zz"'))
+
+    assert config.schools["999001"] == "AL9 7ZZ"
+    assert config.dspl_for_school("999001") == 6  # the south Hatfield sector
+    assert config.dspl_for_school("123456") is None  # not listed
+    assert config.dspl_for_school(None) is None
+
+
+def test_a_configuration_without_schools_still_loads(tmp_path: Path) -> None:
+    table = SHIPPED_TEXT[SHIPPED_TEXT.index("[schools]") : SHIPPED_TEXT.index("# Home postcode")]
+
+    config = load_config(variant(tmp_path, table, ""))
+
+    assert config.schools == {}

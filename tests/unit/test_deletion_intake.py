@@ -22,7 +22,7 @@ from models.deletion_intake import (
     row_natural_key,
 )
 from models.enums import DeletionGround as CaseGround
-from models.enums import ReferralPurpose, ReferrerType
+from models.enums import NoAddressReason, ReferralPurpose, ReferrerType
 from models.matching import IdentityMatch, MatchStrength
 from models.school_returns import DeletionReturnRow, RowProblem
 from models.triage import Route, RowTriage
@@ -249,3 +249,20 @@ def test_the_report_keeps_the_row_as_read_and_the_artifact_only_row_field_proble
         {"row": 3, "field": "(row)", "problem": "repeats row 2 exactly"},
         {"row": 5, "field": "postcode", "problem": "not a UK postcode"},
     ]
+
+
+def test_a_pupil_of_no_fixed_abode_makes_a_referral_that_says_so() -> None:
+    referral = referral_from_row(
+        row(address="No fixed abode", postcode="zz99 3vz"),
+        received_on=RECEIVED,
+        purpose=ReferralPurpose.CHILD_MISSING_EDUCATION,
+    )
+    assert referral.postcode == "ZZ99 3VZ"
+    assert referral.no_address_reason is NoAddressReason.NO_FIXED_ABODE
+    assert referral.home_postcode is None
+
+
+def test_a_pseudo_postcode_of_unknown_meaning_is_quarantined_naming_the_reason() -> None:
+    result = plan_row(2, row(postcode="ZZ99 3CZ"), triage(Route.CME_CASE), received_on=RECEIVED)
+    assert isinstance(result, list)
+    assert [(p.row, p.field) for p in result] == [(2, "no_address_reason")]

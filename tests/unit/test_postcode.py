@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from models.postcode import normalise_uk_postcode, outward_code, sector
+from models.enums import NoAddressReason
+from models.postcode import (
+    home_postcode,
+    is_pseudo_postcode,
+    normalise_postcode,
+    normalise_uk_postcode,
+    outward_code,
+    pseudo_postcode,
+    pseudo_postcode_reason,
+    sector,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +79,40 @@ def test_outward_code_and_sector_raise_when_postcode_invalid() -> None:
         outward_code("AL1")
     with pytest.raises(ValueError, match="not a valid UK postcode"):
         sector("AL1")
+
+
+# --- NHS/ONS pseudo-postcodes: a record of no home postcode --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised", "reason"),
+    [
+        ("ZZ99 3VZ", "ZZ99 3VZ", NoAddressReason.NO_FIXED_ABODE),
+        (" zz993vz ", "ZZ99 3VZ", NoAddressReason.NO_FIXED_ABODE),
+        ("zz99 3wz", "ZZ99 3WZ", NoAddressReason.ADDRESS_NOT_KNOWN),
+        ("ZZ99 3CZ", "ZZ99 3CZ", None),  # England, not otherwise specified: no reason implied
+        ("ZZ994QZ", "ZZ99 4QZ", None),  # a pseudo-postcode for somewhere abroad
+    ],
+)
+def test_a_pseudo_postcode_is_recognised_normalised_and_its_known_reason_read(
+    raw: str, normalised: str, reason: NoAddressReason | None
+) -> None:
+    assert is_pseudo_postcode(raw)
+    assert pseudo_postcode(raw) == normalised
+    assert normalise_postcode(raw) == normalised
+    assert pseudo_postcode_reason(raw) is reason
+    assert home_postcode(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["AL1 3ER", "ZZ9 3VZ", "ZZ99", "ZZ99 3V", "", None])
+def test_anything_else_is_not_a_pseudo_postcode(raw: str | None) -> None:
+    assert not is_pseudo_postcode(raw)
+    assert pseudo_postcode_reason(raw) is None
+
+
+def test_a_real_postcode_is_still_normalised_and_a_wrong_one_refused() -> None:
+    assert normalise_postcode("al13er") == "AL1 3ER"
+    assert home_postcode("al13er") == "AL1 3ER"
+    assert home_postcode("not a postcode") is None
+    with pytest.raises(ValueError, match="not a valid UK postcode"):
+        normalise_postcode("ZZ9 3VZ")

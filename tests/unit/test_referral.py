@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.enums import AgencyKind, DeletionGround, ReferrerType
-from models.referral import ParentCarer, Referral, validate_referral
+from models.enums import AgencyKind, DeletionGround, NoAddressReason, ReferrerType
+from models.referral import ParentCarer, Referral, address_in_words, validate_referral
 
 RECEIVED_ON = date(2026, 11, 28)
 
@@ -291,3 +291,101 @@ def test_form_schema_has_no_union_of_models_when_rendered() -> None:
         if sum("$ref" in option for option in spec.get("anyOf", [])) > 1
     ]
     assert unions_of_models == []
+
+
+# --- Every child can be referred: no address, no postcode, pseudo-postcodes ----------------------
+
+
+NFA, NOT_KNOWN, ABROAD = "no_fixed_abode", "address_not_known", "living_abroad_believed"
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"address": None, "postcode": None, "no_address_reason": NFA}, NFA),
+        ({"address": "", "postcode": " ", "no_address_reason": NOT_KNOWN}, NOT_KNOWN),
+        ({"postcode": None, "no_address_reason": ABROAD}, ABROAD),
+        ({"address": None, "postcode": "zz993vz"}, NFA),
+        ({"address": None, "postcode": "ZZ99 3WZ"}, NOT_KNOWN),
+        ({"postcode": "ZZ99 3VZ", "no_address_reason": NFA}, NFA),
+    ],
+)
+def test_a_child_without_a_home_address_is_accepted_when_the_reason_is_given_or_implied(
+    changes: dict[str, Any], reason: str
+) -> None:
+    referral = Referral.model_validate(_referral_data(**changes))
+
+    assert referral.no_address_reason == reason
+    assert referral.home_postcode is None
+
+
+def test_a_pseudo_postcode_is_kept_normalised_as_given() -> None:
+    referral = Referral.model_validate(_referral_data(address=None, postcode=" zz99 3vz "))
+
+    assert referral.postcode == "ZZ99 3VZ"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"address": None, "postcode": None},
+        {"address": None},
+        {"postcode": ""},
+        {"address": None, "postcode": None, "no_address_reason": ""},
+    ],
+)
+def test_a_missing_address_without_a_reason_is_refused_naming_the_reason_field(
+    changes: dict[str, Any],
+) -> None:
+    loc, msg = _rejects(**changes)
+
+    assert loc == ("no_address_reason",)
+    assert msg.startswith("Value error, no_address_reason: required when the child's address or")
+    assert "no fixed abode, address not known, or living abroad (believed)" in msg
+
+
+def test_a_pseudo_postcode_of_unknown_meaning_needs_the_reason() -> None:
+    loc, msg = _rejects(address=None, postcode="ZZ99 3CZ")
+
+    assert loc == ("no_address_reason",)
+    assert "pseudo-postcode" in msg
+    referral = Referral.model_validate(
+        _referral_data(address=None, postcode="ZZ99 3CZ", no_address_reason="address_not_known")
+    )
+    assert referral.postcode == "ZZ99 3CZ"
+
+
+def test_a_reason_contradicting_the_pseudo_postcode_is_refused() -> None:
+    loc, msg = _rejects(postcode="ZZ99 3VZ", no_address_reason="living_abroad_believed")
+
+    assert loc == ("no_address_reason",)
+    assert "ZZ99 3VZ means no fixed abode, not living abroad (believed)" in msg
+
+
+def test_a_reason_is_refused_when_the_address_and_a_real_postcode_are_given() -> None:
+    loc, msg = _rejects(no_address_reason="no_fixed_abode")
+
+    assert loc == ("no_address_reason",)
+    assert "must be empty when the address and a postcode are given" in msg
+
+
+def test_an_invalid_postcode_is_reported_on_the_postcode_alone() -> None:
+    assert _rejects(address=None, postcode="ZZ9 3VZ")[0] == ("postcode",)
+
+
+def test_a_referral_stored_before_the_reason_existed_still_validates() -> None:
+    stored = Referral.model_validate(_referral_data()).model_dump(mode="json")
+    del stored["no_address_reason"]
+
+    assert validate_referral(stored, today=RECEIVED_ON).no_address_reason is None
+
+
+def test_where_the_child_lives_is_shown_in_words() -> None:
+    assert address_in_words("1 Road, St Albans", "AL1 3ER", None) == "1 Road, St Albans, AL1 3ER"
+    assert address_in_words(None, "ZZ99 3VZ", NoAddressReason.NO_FIXED_ABODE) == (
+        "No fixed abode (ZZ99 3VZ)"
+    )
+    assert address_in_words(None, None, NoAddressReason.LIVING_ABROAD_BELIEVED) == (
+        "Living abroad (believed)"
+    )
+    assert address_in_words(None, None, None) == "Not known"

@@ -28,8 +28,7 @@ CHILD_NAME = "Alex Sample Testchild"
 CHILD: dict[str, Any] = {
     "child_name": CHILD_NAME,
     "date_of_birth": "2015-03-14",
-    "address": "1 Example Street, St Albans",
-    "postcode": "AL1 3ER",
+    "address": "1 Example Street, St Albans, AL1 3ER",
 }
 OFFICER: dict[str, Any] = {
     "officer_name": "CME Officer (DSPL 1-5)",
@@ -452,3 +451,20 @@ def test_the_allocation_names_the_officer_and_the_childs_area_once_each() -> Non
 
     assert "- **Allocated to:** CME Officer (DSPL 6-9), for the child's area, DSPL 7\n" in decision
     assert "| Allocated to | CME Officer (DSPL 6-9) |\n| Child's area | DSPL 7 |" in summary
+
+
+def test_the_allocation_says_why_in_words_when_the_case_kept_it() -> None:
+    why = "Allocated to the team lead: no home postcode (no fixed abode) and no last school known"
+    context = {
+        **_decision_context(error=""),
+        "officer": "CME Team Lead",
+        "dspl_area": "out of county / unknown",
+        "allocated_why": why,
+    }
+
+    decision = render("summaries/decision.md.j2", **context)
+    summary = render("summaries/case_summary.md.j2", **context, awaiting="")
+
+    assert f"- **Allocation:** {why}\n" in decision
+    assert "for the child's area" not in decision
+    assert f"| Why allocated so | {why} |\n" in summary
