@@ -9,11 +9,13 @@ the waiting form in the Prefect UI, where decisions are made and recorded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from jinja2 import (
     ChoiceLoader,
     Environment,
@@ -23,6 +25,7 @@ from jinja2 import (
     select_autoescape,
 )
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.staticfiles import StaticFiles
 
 from adapters.settings import PROJECT_ROOT, Settings, load_settings
@@ -33,6 +36,8 @@ from front_door.throttle import SignInThrottle
 from models.config import load_config
 from store.database import make_engine
 from store.unit_of_work import utc_now
+
+log = logging.getLogger("cme.front_door")
 
 GOVUK_FRONTEND = PROJECT_ROOT / "public_form" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 OWN_STATIC = PROJECT_ROOT / "front_door" / "static"
@@ -75,6 +80,7 @@ def create_app(
         throttle=throttle or SignInThrottle(),
     )
     app.include_router(router)
+    app.add_exception_handler(SQLAlchemyError, _case_database_away)
     _mount(app, "/assets/govuk", GOVUK_FRONTEND)
     _mount(app, "/assets/app", OWN_STATIC)
     _mount(app, "/assets", GOVUK_FRONTEND / "assets")
@@ -84,3 +90,18 @@ def create_app(
 
 def _mount(app: FastAPI, path: str, directory: Path) -> None:
     app.mount(path, StaticFiles(directory=directory), name=path.strip("/").replace("/", "-"))
+
+
+async def _case_database_away(request: Request, _error: Exception) -> Response:
+    """Every page reads the case database: while it is away (restarting, upgrading) a plain page
+    says so, instead of a bare 500."""
+    log.exception("the case database could not be read")
+    service: FrontDoor = request.app.state.front_door
+    response = service.problem(
+        request,
+        503,
+        "Sorry, the case system is restarting",
+        "The case system is restarting; try again in a minute.",
+    )
+    response.headers["Retry-After"] = "60"
+    return response

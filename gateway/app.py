@@ -24,6 +24,7 @@ from uuid import UUID
 
 import anyio.to_thread
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.record import Recorder
 from gateway.sign_in import SignIn, SignInRefused
@@ -54,6 +55,9 @@ OPEN_PATHS = frozenset({"/api/health", "/api/ready", "/api/version"})
 # The V1 UI's Login page checks a credential with this call and reads any answer but 401 as
 # signed in (a 429 leaves a blank page): a lockout answers it 401, with the same Retry-After.
 UI_SIGN_IN_CHECK = "/api/admin/version"
+# What a call is answered (503) while the case database, which holds the people, is away.
+RESTARTING = "The case system is restarting; try again in a minute."
+RETRY_AFTER_SECONDS = 30
 # Times a resume is made while Prefect's database is busy (500, 503) before its answer goes back.
 RESUME_ATTEMPTS = 5
 # The calls whose body the gateway reads: the state asked for, and the form's input.
@@ -159,6 +163,14 @@ class Gateway:
             if status == 429 and path.rstrip("/") == UI_SIGN_IN_CHECK:
                 status = 401
             await _answer(send, status, {"detail": refused.reason}, refused.retry_after)
+            return
+        except SQLAlchemyError:
+            # The people are in the case database: while it is away nobody can be signed in.
+            logger.exception("sign-in could not read the case database")
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1013, "reason": RESTARTING})
+                return
+            await _answer(send, 503, {"detail": RESTARTING}, retry_after=RETRY_AFTER_SECONDS)
             return
         if kind == "websocket":
             # Streams out (events, logs) are reads; the rest (events in, workers, task-run

@@ -1,7 +1,8 @@
 """`make run`: migrate the case database, start the Prefect server, serve the deployments, and
 start the public referral form and the drainer that delivers its submissions.
 
-Runs in the foreground; Ctrl-C (or SIGTERM) stops everything it started.
+Runs in the foreground and keeps each part running: a part that exits is started again
+(launcher/supervisor.py) while the others go on. Ctrl-C (or SIGTERM) stops everything it started.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 from pydantic import SecretStr
@@ -18,7 +20,11 @@ from launcher.accounts import ADMIN_USERNAME
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
+from launcher.supervisor import Supervisor
 from store.migrations import migrate
+
+# How often the parts are looked at: a part that exits is noticed within this.
+SUPERVISE_SECONDS = 0.5
 
 
 def main() -> int:
@@ -65,11 +71,13 @@ def main() -> int:
             f"Press Ctrl-C to stop.\n"
         )
         sys.stdout.flush()
-        while not stop.wait(1.0):
-            for name, process in list(stack.processes.items()):
-                if process.poll() is not None:
-                    sys.stderr.write(f"{name} exited with {process.returncode}; stopping.\n")
-                    return 1
+        # Each part is kept alive on its own: one that exits is started again, with a growing
+        # wait if it keeps exiting, while the others keep serving (the public form keeps taking
+        # referrals while the Prefect server is down; its drainer delivers them once it is back).
+        supervisor = Supervisor(parts=stack, log_dir=settings.state_dir / "logs")
+        supervisor.watch(time.monotonic())
+        while not stop.wait(SUPERVISE_SECONDS):
+            supervisor.tick(time.monotonic())
         return 0
     finally:
         sys.stdout.write("Stopping...\n")

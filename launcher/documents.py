@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from adapters.settings import Settings, settings_or_exit
 
+UNAVAILABLE = "Documents are not available at the moment; try again in a minute"
+
 CONTENT_TYPES = {".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 
 
@@ -40,11 +42,16 @@ def handler_for(settings: Settings) -> type[BaseHTTPRequestHandler]:
         server_version = "cme-documents"
 
         def _send(self, head_only: bool) -> None:
-            path = resolve_document(settings, self.path)
-            if path is None:
+            try:
+                path = resolve_document(settings, self.path)
+                content = None if path is None else path.read_bytes()
+            except OSError as error:  # the folder is on a share that is away for a moment
+                sys.stderr.write(f"{self.path}: {error.strerror or type(error).__name__}\n")
+                self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE)
+                return
+            if path is None or content is None:
                 self.send_error(HTTPStatus.NOT_FOUND, "No such document")
                 return
-            content = path.read_bytes()
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", CONTENT_TYPES[path.suffix])
             self.send_header("Content-Length", str(len(content)))

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -140,7 +141,7 @@ class Stack:
     # settings' prefect_auth_string, if any (production, where each machine is given its own).
     credentials: ServiceCredentials | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    _logs: list[IO[bytes]] = field(default_factory=list)
+    _logs: dict[str, IO[bytes]] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -176,8 +177,11 @@ class Stack:
         self, name: str, args: list[str], env: dict[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        previous = self._logs.pop(name, None)
+        if previous is not None:  # started again: its old process has exited
+            previous.close()
         log = (self.log_dir / f"{name}.log").open("ab")
-        self._logs.append(log)
+        self._logs[name] = log
         process = subprocess.Popen(
             args,
             cwd=PROJECT_ROOT,
@@ -205,11 +209,7 @@ class Stack:
         """Start the Prefect server behind the sign-in gateway (`python -m gateway`) and wait
         until its API answers. It holds no credential: it checks everyone else's. Without
         service credentials yet, the accounts are prepared first (`prepare_accounts`)."""
-        if self.credentials is None:
-            self.prepare_accounts()
-        server = self._spawn(
-            "prefect-server", [sys.executable, "-m", "gateway"], env=self.env_as(None)
-        )
+        server = self.spawn_server()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if server.poll() is not None:
@@ -221,26 +221,22 @@ class Stack:
             time.sleep(0.5)
         raise TimeoutError(f"Prefect server not healthy after {timeout:.0f} s")
 
+    def spawn_server(self) -> subprocess.Popen[bytes]:
+        """Start the Prefect server behind the gateway without waiting for it."""
+        if self.credentials is None:
+            self.prepare_accounts()
+        return self._spawn(
+            "prefect-server", [sys.executable, "-m", "gateway"], env=self.env_as(None)
+        )
+
     def start_public_form(self, timeout: float = 60.0) -> None:
         """Start the public referral form (uvicorn) and wait until it answers.
 
         It gets no Prefect settings or credentials: it only writes submissions to the case
         database, and the drainer, which does hold them, delivers those to Prefect.
         """
-        settings = self.settings
-        args = [
-            sys.executable, "-m", "uvicorn", "public_form.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(settings.public_form_port),
-            # X-Forwarded-For is read by the app itself, from CME_PUBLIC_FORM_TRUSTED_PROXIES only.
-            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
-        ]  # fmt: skip
-        env = {
-            k: v
-            for k, v in self.env_as(None).items()
-            if not k.startswith("PREFECT_") and k not in _CREDENTIAL_VARIABLES
-        }
-        process = self._spawn("public-form", args, env=env)
-        url = f"{settings.public_form_url}/health"
+        process = self.spawn_public_form()
+        url = f"{self.settings.public_form_url}/health"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -254,19 +250,29 @@ class Stack:
             time.sleep(0.3)
         raise TimeoutError(f"public form not answering after {timeout:.0f} s")
 
+    def spawn_public_form(self) -> subprocess.Popen[bytes]:
+        """Start the public referral form without waiting for it."""
+        settings = self.settings
+        args = [
+            sys.executable, "-m", "uvicorn", "public_form.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(settings.public_form_port),
+            # X-Forwarded-For is read by the app itself, from CME_PUBLIC_FORM_TRUSTED_PROXIES only.
+            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
+        ]  # fmt: skip
+        env = {
+            k: v
+            for k, v in self.env_as(None).items()
+            if not k.startswith("PREFECT_") and k not in _CREDENTIAL_VARIABLES
+        }
+        return self._spawn("public-form", args, env=env)
+
     def start_front_door(self, timeout: float = 60.0) -> None:
         """Start the officers' front door (uvicorn) and wait until it answers.
 
         Like the public form it gets no Prefect settings: it reads the case database and signs
         people in against it; it only links to the Prefect UI.
         """
-        args = [
-            sys.executable, "-m", "uvicorn", "front_door.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(self.settings.front_door_port),
-            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
-        ]  # fmt: skip
-        env = {k: v for k, v in self.env.items() if not k.startswith("PREFECT_")}
-        process = self._spawn("front-door", args, env=env)
+        process = self.spawn_front_door()
         url = f"{self.settings.front_door_url}/health"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -280,6 +286,16 @@ class Stack:
                 pass
             time.sleep(0.3)
         raise TimeoutError(f"front door not answering after {timeout:.0f} s")
+
+    def spawn_front_door(self) -> subprocess.Popen[bytes]:
+        """Start the officers' front door without waiting for it."""
+        args = [
+            sys.executable, "-m", "uvicorn", "front_door.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(self.settings.front_door_port),
+            "--no-proxy-headers", "--no-server-header", "--log-level", "warning",
+        ]  # fmt: skip
+        env = {k: v for k, v in self.env.items() if not k.startswith("PREFECT_")}
+        return self._spawn("front-door", args, env=env)
 
     def start_drainer(self) -> None:
         """Deliver the public form's stored submissions to the cme-case deployment."""
@@ -298,9 +314,7 @@ class Stack:
 
     def start_documents(self, timeout: float = 30.0) -> None:
         """Serve letters and chronologies read-only on 127.0.0.1 (launcher/documents.py)."""
-        documents = self._spawn(
-            "documents", [sys.executable, "-m", "launcher.documents"], env=self.env_as(None)
-        )
+        documents = self.spawn_documents()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if documents.poll() is not None:
@@ -312,6 +326,12 @@ class Stack:
                 return
             time.sleep(0.2)
         raise TimeoutError(f"documents server not listening after {timeout:.0f} s")
+
+    def spawn_documents(self) -> subprocess.Popen[bytes]:
+        """Start the documents server without waiting for it."""
+        return self._spawn(
+            "documents", [sys.executable, "-m", "launcher.documents"], env=self.env_as(None)
+        )
 
     def start_serving(self) -> None:
         """Serve every deployment declared in prefect.yaml."""
@@ -349,6 +369,23 @@ class Stack:
             env=self.env_as("runner"),
         )
         return name
+
+    def respawn(self, name: str) -> None:
+        """Start this part again (its process has exited) without waiting for it to answer: the
+        supervisor (launcher/supervisor.py) keeps watching the others meanwhile."""
+        spawners: dict[str, Callable[[], object]] = {
+            "prefect-server": self.spawn_server,
+            "documents": self.spawn_documents,
+            "serve": self.start_serving,
+            "public-form-drainer": self.start_drainer,
+            "drop-watch": self.start_drop_watch,
+            "public-form": self.spawn_public_form,
+            "front-door": self.spawn_front_door,
+        }
+        if name.startswith("worker-"):
+            self.start_worker(int(name.removeprefix("worker-")))
+        else:
+            spawners[name]()
 
     @property
     def runner_names(self) -> list[str]:
@@ -481,6 +518,6 @@ class Stack:
             "prefect-server",
         ):
             self.stop(name)
-        for log in self._logs:
+        for log in self._logs.values():
             log.close()
         self._logs.clear()

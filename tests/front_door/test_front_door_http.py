@@ -7,11 +7,12 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from adapters.settings import Settings
 from front_door.app import create_app
@@ -271,3 +272,19 @@ def test_pages_are_never_cached_and_carry_the_security_headers(client: TestClien
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_while_the_case_database_is_away_a_plain_page_says_so(tmp_path: Path) -> None:
+    away = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'cases.db'}")
+    settings = Settings(front_door_secret=SecretStr("s" * 40), prefect_ui_url=UI)
+    with TestClient(create_app(settings, engine=away), base_url="http://127.0.0.1") as client:
+        page = client.get("/sign-in")
+        response = client.post(
+            "/sign-in",
+            data={"csrf_token": _csrf(page.text), "username": "someone", "password": "x"},
+        )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert "The case system is restarting; try again in a minute." in response.text
+    assert "govuk-heading-l" in response.text
+    assert "Traceback" not in response.text and "sqlite" not in response.text.lower()

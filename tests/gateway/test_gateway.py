@@ -4,14 +4,17 @@ and what the UI and the single sign-on proxy see."""
 from __future__ import annotations
 
 import json
+from base64 import b64encode
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
-from gateway.app import Message
-from gateway.sign_in import FAILURE_WINDOW_SECONDS, MAX_FAILURES
+from gateway.app import Gateway, Message
+from gateway.record import Recorder
+from gateway.sign_in import FAILURE_WINDOW_SECONDS, MAX_FAILURES, SignIn
 from models.access import AccessRecord
 from store import access_log, people
 from store.database import session_scope
@@ -43,6 +46,29 @@ def test_no_credentials_is_401_and_the_probes_stay_open(api: Api) -> None:
     assert api.call("POST", FILTER, json_body={}).status_code == 401
     assert api.call("GET", "/api/health").status_code == 200
     assert api.call("POST", FILTER, user="alice", json_body={"limit": 1}).status_code == 200
+
+
+def test_while_the_case_database_is_away_a_call_is_answered_503_in_plain_words(
+    api: Api, tmp_path: Path
+) -> None:
+    away = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'cases.db'}")
+    gateway = Gateway(
+        app=api.prefect.app,
+        sign_in=SignIn(engine=away),
+        recorder=Recorder(engine=away, clock=lambda: AT),
+    )
+    answer = api.prefect.call(
+        gateway,
+        "POST",
+        FILTER,
+        json_body={"limit": 1},
+        headers={"authorization": f"Basic {b64encode(f'alice:{PASSWORD}'.encode()).decode()}"},
+        client=("127.0.0.1", 50000),
+    )
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "The case system is restarting; try again in a minute."}
+    assert int(answer.headers["retry-after"]) > 0
+    assert api.call("GET", "/api/health").status_code == 200
 
 
 def test_a_resume_records_the_signed_in_person_whatever_the_form_said(

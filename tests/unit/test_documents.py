@@ -91,3 +91,18 @@ def test_the_server_returns_a_pdf_inline_and_refuses_writes(server: str) -> None
     with pytest.raises(urllib.error.HTTPError) as put:
         urllib.request.urlopen(request)
     assert put.value.code == 501
+
+
+def test_a_folder_away_for_a_moment_is_answered_503_in_plain_words(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stale(_path: Path) -> bytes:
+        raise OSError(116, "Stale file handle")
+
+    monkeypatch.setattr(Path, "read_bytes", stale)
+    with pytest.raises(urllib.error.HTTPError) as away:
+        urllib.request.urlopen(f"{server}/letters/CME-2026-00001/notice-1-abc.pdf")
+    assert away.value.code == 503
+    page = away.value.read().decode()
+    assert "Documents are not available at the moment; try again in a minute" in page
+    assert "Traceback" not in page
