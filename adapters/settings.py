@@ -194,6 +194,12 @@ class Settings(BaseSettings):
     public_form_drain_seconds: float = Field(
         default=2.0, gt=0, description="How often the drainer looks for submissions to deliver."
     )
+    part_down_alert_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="`make run`: the team lead is emailed once when a part has been down this "
+        "long, and once when it is back.",
+    )
     drop_watch_seconds: float = Field(
         default=5.0,
         gt=0,

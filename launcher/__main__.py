@@ -11,20 +11,33 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 from pydantic import SecretStr
 
-from adapters.settings import settings_or_exit
+from adapters.mailer import send_email
+from adapters.settings import Settings, settings_or_exit
 from launcher.accounts import ADMIN_USERNAME
 from launcher.automations import apply_automations
 from launcher.serve import load_declarations
 from launcher.stack import Stack
 from launcher.supervisor import Supervisor
+from models.config import load_config
 from store.migrations import migrate
 
 # How often the parts are looked at: a part that exits is noticed within this.
 SUPERVISE_SECONDS = 0.5
+
+
+def _team_lead_told(settings: Settings) -> Callable[[str, str], None]:
+    """An outage email to the team lead (config/cme.toml), through the configured relay."""
+    to = [load_config(settings.config_path).team_lead.email]
+
+    def tell(subject: str, body: str) -> None:
+        send_email(settings=settings, to=to, subject=subject, body=body)
+
+    return tell
 
 
 def main() -> int:
@@ -74,7 +87,12 @@ def main() -> int:
         # Each part is kept alive on its own: one that exits is started again, with a growing
         # wait if it keeps exiting, while the others keep serving (the public form keeps taking
         # referrals while the Prefect server is down; its drainer delivers them once it is back).
-        supervisor = Supervisor(parts=stack, log_dir=settings.state_dir / "logs")
+        supervisor = Supervisor(
+            parts=stack,
+            log_dir=settings.state_dir / "logs",
+            alert=_team_lead_told(settings),
+            alert_after=settings.part_down_alert_seconds,
+        )
         supervisor.watch(time.monotonic())
         while not stop.wait(SUPERVISE_SECONDS):
             supervisor.tick(time.monotonic())

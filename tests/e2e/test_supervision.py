@@ -33,10 +33,11 @@ from sqlalchemy.orm import Session
 
 from adapters.settings import PROJECT_ROOT
 from launcher.accounts import secrets_file
+from models.config import load_config
 from store.database import make_engine
 from store.orm import Case, Child, PublicSubmission, SubmissionStatus
 from tests.e2e.product import free_port
-from tests.mail import Inbox
+from tests.mail import Inbox, body_of
 from tests.public_form.answers import complete
 from tests.public_form.http import fill_in
 
@@ -129,6 +130,8 @@ def launched(tmp_path: Path, inbox: Inbox) -> Iterator[Launched]:
             "CME_PUBLIC_FORM_RETRY_MAX_SECONDS": "2",
             "CME_SMTP_HOST": "127.0.0.1",
             "CME_SMTP_PORT": os.environ["CME_SMTP_PORT"],  # the session's inbox
+            # The team lead is told of a part down for 3 s (5 min by default).
+            "CME_PART_DOWN_ALERT_SECONDS": "3",
         }
     )
     log = (tmp_path / "launcher.log").open("wb")
@@ -253,7 +256,7 @@ def _kill_and_wait_for_return(launched: Launched, part: str, timeout: float = 60
 
 
 def test_each_part_killed_comes_back_while_the_public_form_keeps_answering(
-    launched: Launched,
+    launched: Launched, inbox: Inbox
 ) -> None:
     with FormWatch(launched) as watch:
         for part in ("front-door", "documents", "drop-watch", "public-form-drainer", "serve"):
@@ -310,6 +313,17 @@ def test_each_part_killed_comes_back_while_the_public_form_keeps_answering(
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read()) == 1  # delivered exactly once
+
+    # The team lead was told once that the Prefect server was down, and once that it is back;
+    # of the parts killed once and started again at once, nothing.
+    lead = load_config(PROJECT_ROOT / "config" / "cme.toml").team_lead.email
+    down = inbox.wait_for("[CME] prefect-server has been down", timeout=30)
+    back = inbox.wait_for("[CME] prefect-server is back", timeout=90)
+    assert len(down) == len(back) == 1
+    assert all(str(m["X-Envelope-To"]) == lead for m in down + back)
+    assert "The Prefect server (case runs" in body_of(down[0])
+    for part in ("front-door", "documents", "drop-watch", "public-form-drainer", "public-form"):
+        assert inbox.about(f"[CME] {part} has been down") == [], part
 
     log = (launched.home / "logs" / "supervisor.log").read_text(encoding="utf-8")
     for part in COMMANDS:

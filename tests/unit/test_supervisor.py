@@ -4,6 +4,7 @@ each exit and start is logged with the part's name; the other parts are left alo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from launcher.supervisor import (
     after_exit,
     describe_exit,
     due,
+    outage_news,
 )
 
 BACKOFF = Backoff(first=1.0, cap=60.0, stable=60.0)
@@ -159,3 +161,94 @@ def test_a_part_that_cannot_be_started_is_tried_again_later(tmp_path: Path) -> N
     supervisor.tick(3.0)
     assert calls == ["public-form", "public-form"]
     assert "public-form could not be started" in (tmp_path / "supervisor.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("up_since", "told", "now", "news"),
+    [
+        (None, False, 299.9, None),  # down, not yet for long
+        (None, False, 300.0, "down"),  # down for alert_after: told
+        (295.0, False, 300.0, None),  # running again (not yet proven): not told meanwhile
+        (None, True, 900.0, None),  # told once only
+        (350.0, True, 359.9, None),  # started again, not yet stayed up
+        (350.0, True, 360.0, "back"),  # stayed up back_after: told it is back
+        (50.0, False, 60.0, "over"),  # a blip, never told: forgotten without a word
+    ],
+)
+def test_an_outage_is_told_once_when_long_and_once_when_over(
+    up_since: float | None, told: bool, now: float, news: str | None
+) -> None:
+    assert (
+        outage_news(
+            down_since=0.0,
+            up_since=up_since,
+            told=told,
+            now=now,
+            alert_after=300.0,
+            back_after=10.0,
+        )
+        == news
+    )
+
+
+def _told(sent: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + 5
+    while len(sent) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sent
+
+
+def test_a_part_down_for_long_is_told_to_the_team_lead_once_and_again_when_back(
+    tmp_path: Path,
+) -> None:
+    supervisor, parts = _supervisor(tmp_path)
+    sent: list[tuple[str, str]] = []
+    supervisor.alert = lambda subject, body: sent.append((subject, body))
+    supervisor.alert_after, supervisor.back_after = 30.0, 10.0
+
+    parts.processes["public-form"].returncode = 1  # a blip: started again, stays up
+    supervisor.tick(0.0)
+    for now in (1.0, 12.0, 40.0):
+        supervisor.tick(now)
+    assert sent == []
+
+    parts.processes["prefect-server"].returncode = 1
+    supervisor.tick(100.0)
+    for now in range(101, 131):  # each new one exits at once
+        if parts.processes["prefect-server"].returncode is None:
+            parts.processes["prefect-server"].returncode = 1
+        supervisor.tick(float(now))
+    [(subject, body)] = _told(sent, 1)
+    assert subject == "[CME] prefect-server has been down for 1 min"
+    assert body.startswith("The Prefect server (case runs, the officers' forms, the Prefect UI)")
+    assert "logs/prefect-server.log" in body
+
+    for now in range(131, 200):  # it stays up again
+        supervisor.tick(float(now))
+    assert [s for s, _ in _told(sent, 2)] == [subject, "[CME] prefect-server is back"]
+    time.sleep(0.05)
+    assert len(sent) == 2
+    log = (tmp_path / "supervisor.log").read_text(encoding="utf-8")
+    assert "telling the team lead: [CME] prefect-server is back" in log
+
+
+def test_a_relay_that_refuses_the_alert_is_logged_and_supervision_goes_on(
+    tmp_path: Path,
+) -> None:
+    supervisor, parts = _supervisor(tmp_path)
+
+    def refuse(subject: str, body: str) -> None:
+        raise ConnectionRefusedError("relay down")
+
+    supervisor.alert, supervisor.alert_after = refuse, 0.25
+    parts.processes["public-form"].returncode = 1
+    supervisor.tick(0.0)
+    supervisor.tick(0.5)  # down for longer than alert_after, and not started again yet: told
+    supervisor.tick(2.0)
+    assert parts.started == ["public-form"]
+    deadline = time.monotonic() + 5
+    log = tmp_path / "supervisor.log"
+    while "could not send" not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the refused alert was not logged"
+        time.sleep(0.01)
+    assert "ConnectionRefusedError: relay down" in log.read_text(encoding="utf-8")
