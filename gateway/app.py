@@ -60,6 +60,11 @@ RESTARTING = "The case system is restarting; try again in a minute."
 RETRY_AFTER_SECONDS = 30
 # Times a resume is made while Prefect's database is busy (500, 503) before its answer goes back.
 RESUME_ATTEMPTS = 5
+# Times any other call of a person's is made while Prefect answers 503 (its database busy: SQLite
+# "database is locked"; nothing was committed), as Prefect's own client does for programs, with
+# the pause before each new try; the last answer goes back whatever it is.
+BUSY_ATTEMPTS = 6
+BUSY_PAUSE_SECONDS = 0.25
 # The calls whose body the gateway reads: the state asked for, and the form's input.
 _BODY_ACTIONS = frozenset({Action.RESUME, Action.SET_STATE})
 # New runs whose parameters may name a case (stage-clock, case-chronology).
@@ -231,9 +236,15 @@ class Gateway:
             await self._record(person, action, scope, status, True, flow_run_id, detail)
             return
         if action not in RECORDED:
-            await self.app(scope, receive, send)
+            if person.is_service:  # Prefect's own client, which tries a 503 again itself
+                await self.app(scope, receive, send)
+            else:
+                await self._forward_while_busy(scope, receive, send)
             return
-        status, response = await self._forward_capturing(scope, receive, send)
+        if person.is_service:
+            status, response = await self._forward_capturing(scope, receive, send)
+        else:
+            status, response = await self._forward_while_busy(scope, receive, send)
         if flow_run_id is None and action in {
             Action.OPEN_CASE,
             Action.RUN_REPORT,
@@ -356,6 +367,32 @@ class Gateway:
         for message in messages:
             await send(message)
         return status
+
+    async def _forward_while_busy(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> tuple[int, bytes]:
+        """Forward a person's call, made again while Prefect answers 503; return the status and
+        body of the answer passed on.
+
+        Prefect answers 503 only when its database refused the work (SQLite "database is
+        locked", a lost connection) and the transaction was rolled back, so the same call is
+        safe to make again: Prefect's own client does so for programs, and the UI, which does
+        not, would otherwise show the officer an error and lose their click.
+        """
+        body = await _read_body(receive)
+        for attempt in range(BUSY_ATTEMPTS):
+            messages, status, response = await self._forward_buffered(scope, body, receive)
+            if status != 503 or attempt == BUSY_ATTEMPTS - 1:
+                break
+            logger.warning(
+                "%s %s answered 503 (Prefect's database busy); trying again",
+                scope["method"],
+                scope["path"],
+            )
+            await anyio.sleep(BUSY_PAUSE_SECONDS * 2**attempt)
+        for message in messages:
+            await send(message)
+        return status, response
 
     async def _forward_buffered(
         self, scope: Scope, body: bytes, receive: Receive
