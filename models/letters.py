@@ -26,6 +26,7 @@ ADDRESSEES: dict[LetterKind, Addressee] = {
     LetterKind.OTHER_LA_NOTICE: Addressee.OTHER_LOCAL_AUTHORITY,
     LetterKind.LEGAL_SERVICES_REFERRAL: Addressee.LEGAL_SERVICES,
     LetterKind.REFERRER_CLOSING_LETTER: Addressee.REFERRER,
+    LetterKind.SCHOOL_PLACE_HELP: Addressee.PARENT,
 }
 
 SERVICE_METHOD_WORDS: dict[ServiceMethod, str] = {
@@ -118,6 +119,8 @@ class NoticeRequest(_Frozen):
     proposed_school: str = ""
     alternative_schools: str = ""
     named_school: str = ""
+    # The s437(1) notice after support to a school place names the place offered, not taken up.
+    offered_school: str = ""
 
     def period(self, calendar: CalendarConfig) -> NoticePeriod:
         return notice_period(
@@ -147,6 +150,7 @@ class LetterContent(_Frozen):
     proposed_school: str = ""
     alternative_schools: tuple[str, ...] = ()
     named_school: str = ""
+    offered_school: str = ""
     authority: str = ""
     new_address: str = ""
     decision: str = ""
@@ -221,6 +225,7 @@ def notice_content(
         proposed_school=request.proposed_school,
         alternative_schools=split_schools(request.alternative_schools),
         named_school=request.named_school,
+        offered_school=request.offered_school,
     )
 
 
