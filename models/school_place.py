@@ -21,6 +21,12 @@ OFFER_ACCEPTED = "offer_accepted"
 OFFER_REFUSED = "offer_refused"
 REFUSED_EVERY_OFFER = "refused_every_offer"
 NO_PLACE_REFER_TO_FAIR_ACCESS = "no_place_refer_to_fair_access"
+# Outcomes that end the support: the s437(1) notice follows, the child is at school, home
+# educated, or the case closed (flows/forms.py PlaceRoute, OfferOutcome, StartOutcome).
+ENDING = frozenset(
+    {"no_application", REFUSED_EVERY_OFFER, "started", "not_started", "elective_home_education",
+     "close_case"}
+)  # fmt: skip
 
 
 class SupportStep(LabelledEnum):
@@ -30,6 +36,7 @@ class SupportStep(LabelledEnum):
     APPLYING = "applying"
     FAIR_ACCESS = "fair_access"
     OFFERED_NOT_STARTED = "offered_not_started"
+    ENDED = "ended"
 
     @property
     def label(self) -> str:
@@ -46,6 +53,7 @@ _STEP_WORDS = {
     SupportStep.APPLYING: "In-year application: awaiting an offer",
     SupportStep.FAIR_ACCESS: "Fair Access panel: awaiting a place",
     SupportStep.OFFERED_NOT_STARTED: "Offered a place, not yet started",
+    SupportStep.ENDED: "Support ended",
 }
 
 
@@ -84,6 +92,9 @@ def support_position(began: date, decisions: Sequence[Mapping[str, object]]) -> 
             position = SupportPosition(
                 SupportStep.OFFERED_NOT_STARTED, _day(values, "decided_on", position.since)
             )
+        elif outcome in ENDING:
+            day = _day(values, "checked_on", _day(values, "decided_on", position.since))
+            position = SupportPosition(SupportStep.ENDED, _day(values, "made_on", day))
     return position
 
 

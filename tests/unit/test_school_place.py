@@ -66,3 +66,22 @@ def test_the_school_named_is_the_last_offered() -> None:
         )
         == "Sample Academy"
     )
+
+
+def test_a_refusal_of_every_offer_or_a_start_ends_the_support() -> None:
+    ended = support_position(
+        BEGAN,
+        [
+            {"outcome": "in_year_application", "made_on": "2026-11-12"},
+            {"outcome": "refused_every_offer", "decided_on": "2026-11-20", "school_offered": "A"},
+        ],
+    )
+    assert (ended.step, ended.since) == (SupportStep.ENDED, date(2026, 11, 20))
+    started = support_position(
+        BEGAN,
+        [
+            {"outcome": "offer_accepted", "decided_on": "2026-11-20"},
+            {"outcome": "started", "checked_on": "2026-11-30", "started_on": "2026-11-30"},
+        ],
+    )
+    assert (started.step, started.since) == (SupportStep.ENDED, date(2026, 11, 30))
