@@ -88,6 +88,22 @@ def read_caseload(
     return cases, stages
 
 
+def read_support_decisions(*, session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The support-to-a-school-place decisions of every open case, in the order they were made,
+    by case reference (for the caseload's steps and days waiting; no child data)."""
+    rows = session.execute(
+        select(Case.reference, Decision.values)
+        .join(Case, Case.id == Decision.case_id)
+        .where(Decision.stage == Stage.SCHOOL_PLACE_SUPPORT, Case.status != CaseStatus.CLOSED)
+        .order_by(Decision.id)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for reference, values in rows:
+        if isinstance(values, dict):
+            found.setdefault(reference, []).append(values)
+    return found
+
+
 # --- Open-cases pages -----------------------------------------------------------------------------
 
 
