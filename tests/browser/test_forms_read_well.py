@@ -43,6 +43,8 @@ from tests.e2e.test_journeys import (
     enquiries,
     located,
     not_satisfied,
+    place_offer,
+    place_request,
     s437_notice,
     sent_as_stated,
     visit,
@@ -196,6 +198,12 @@ def _paths(driver: Driver) -> list[Walk]:
             [
                 first,
                 ("home-visit-visit-1", forms.HomeVisitRecord, located()),
+                ("school-place-support-place-request", forms.SchoolPlaceRequest, place_request()),
+                (
+                    "school-place-support-offer-1",
+                    forms.SchoolPlaceOffer,
+                    place_offer("refused_every_offer"),
+                ),
                 ("education-enquiry-s437-notice", forms.S437NoticeService, s437_notice()),
                 ("education-enquiry-s437-notice-served-1", forms.LetterServed, sent_as_stated()),
                 ("education-enquiry-s437-response", forms.S437Response, not_satisfied()),
@@ -206,6 +214,24 @@ def _paths(driver: Driver) -> list[Walk]:
                 ("sao-notice-sao-compliance", forms.SaoCompliance, not_complied),
                 ("prosecution-referral-eso-consideration", forms.EsoConsideration, eso),
                 ("prosecution-referral-prosecution-outcome", forms.ProsecutionOutcome, None),
+            ],
+        ),
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                ("home-visit-visit-1", forms.HomeVisitRecord, located()),
+                ("school-place-support-place-request", forms.SchoolPlaceRequest, place_request()),
+                (
+                    "school-place-support-offer-1",
+                    forms.SchoolPlaceOffer,
+                    place_offer(
+                        "offer_accepted",
+                        start_date="2026-11-30",
+                        school_email="admissions.example-primary@example.gov.uk",
+                    ),
+                ),
+                ("school-place-support-school-start", forms.SchoolStart, None),
             ],
         ),
     ]
