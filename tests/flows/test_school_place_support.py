@@ -3,12 +3,14 @@ Access panel, an offer and a start; or, when no place is taken up, the s437(1) n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
 from flows.forms import OfferOutcome, PlaceRoute, StartOutcome
 from models.enums import CaseStatus, ClosureOutcome, LetterKind, Stage
+from store import closure_requests
+from store.database import session_scope
 from tests.factories import make_referral
 from tests.flows.casework import (
     APPLY_BY,
@@ -226,3 +228,36 @@ def test_elective_home_education_declared_hands_the_child_to_the_ehe_team(
     assert record.case.closure_outcome is ClosureOutcome.ELECTIVE_HOME_EDUCATION
     (email,) = product.inbox.wait_for(record.case.reference)
     assert email["X-Envelope-To"] == "ehe.team@example.gov.uk"
+
+
+def test_a_new_pupil_return_from_the_school_closes_the_case_while_it_waits_for_the_start(
+    product: Product,
+) -> None:
+    """The school's new-pupil return (reg 13(1)) arrives before the officer records the start."""
+    to_school_place_support(product)
+    answer = product.officer.answer
+    answer(REQUEST, place_request(made_on=APPLIED_ON))
+    answer(
+        OFFER_1,
+        place_offer(OfferOutcome.OFFER_ACCEPTED, decided_on=OFFERED_ON, start_date=STARTS_ON),
+    )
+
+    def new_pupil_return() -> None:
+        case = only_case(product).case
+        with session_scope(product.engine) as session:
+            closure_requests.request_closure(
+                session=session, case_id=case.id, outcome=ClosureOutcome.FOUND_ON_ROLL,
+                reason=f"NP-2026-00001 line 2: on roll at {OFFERED_SCHOOL}",
+                requested_by="intake-new-pupil-returns",
+                details={"school_name": OFFERED_SCHOOL, "school_urn": "999001"},
+                requested_at=datetime.now(UTC),
+            )  # fmt: skip
+
+    product.officer.while_waiting[START] = new_pupil_return
+    ran = run_case(make_referral())
+    record = only_case(product)
+    assert ran.reference == record.case.reference
+    assert START not in product.officer.asked
+    assert record.case.closure_outcome is ClosureOutcome.FOUND_ON_ROLL
+    assert record.case.current_stage is Stage.SCHOOL_PLACE_SUPPORT
+    assert record.events.count("closure_request_carried_out") == 1
