@@ -270,10 +270,16 @@ def school_place_support(case: CaseHandle, referral: Referral, due: date | None)
             hand_to_ehe_team(case, stage, "declared electively home educated while seeking a place")
         if outcome := offer.closes_case():
             return closed(outcome)
-        if offer.outcome is OfferOutcome.NO_PLACE_REFER_TO_FAIR_ACCESS:
+        referred = offer.outcome is OfferOutcome.NO_PLACE_REFER_TO_FAIR_ACCESS
+        if referred:
             clock = DeadlineStep.FAIR_ACCESS_PLACEMENT
         # A refusal with another place sought, or a referral on: the route's clock starts again.
         due = set_stage_clock(case, stage, clock, offer.decided_on)
+        if referred:
+            notify_admissions(
+                case, offer.outcome.label, offer.decided_on, due, "",
+                offer.fair_access_panel, number + 1,
+            )  # fmt: skip
         requested_on = offer.decided_on
     raise AssertionError("unreachable")
 

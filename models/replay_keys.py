@@ -108,9 +108,10 @@ def other_la_notice_key(reference: str) -> str:
     return f"{reference}:{Stage.HOME_VISIT.value}:other_la_notice:1"
 
 
-def admissions_notice_key(reference: str) -> str:
-    """The admissions team told of the family's in-year application or Fair Access referral."""
-    return f"{reference}:{Stage.SCHOOL_PLACE_SUPPORT.value}:admissions_notice:1"
+def admissions_notice_key(reference: str, notice: int = 1) -> str:
+    """The admissions team told of the family's in-year application or Fair Access referral
+    (notice 1), or of a referral on to the Fair Access panel at answer n (notice n + 1)."""
+    return f"{reference}:{Stage.SCHOOL_PLACE_SUPPORT.value}:admissions_notice:{notice}"
 
 
 def school_start_notice_key(reference: str, offer: int) -> str:

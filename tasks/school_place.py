@@ -28,14 +28,15 @@ def notify_admissions(
     due_on: date,
     schools_applied_for: str,
     fair_access_panel: str,
+    notice: int = 1,
     *,
     uow: UnitOfWork = INJECTED,
 ) -> None:
     """The admissions team told of the family's in-year application or the Fair Access referral,
-    with the day its outcome is due."""
+    with the day its outcome is due; `notice` numbers a later referral on to the panel."""
     notify(
         case=case,
-        natural_key=admissions_notice_key(case.reference),
+        natural_key=admissions_notice_key(case.reference, notice),
         kind="admissions_notice",
         recipients=[uow.config.contacts.admissions.email],
         template="school_place_admissions",

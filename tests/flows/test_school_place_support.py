@@ -201,8 +201,14 @@ def test_no_place_offered_is_referred_to_the_fair_access_panel_on_its_own_clock(
     )
     ran = run_case(make_referral())
     assert ran.waiting_on == OFFER_2
+    record = only_case(product)
     # Referred Mon 30 Nov: 20 school days end Tue 12 January 2027 (4 January is INSET).
-    assert only_case(product).stage(Stage.SCHOOL_PLACE_SUPPORT.value).due_on == date(2027, 1, 12)
+    assert record.stage(Stage.SCHOOL_PLACE_SUPPORT.value).due_on == date(2027, 1, 12)
+    application, referral = product.inbox.wait_for(record.case.reference, count=2)
+    assert "In-year application" in str(application["Subject"])
+    assert "Fair Access panel" in str(referral["Subject"])
+    assert referral["X-Envelope-To"] == "admissions@example.gov.uk"
+    assert "Outcome due by: 2027-01-12" in body_of(referral)
 
 
 def test_an_offer_dated_before_its_application_is_asked_again(product: Product) -> None:
