@@ -185,18 +185,6 @@ def _paths(driver: Driver) -> list[Walk]:
             off_loop(driver.open_case, make_referral()),
             [
                 first,
-                *[
-                    (f"home-visit-visit-{n}", forms.HomeVisitRecord, visit("no_contact"))
-                    for n in (1, 2, 3)
-                ],
-                ("home-visit-whereabouts-unknown", forms.WhereaboutsUnknown, whereabouts),
-                ("periodic-review-review-1", forms.PeriodicReview, None),
-            ],
-        ),
-        Walk(
-            off_loop(driver.open_case, make_referral()),
-            [
-                first,
                 ("home-visit-visit-1", forms.HomeVisitRecord, located()),
                 ("school-place-support-place-request", forms.SchoolPlaceRequest, place_request()),
                 (
@@ -232,6 +220,20 @@ def _paths(driver: Driver) -> list[Walk]:
                     ),
                 ),
                 ("school-place-support-school-start", forms.SchoolStart, None),
+            ],
+        ),
+        # Last in each round: its whereabouts (25 November) moves the clock past the day the
+        # s437(1) notice above is approved to be sent (19 November).
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                *[
+                    (f"home-visit-visit-{n}", forms.HomeVisitRecord, visit("no_contact"))
+                    for n in (1, 2, 3)
+                ],
+                ("home-visit-whereabouts-unknown", forms.WhereaboutsUnknown, whereabouts),
+                ("periodic-review-review-1", forms.PeriodicReview, None),
             ],
         ),
     ]
