@@ -1,8 +1,8 @@
 """Where a child supported to a school place stands, read from the stage's decisions. Pure.
 
 The DfE termly return counts children "in the process of applying for a school place" and those
-"offered a place for a future date but not yet started" (/work/shared/reference/cme-domain.md,
-section 1.1, row 6); the caseload shows each case in support by its step and how long it has
+"offered a place for a future date but not yet started" (docs/dfe-return.md; docs/domain.md,
+stages); the caseload shows each case in support by its step and how long it has
 waited there. The codes compared here are the stored choice codes of the support stage's forms
 (flows/forms.py: PlaceRoute, OfferOutcome); tests/unit/test_school_place.py pins the two together.
 """
