@@ -26,7 +26,9 @@ from flows.forms import (
     HomeVisitFinding,
     HomeVisitRecord,
     LaAcknowledgement,
+    OfferOutcome,
     PeriodicReview,
+    PlaceRoute,
     ProsecutionOutcome,
     ReasonableEnquiries,
     ReviewOutcome,
@@ -35,10 +37,21 @@ from flows.forms import (
     S438NoticeOfIntention,
     SaoCompliance,
     SaoService,
+    SchoolPlaceOffer,
+    SchoolPlaceRequest,
+    SchoolStart,
+    StartOutcome,
     WhereaboutsUnknown,
 )
 from flows.service import serve_notice
-from flows.timeline import s437_answer, sao_compliance, sao_order
+from flows.timeline import (
+    place_offer,
+    place_request,
+    s437_answer,
+    sao_compliance,
+    sao_order,
+    school_start,
+)
 from models.case import CaseHandle, StageResult, closed, next_stage
 from models.closure import CaseClosedElsewhereError
 from models.deadlines import DeadlineStep
@@ -50,7 +63,9 @@ from models.referral import Referral
 from models.replay_keys import (
     LEGAL_SERVICES_REFERRAL_LETTER_KEY,
     OTHER_LA_NOTICE_LETTER_KEY,
+    SCHOOL_PLACE_HELP_LETTER_KEY,
     Step,
+    offer_step,
     review_step,
     visit_step,
 )
@@ -66,6 +81,7 @@ from tasks.letters import (
     produce_closing_letter,
     produce_legal_services_referral,
     produce_other_la_notice,
+    produce_school_place_help_letter,
 )
 from tasks.opening import (
     REFERRAL_REFUSED,
@@ -81,6 +97,7 @@ from tasks.recording import (
     set_case_status,
     set_stage_clock,
 )
+from tasks.school_place import notify_admissions, notify_offered_school, offered_school
 from tasks.screening import check_data_extracts, screen_safeguarding
 from tasks.summary import publish_case_summary, refresh_other_case_summaries
 from tasks.team import process_settings
@@ -134,7 +151,7 @@ def home_visit(case: CaseHandle, referral: Referral, due: date | None) -> StageR
             hand_to_ehe_team(case, Stage.HOME_VISIT, "found electively home educated at a visit")
         if outcome := record.closes_case():
             return closed(outcome)
-        return next_stage(Stage.EDUCATION_ENQUIRY)
+        return next_stage(Stage.SCHOOL_PLACE_SUPPORT)
     decide(
         case,
         Stage.HOME_VISIT,
@@ -191,8 +208,104 @@ def periodic_review(case: CaseHandle, referral: Referral, due: date | None) -> S
         set_case_status(case, CaseStatus.OPEN, f"periodic review {review}: {result.outcome}")
         if outcome := result.closes_case():
             return closed(outcome)
-        return next_stage(Stage.EDUCATION_ENQUIRY)
+        return next_stage(Stage.SCHOOL_PLACE_SUPPORT)
     raise AssertionError("unreachable")
+
+
+# The clock an application or referral starts: the in-year outcome within 15 school days (School
+# Admissions Code 2021 para 2.28), a Fair Access placement within 20 (local target).
+PLACE_CLOCKS = {
+    PlaceRoute.IN_YEAR_APPLICATION: DeadlineStep.IN_YEAR_APPLICATION_OUTCOME,
+    PlaceRoute.FAIR_ACCESS_REFERRAL: DeadlineStep.FAIR_ACCESS_PLACEMENT,
+}
+
+
+def school_place_support(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
+    """Found, not in education: support the family to a school place, by an in-year application
+    (School Admissions Code 2021 para 2.28) or the Fair Access Protocol, before any s437(1) notice.
+    No application, every offer refused, or a place not taken up: the s437(1) notice follows."""
+    stage = Stage.SCHOOL_PLACE_SUPPORT
+    letter = produce_school_place_help_letter(case, SCHOOL_PLACE_HELP_LETTER_KEY)
+    request = decide(
+        case,
+        stage,
+        Step.PLACE_REQUEST,
+        SchoolPlaceRequest,
+        ask="Send the family the letter below on applying for a school place, then record their "
+        "in-year application or the referral to the Fair Access panel. 'No application' may be "
+        f"recorded after the time given to apply ({due or 'no date set'}).",
+        due_on=due,
+        letters=[letter],
+        rules=place_request(due),
+    )
+    if request.outcome is PlaceRoute.NO_APPLICATION:
+        return next_stage(Stage.EDUCATION_ENQUIRY)
+    if request.outcome is PlaceRoute.ELECTIVE_HOME_EDUCATION:
+        hand_to_ehe_team(case, stage, "declared electively home educated while seeking a place")
+    if outcome := request.closes_case():
+        return closed(outcome)
+    clock = PLACE_CLOCKS[request.outcome]
+    due = set_stage_clock(case, stage, clock, request.made_on)
+    notify_admissions(
+        case, request.outcome.label, request.made_on, due,
+        request.schools_applied_for, request.fair_access_panel,
+    )  # fmt: skip
+    requested_on = request.made_on
+    for number in count(1):
+        offer = decide(
+            case,
+            stage,
+            offer_step(number),
+            SchoolPlaceOffer,
+            ask=f"Record what came of the application or referral (answer {number}): a place "
+            "offered, accepted or refused, or no place and a referral to the Fair Access panel.",
+            due_on=due,
+            rules=place_offer(requested_on),
+        )
+        if offer.outcome is OfferOutcome.OFFER_ACCEPTED:
+            return school_start_after_offer(case, number, offer)
+        if offer.outcome is OfferOutcome.REFUSED_EVERY_OFFER:
+            return next_stage(Stage.EDUCATION_ENQUIRY)
+        if offer.outcome is OfferOutcome.ELECTIVE_HOME_EDUCATION:
+            hand_to_ehe_team(case, stage, "declared electively home educated while seeking a place")
+        if outcome := offer.closes_case():
+            return closed(outcome)
+        referred = offer.outcome is OfferOutcome.NO_PLACE_REFER_TO_FAIR_ACCESS
+        if referred:
+            clock = DeadlineStep.FAIR_ACCESS_PLACEMENT
+        # A refusal with another place sought, or a referral on: the route's clock starts again.
+        due = set_stage_clock(case, stage, clock, offer.decided_on)
+        if referred:
+            notify_admissions(
+                case, offer.outcome.label, offer.decided_on, due, "",
+                offer.fair_access_panel, number + 1,
+            )  # fmt: skip
+        requested_on = offer.decided_on
+    raise AssertionError("unreachable")
+
+
+def school_start_after_offer(case: CaseHandle, number: int, offer: SchoolPlaceOffer) -> StageResult:
+    """The school is told before the start date; the child started closes the case as on roll
+    there, a place not taken up by the time given leads to the s437(1) notice naming it."""
+    assert offer.start_date is not None
+    stage = Stage.SCHOOL_PLACE_SUPPORT
+    notify_offered_school(case, number, offer.school_offered, offer.school_email, offer.start_date)
+    start_by = set_stage_clock(case, stage, DeadlineStep.SCHOOL_PLACE_START, offer.start_date)
+    start = decide(
+        case,
+        stage,
+        Step.SCHOOL_START,
+        SchoolStart,
+        ask=f"Has the child started at {offer.school_offered} (start date {offer.start_date})? "
+        f"A start may be recorded on any day; 'not started' only from {start_by + ONE_DAY}.",
+        due_on=start_by,
+        rules=school_start(offer.decided_on, start_by),
+    )
+    if start.outcome is StartOutcome.ELECTIVE_HOME_EDUCATION:
+        hand_to_ehe_team(case, stage, "declared electively home educated before starting school")
+    if outcome := start.closes_case():
+        return closed(outcome)
+    return next_stage(Stage.EDUCATION_ENQUIRY)
 
 
 def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
@@ -217,7 +330,7 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
         NoticeRequest(
             kind=LetterKind.S437_NOTICE, parent=service.served_on_parent,
             service_method=service.service_method, sent_on=service.served_on,
-            period_days=service.period_days,
+            period_days=service.period_days, offered_school=offered_school(case),
         ),
         due_on=due,
     )  # fmt: skip
@@ -344,6 +457,7 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
 STAGES: dict[Stage, StageFunction] = {
     Stage.REFERRAL_CHECK: referral_check,
     Stage.HOME_VISIT: home_visit,
+    Stage.SCHOOL_PLACE_SUPPORT: school_place_support,
     Stage.EDUCATION_ENQUIRY: education_enquiry,
     Stage.SAO_NOTICE: sao_notice,
     Stage.PROSECUTION_REFERRAL: prosecution_referral,

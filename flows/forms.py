@@ -331,6 +331,198 @@ class PeriodicReview(_Closable):
         return self.closure_outcome if self.outcome is ReviewOutcome.CLOSE_CASE else None
 
 
+# --- Support to a school place --------------------------------------------------------------
+
+_EMAIL_PATTERN = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class PlaceRoute(_Choice):
+    IN_YEAR_APPLICATION = "in_year_application"
+    FAIR_ACCESS_REFERRAL = "fair_access_referral"
+    NO_APPLICATION = "no_application"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    CLOSE_CASE = "close_case"
+
+
+# The in-year application's outcome is due within 15 school days (School Admissions Code 2021
+# para 2.28); a Fair Access placement within 20 (local target). Periods: config/calendar.toml.
+class SchoolPlaceRequest(_Closable):
+    """The family's in-year application for a school place, or the child's referral to the Fair
+    Access panel: the support offered before any formal notice."""
+
+    outcome: PlaceRoute = Field(title="Route to a place", description="How a place is sought.")
+    made_on: date = Field(
+        title="Made on",
+        description="The day the application was made or the referral sent; with no application, "
+        "the day you record that (after the time given to apply).",
+    )
+    schools_applied_for: str = Field(
+        default="",
+        max_length=1000,
+        title="Schools applied for",
+        description="In-year application: the schools, in the family's order of preference.",
+    )
+    fair_access_panel: str = Field(
+        default="",
+        max_length=200,
+        title="Fair Access panel",
+        description="Fair Access referral: which panel (e.g. the DSPL area's primary panel).",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+    @model_validator(mode="after")
+    def _route_details(self) -> Self:
+        if self.outcome is PlaceRoute.IN_YEAR_APPLICATION:
+            _require(
+                _given(self.schools_applied_for),
+                "schools_applied_for",
+                "required for an in-year application",
+            )
+        if self.outcome is PlaceRoute.FAIR_ACCESS_REFERRAL:
+            _require(
+                _given(self.fair_access_panel),
+                "fair_access_panel",
+                "required for a Fair Access referral",
+            )
+        self._check_closure(self.outcome is PlaceRoute.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            PlaceRoute.ELECTIVE_HOME_EDUCATION: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            PlaceRoute.CLOSE_CASE: self.closure_outcome,
+        }.get(self.outcome)
+
+
+class OfferOutcome(_Choice):
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_REFUSED = "offer_refused"
+    REFUSED_EVERY_OFFER = "refused_every_offer"
+    NO_PLACE_REFER_TO_FAIR_ACCESS = "no_place_refer_to_fair_access"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    CLOSE_CASE = "close_case"
+
+
+_NAMES_A_SCHOOL = (
+    OfferOutcome.OFFER_ACCEPTED,
+    OfferOutcome.OFFER_REFUSED,
+    OfferOutcome.REFUSED_EVERY_OFFER,
+)
+
+
+class SchoolPlaceOffer(_Closable):
+    """What came of the application or referral: a place offered (accepted or refused), or no
+    place and a referral on to the Fair Access panel."""
+
+    outcome: OfferOutcome = Field(title="Outcome", description="What the application came to.")
+    decided_on: date = Field(
+        title="On",
+        description="The day of the offer, of the family's refusal, or of the referral.",
+    )
+    school_offered: str = Field(
+        default="",
+        max_length=200,
+        title="School offered",
+        description="An offer: the school (named in any s437(1) notice that follows).",
+    )
+    school_email: str = Field(
+        default="",
+        max_length=200,
+        title="School's admissions email",
+        description="Offer accepted: where the school is told of the child before the start date.",
+        pattern=_EMAIL_PATTERN,
+    )
+    start_date: date | None = Field(
+        default=None,
+        title="Start date",
+        description="Offer accepted: the day the school expects the child to start.",
+    )
+    fair_access_panel: str = Field(
+        default="",
+        max_length=200,
+        title="Fair Access panel",
+        description="Referred to the Fair Access panel: which panel.",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+    @model_validator(mode="after")
+    def _outcome_details(self) -> Self:
+        outcome = self.outcome
+        if outcome in _NAMES_A_SCHOOL:
+            _require(_given(self.school_offered), "school_offered", "required for an offer")
+        accepted = outcome is OfferOutcome.OFFER_ACCEPTED
+        if accepted:
+            _require(
+                _given(self.school_email),
+                "school_email",
+                "required to tell the school before the start date",
+            )
+        _require(
+            (self.start_date is not None) == accepted,
+            "start_date",
+            "required when the offer is accepted" if accepted else "only for an accepted offer",
+        )
+        if outcome is OfferOutcome.NO_PLACE_REFER_TO_FAIR_ACCESS:
+            _require(
+                _given(self.fair_access_panel),
+                "fair_access_panel",
+                "required for a Fair Access referral",
+            )
+        self._check_closure(outcome is OfferOutcome.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            OfferOutcome.ELECTIVE_HOME_EDUCATION: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            OfferOutcome.CLOSE_CASE: self.closure_outcome,
+        }.get(self.outcome)
+
+
+class StartOutcome(_Choice):
+    STARTED = "started"
+    NOT_STARTED = "not_started"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    CLOSE_CASE = "close_case"
+
+
+class SchoolStart(_Closable):
+    """Has the child started at the school that offered the place?"""
+
+    outcome: StartOutcome = Field(title="Start", description="Started, or not by the due date.")
+    checked_on: date = Field(title="Checked on", description="The day you checked with the school.")
+    started_on: date | None = Field(
+        default=None, title="Started on", description="Started: the child's first day."
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Anything else.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+    @model_validator(mode="after")
+    def _start_details(self) -> Self:
+        started = self.outcome is StartOutcome.STARTED
+        _require(
+            (self.started_on is not None) == started,
+            "started_on",
+            "required when the child started" if started else "only when the child started",
+        )
+        if self.started_on is not None:
+            _require(
+                self.started_on <= self.checked_on,
+                "started_on",
+                f"{self.started_on} is after the day you checked ({self.checked_on})",
+            )
+        self._check_closure(self.outcome is StartOutcome.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            StartOutcome.STARTED: ClosureOutcome.FOUND_ON_ROLL,
+            StartOutcome.ELECTIVE_HOME_EDUCATION: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            StartOutcome.CLOSE_CASE: self.closure_outcome,
+        }.get(self.outcome)
+
+
 # --- Education enquiry (s437(1)) ------------------------------------------------------------
 
 

@@ -22,24 +22,33 @@ from flows.forms import (
     LaAcknowledgement,
     LetterSent,
     LetterServed,
+    OfferOutcome,
     ParentAnswer,
     ParentChoice,
     PeriodicReview,
+    PlaceRoute,
     ProsecutionOutcome,
     S437NoticeService,
     S437Response,
     S438NoticeOfIntention,
     SaoCompliance,
     SaoService,
+    SchoolPlaceOffer,
+    SchoolPlaceRequest,
+    SchoolStart,
+    StartOutcome,
     WhereaboutsUnknown,
 )
 from models.enums import Stage
 from models.timeline_rules import (
     Problem,
     Timeline,
+    no_application_after_period,
     not_after_today,
+    not_before,
     not_before_stage,
     not_before_today,
+    not_started_after_period,
     s437_not_satisfied_after_period,
     sao_after_s438_period,
     sao_not_complied_after_period,
@@ -63,6 +72,9 @@ DONE_DATES: dict[type[DecisionForm], tuple[str, ...]] = {
     SaoCompliance: ("checked_on",),
     EsoConsideration: ("decided_on",),
     ProsecutionOutcome: ("decided_on",),
+    SchoolPlaceRequest: ("made_on",),
+    SchoolPlaceOffer: ("decided_on",),
+    SchoolStart: ("checked_on",),
 }
 
 # The fields that give the day a letter is to be sent: today or later (not when closing instead).
@@ -129,5 +141,44 @@ def sao_compliance(compliance_ends: date) -> Rules[SaoCompliance]:
     def check(answer: SaoCompliance, timeline: Timeline) -> Iterable[Problem | None]:
         complied = answer.compliance is not Compliance.NOT_COMPLIED
         yield sao_not_complied_after_period(complied, answer.checked_on, compliance_ends)
+
+    return check
+
+
+def place_request(apply_by: date | None) -> Rules[SchoolPlaceRequest]:
+    """'No application' only after the time given to apply; an application on any day."""
+
+    def check(answer: SchoolPlaceRequest, timeline: Timeline) -> Iterable[Problem | None]:
+        if apply_by is not None:
+            applied = answer.outcome is not PlaceRoute.NO_APPLICATION
+            yield no_application_after_period(applied, answer.made_on, apply_by)
+
+    return check
+
+
+def place_offer(requested_on: date) -> Rules[SchoolPlaceOffer]:
+    """An offer (or a refusal, or a referral on) answers a request made on `requested_on`; an
+    accepted place starts on or after the day it was accepted."""
+
+    def check(answer: SchoolPlaceOffer, timeline: Timeline) -> Iterable[Problem | None]:
+        yield not_before(
+            "decided_on", answer.decided_on, requested_on, "the application or referral it answers"
+        )
+        if answer.outcome is OfferOutcome.OFFER_ACCEPTED and answer.start_date is not None:
+            yield not_before("start_date", answer.start_date, answer.decided_on, "the offer")
+
+    return check
+
+
+def school_start(accepted_on: date, start_by: date) -> Rules[SchoolStart]:
+    """'Not started' only after the time given to start; a start on any day after the offer
+    was accepted, and not after today."""
+
+    def check(answer: SchoolStart, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.started_on is not None:
+            yield not_before("started_on", answer.started_on, accepted_on, "the offer accepted")
+            yield not_after_today("started_on", answer.started_on, timeline.today)
+        started = answer.outcome is not StartOutcome.NOT_STARTED
+        yield not_started_after_period(started, answer.checked_on, start_by)
 
     return check

@@ -12,19 +12,26 @@ Definitions:
 - Time in stage is elapsed calendar time, clock pauses included: for open stages of open cases,
   from the stage's start to now; for stages completed in the period, from start to completion.
 - The period is ``[period_start, now)``: closures and completed stages inside it are counted.
+- A case in support to a school place (Stage.SCHOOL_PLACE_SUPPORT) waits at one step
+  (models/school_place.py); days waiting are calendar days from the day it reached that step.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.school_place import SupportStep, support_position
+
+# A stage's start is an instant; the day a case reached a step is a day in England.
+ENGLAND = ZoneInfo("Europe/London")
 
 SECONDS_PER_DAY = 86_400
 
@@ -87,6 +94,19 @@ class OverdueStage:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportLine:
+    """An open case in support to a school place: the step it waits at and since when."""
+
+    reference: str
+    flow_run_id: UUID | None
+    officer_id: str
+    step: SupportStep
+    since: date
+    days_waiting: int
+    due_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Durations:
     """How long a set of stages took (or have taken so far), in days."""
 
@@ -118,6 +138,7 @@ class CaseloadFigures:
     time_in_stage: list[TimeInStage]
     closures: dict[ClosureOutcome, int]
     flow_runs: dict[str, UUID | None]
+    school_place_support: list[SupportLine] = field(default_factory=list)
 
     @property
     def closed_in_period(self) -> int:
@@ -125,6 +146,11 @@ class CaseloadFigures:
 
     def overdue_by_officer(self) -> dict[str, int]:
         return dict(Counter(item.officer_id for item in self.overdue))
+
+    def support_by_step(self) -> dict[SupportStep, int]:
+        """Cases in support to a school place by the step they wait at, in the steps' order."""
+        counts = Counter(line.step for line in self.school_place_support)
+        return {step: counts[step] for step in SupportStep if counts[step]}
 
 
 def _days(span: timedelta) -> float:
@@ -155,6 +181,7 @@ def caseload_figures(
     now: datetime,
     today: date,
     period_start: datetime,
+    support_decisions: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
 ) -> CaseloadFigures:
     """Work out one report's figures.
 
@@ -164,6 +191,8 @@ def caseload_figures(
         now: The end of the period (aware).
         today: The day in England at ``now``, against which due dates are compared.
         period_start: The start of the period (aware).
+        support_decisions: The stored values of the support stage's decisions, in the order
+            they were made, by case reference (cases with none may be left out).
 
     Returns:
         The figures; every breakdown is sorted for display (largest first, then by name).
@@ -179,6 +208,7 @@ def caseload_figures(
     open_cases = [case for case in cases if case.is_open]
 
     overdue: list[OverdueStage] = []
+    support: list[SupportLine] = []
     open_spans: dict[Stage, list[tuple[str, timedelta]]] = {}
     completed_spans: dict[Stage, list[tuple[str, timedelta]]] = {}
     for row in stages:
@@ -189,6 +219,17 @@ def caseload_figures(
             if not case.is_open:
                 continue
             open_spans.setdefault(row.stage, []).append((row.reference, now - row.started_at))
+            if row.stage is Stage.SCHOOL_PLACE_SUPPORT:
+                began = row.started_at.astimezone(ENGLAND).date()
+                decided = (support_decisions or {}).get(row.reference, ())
+                position = support_position(began, decided)
+                support.append(
+                    SupportLine(
+                        reference=row.reference, flow_run_id=case.flow_run_id,
+                        officer_id=case.officer_id, step=position.step, since=position.since,
+                        days_waiting=max((today - position.since).days, 0), due_on=row.due_on,
+                    )
+                )  # fmt: skip
             if row.clock_paused_at is None and row.due_on is not None and row.due_on < today:
                 overdue.append(
                     OverdueStage(
@@ -229,6 +270,9 @@ def caseload_figures(
         ],
         closures=_ranked(closures),
         flow_runs={case.reference: case.flow_run_id for case in cases},
+        school_place_support=sorted(
+            support, key=lambda line: (list(SupportStep).index(line.step), -line.days_waiting)
+        ),
     )
 
 

@@ -30,6 +30,7 @@ NAME_LIKENESS = 0.85
 AWAITED: dict[Stage, str] = {
     Stage.REFERRAL_CHECK: "Reasonable enquiries recorded",
     Stage.HOME_VISIT: "Home visit recorded",
+    Stage.SCHOOL_PLACE_SUPPORT: "The family's application, an offer, or the start at school",
     Stage.EDUCATION_ENQUIRY: "s437(1) notice approved or the parent's answer",
     Stage.SAO_NOTICE: "s438 notice, the order, or compliance",
     Stage.PROSECUTION_REFERRAL: "ESO considered or the proceedings' outcome",

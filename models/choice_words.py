@@ -37,6 +37,15 @@ CHOICE_WORDS: dict[str, str] = {
     "apply_for_eso": "Apply for an ESO (s447)",
     "prosecute_and_apply_for_eso": "Prosecute and apply for an ESO",
     "eso_made": "Education Supervision Order made",
+    "in_year_application": "In-year application made",
+    "fair_access_referral": "Referred to the Fair Access panel",
+    "no_application": "No application by the due date: move to the s437(1) notice",
+    "offer_accepted": "Place offered and accepted",
+    "offer_refused": "Place offered and refused: another being sought",
+    "refused_every_offer": "Every offer refused: move to the s437(1) notice",
+    "no_place_refer_to_fair_access": "No place offered: referred to the Fair Access panel",
+    "started": "Started at the school",
+    "not_started": "Not started by the due date: move to the s437(1) notice",
 }
 
 

@@ -39,6 +39,15 @@ class DeadlineStep(StrEnum):
     REASONABLE_ENQUIRIES = "reasonable_enquiries"
     HOME_VISIT = "home_visit"
     LA_ACKNOWLEDGEMENT = "la_acknowledgement"
+    # Support to a school place (Stage.SCHOOL_PLACE_SUPPORT); sources in config/calendar.toml:
+    # the family's in-year application or the Fair Access referral (local target); the in-year
+    # application's outcome, 15 school days (School Admissions Code 2021 para 2.28); a Fair
+    # Access placement, 20 school days (the protocol's local target); and the start at the
+    # school offered (local target).
+    SCHOOL_PLACE_APPLICATION = "school_place_application"
+    IN_YEAR_APPLICATION_OUTCOME = "in_year_application_outcome"
+    FAIR_ACCESS_PLACEMENT = "fair_access_placement"
+    SCHOOL_PLACE_START = "school_place_start"
     EDUCATION_ENQUIRY_DECISION = "education_enquiry_decision"
     S437_NOTICE_RESPONSE = "s437_notice_response"
     S438_PARENT_CHOICE = "s438_parent_choice"

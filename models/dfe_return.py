@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal, Self
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.enums import AgencyKind, ClosureOutcome, Sex, Stage
 from models.school_age import attains_age_on, compulsory_school_age_start, school_leaving_date
+from models.school_place import SupportStep, support_position
 
 # Census days and case dates are days in England; timestamps are stored in UTC.
 ENGLAND = ZoneInfo("Europe/London")
@@ -186,6 +187,14 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class SupportDecision:
+    """A decision of the support to a school place (its stored values) and when it was recorded."""
+
+    values: Mapping[str, object]
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class CmeEpisode:
     """What the return needs to know about one case (read from the case database)."""
 
@@ -204,6 +213,17 @@ class CmeEpisode:
     destination_country: str | None = None
     destination_local_authority: str | None = None
     findings: tuple[Finding, ...] = ()
+    support: tuple[SupportDecision, ...] = ()
+
+    def support_step(self, as_of: datetime) -> SupportStep | None:
+        """Where the support to a school place stood at ``as_of``; None if it had not begun (no
+        decision of it recorded, or the case not yet there). DfE counts children "in the
+        process of applying for a school place" and "offered a school place for a future date
+        but have not yet started" (docs/dfe-return.md)."""
+        known = [d.values for d in self.support if d.decided_at <= as_of]
+        if not known:
+            return None
+        return support_position(day_in_england(as_of), known).step
 
     def child_key(self) -> tuple[str, ...]:
         """Who the child is, to count a child with two cases once: UPN, else names and birth."""
@@ -255,6 +275,9 @@ def primary_reason(episode: CmeEpisode, as_of: datetime) -> DfeCmeReason:
     )
     if known:
         return REASON_BY_VISIT_FINDING[known[-1].value]
+    step = episode.support_step(as_of)
+    if step is not None and step.applying:
+        return DfeCmeReason.SCHOOL_APPLICATION_AWAITING_OUTCOME
     if episode.agency_kind is not None and episode.agency_kind in REASON_BY_REFERRING_AGENCY:
         return REASON_BY_REFERRING_AGENCY[episode.agency_kind]
     if episode.destination_country:
@@ -352,8 +375,28 @@ def _rows(
     return [CountRow(breakdown, key, label, counts[key]) for key, label in categories]
 
 
+# Where a child supported to a school place stood on census day (docs/dfe-return.md).
+SCHOOL_PLACE_CATEGORIES = (
+    ("applying", "In the process of applying for a school place"),
+    ("offered_not_started", "Offered a place for a future date, not yet started"),
+)
+
+
+def school_place_category(step: SupportStep | None) -> str | None:
+    if step is None:
+        return None
+    if step.applying:
+        return "applying"
+    if step is SupportStep.OFFERED_NOT_STARTED:
+        return "offered_not_started"
+    return None
+
+
 def _breakdowns(
-    children: Sequence[tuple[Spell, int]], *, lengths: Sequence[LengthMissing] | None
+    children: Sequence[tuple[Spell, int]],
+    *,
+    lengths: Sequence[LengthMissing] | None,
+    school_places: Sequence[str | None] | None = None,
 ) -> tuple[CountRow, ...]:
     rows = [CountRow("total", "all", "All children missing education", len(children))]
     rows += _rows(
@@ -375,6 +418,12 @@ def _breakdowns(
         ((r.value, r.label) for r in DfeCmeReason),
         Counter(spell.reason.value for spell, _ in children),
     )
+    if school_places is not None:
+        rows += _rows(
+            "school_place",
+            SCHOOL_PLACE_CATEGORIES,
+            Counter(category for category in school_places if category is not None),
+        )
     return tuple(rows)
 
 
@@ -406,6 +455,9 @@ def build_return(
         )
     year = AcademicYear.containing(census_date)
     previous = year.previous
+    # Where support to a school place stood at the end of census day (or as_of, if earlier).
+    next_day = datetime.combine(census_date + timedelta(days=1), time(), tzinfo=ENGLAND)
+    census_as_of = min(as_of, next_day - timedelta(microseconds=1))
     spells = [s for e in episodes if (s := spell_of(e, as_of)) is not None]
 
     open_on_census = _one_per_child(s for s in spells if s.covers(census_date))
@@ -437,6 +489,10 @@ def build_return(
         census_day=_breakdowns(
             census_children,
             lengths=[length_missing(s, census_date) for s, _ in census_children],
+            school_places=[
+                school_place_category(s.episode.support_step(census_as_of))
+                for s, _ in census_children
+            ],
         ),
         previous_year=_breakdowns(previous_children, lengths=None),
         not_counted=(

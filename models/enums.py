@@ -22,6 +22,9 @@ class Stage(LabelledEnum):
 
     REFERRAL_CHECK = "referral_check"
     HOME_VISIT = "home_visit"
+    # Found, not in education: support to a school place (in-year admission or Fair Access)
+    # before any formal notice (School Admissions Code 2021 para 2.28; Fair Access Protocol).
+    SCHOOL_PLACE_SUPPORT = "school_place_support"
     EDUCATION_ENQUIRY = "education_enquiry"  # s437(1) notice
     SAO_NOTICE = "sao_notice"  # s438 notice of intention, then the SAO (s437(3))
     PROSECUTION_REFERRAL = "prosecution_referral"  # s443, after considering an ESO (s447)
@@ -37,6 +40,7 @@ class LetterKind(LabelledEnum):
     OTHER_LA_NOTICE = "other_la_notice"
     LEGAL_SERVICES_REFERRAL = "legal_services_referral"
     REFERRER_CLOSING_LETTER = "referrer_closing_letter"
+    SCHOOL_PLACE_HELP = "school_place_help"
 
 
 class Addressee(LabelledEnum):
@@ -175,6 +179,7 @@ _LABELS: dict[LabelledEnum, str] = {
     NoAddressReason.LIVING_ABROAD_BELIEVED: "Living abroad (believed)",
     Stage.REFERRAL_CHECK: "Referral check",
     Stage.HOME_VISIT: "Home visit",
+    Stage.SCHOOL_PLACE_SUPPORT: "Support to a school place (in-year application or Fair Access)",
     Stage.EDUCATION_ENQUIRY: "Education enquiry (s437(1) notice)",
     Stage.SAO_NOTICE: "School Attendance Order (s438 notice, s437(3) order)",
     Stage.PROSECUTION_REFERRAL: "Prosecution referral (s443, ESO considered under s447)",
@@ -185,6 +190,7 @@ _LABELS: dict[LabelledEnum, str] = {
     LetterKind.OTHER_LA_NOTICE: "Notice to another local authority",
     LetterKind.LEGAL_SERVICES_REFERRAL: "Referral to legal services (s443, s447)",
     LetterKind.REFERRER_CLOSING_LETTER: "Closing letter to the referrer",
+    LetterKind.SCHOOL_PLACE_HELP: "Letter to the parents: applying for a school place",
     ClosureOutcome.FOUND_ON_ROLL: "Found on roll",
     ClosureOutcome.FOUND_ON_ROLL_OTHER_LA: "Found on roll at a school in another LA",
     ClosureOutcome.MOVED_TO_OTHER_LA: "Moved to another local authority",

@@ -8,8 +8,9 @@ Sources: docs/domain.md#stages (ss437-443, s447), #periods and #service (deemed 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from models.calendar import ServiceMethod, deemed_service_date
 from models.config import Letters
@@ -26,6 +27,7 @@ ADDRESSEES: dict[LetterKind, Addressee] = {
     LetterKind.OTHER_LA_NOTICE: Addressee.OTHER_LOCAL_AUTHORITY,
     LetterKind.LEGAL_SERVICES_REFERRAL: Addressee.LEGAL_SERVICES,
     LetterKind.REFERRER_CLOSING_LETTER: Addressee.REFERRER,
+    LetterKind.SCHOOL_PLACE_HELP: Addressee.PARENT,
 }
 
 SERVICE_METHOD_WORDS: dict[ServiceMethod, str] = {
@@ -118,6 +120,18 @@ class NoticeRequest(_Frozen):
     proposed_school: str = ""
     alternative_schools: str = ""
     named_school: str = ""
+    # The s437(1) notice after support to a school place names the place offered, not taken up.
+    offered_school: str = ""
+
+    @model_serializer(mode="wrap")
+    def _offered_school_only_when_named(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # The letter task's cache key hashes this request as dumped: a notice that names no
+        # offered school dumps as it did before the field existed, so a case waiting across the
+        # release replays its letter task from the cache (tests/e2e/test_upgrade.py).
+        dumped = handler(self)
+        if not self.offered_school and isinstance(dumped, dict):
+            dumped.pop("offered_school", None)
+        return dumped
 
     def period(self, calendar: CalendarConfig) -> NoticePeriod:
         return notice_period(
@@ -147,6 +161,7 @@ class LetterContent(_Frozen):
     proposed_school: str = ""
     alternative_schools: tuple[str, ...] = ()
     named_school: str = ""
+    offered_school: str = ""
     authority: str = ""
     new_address: str = ""
     decision: str = ""
@@ -221,6 +236,7 @@ def notice_content(
         proposed_school=request.proposed_school,
         alternative_schools=split_schools(request.alternative_schools),
         named_school=request.named_school,
+        offered_school=request.offered_school,
     )
 
 

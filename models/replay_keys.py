@@ -31,6 +31,9 @@ class Step(StrEnum):
     ESO_CONSIDERATION = "eso-consideration"
     LEGAL_SERVICES_REFERRAL = "legal-services-referral"
     PROSECUTION_OUTCOME = "prosecution-outcome"
+    SCHOOL_PLACE_HELP = "school-place-help"
+    PLACE_REQUEST = "place-request"
+    SCHOOL_START = "school-start"
 
 
 def visit_step(visit: int) -> str:
@@ -41,6 +44,12 @@ def visit_step(visit: int) -> str:
 def review_step(review: int) -> str:
     """The decision recording periodic review `review` (1-based)."""
     return f"review-{review}"
+
+
+def offer_step(offer: int) -> str:
+    """The decision recording answer `offer` (1-based) to a school-place request: an offer, a
+    refusal, or a referral on to the Fair Access panel."""
+    return f"offer-{offer}"
 
 
 def served_step(step: str, issue: int) -> str:
@@ -70,6 +79,7 @@ OTHER_LA_NOTICE_LETTER_KEY = letter_key(Stage.HOME_VISIT, Step.OTHER_LA_NOTICE)
 LEGAL_SERVICES_REFERRAL_LETTER_KEY = letter_key(
     Stage.PROSECUTION_REFERRAL, Step.LEGAL_SERVICES_REFERRAL
 )
+SCHOOL_PLACE_HELP_LETTER_KEY = letter_key(Stage.SCHOOL_PLACE_SUPPORT, Step.SCHOOL_PLACE_HELP)
 # Written once the case has closed, outside any stage.
 CLOSING_LETTER_KEY = "case-closed-referrer-1"
 
@@ -96,6 +106,17 @@ def ehe_handoff_key(reference: str, stage: Stage) -> str:
 def other_la_notice_key(reference: str) -> str:
     """The email to the authority the child moved to (only a home visit finds that)."""
     return f"{reference}:{Stage.HOME_VISIT.value}:other_la_notice:1"
+
+
+def admissions_notice_key(reference: str, notice: int = 1) -> str:
+    """The admissions team told of the family's in-year application or Fair Access referral
+    (notice 1), or of a referral on to the Fair Access panel at answer n (notice n + 1)."""
+    return f"{reference}:{Stage.SCHOOL_PLACE_SUPPORT.value}:admissions_notice:{notice}"
+
+
+def school_start_notice_key(reference: str, offer: int) -> str:
+    """The offered school told, before the start date, of the child it admits (per offer)."""
+    return f"{reference}:{Stage.SCHOOL_PLACE_SUPPORT.value}:school_start_notice:{offer}"
 
 
 def legal_referral_key(reference: str) -> str:

@@ -130,3 +130,37 @@ def sao_not_complied_after_period(
         "checked_on", checked_on, compliance_ends,
         "the time the council gives the parent to register the child at the named school",
     )  # fmt: skip
+
+
+def not_before(field: str, day: date, earlier: date, what: str) -> Problem | None:
+    """One step of a school-place request follows another: an offer follows the application it
+    answers, a start follows the offer it takes up."""
+    if day >= earlier:
+        return None
+    return Problem(field, f"{day} is before {what} on {earlier}")
+
+
+def no_application_after_period(applied: bool, made_on: date, apply_by: date) -> Problem | None:
+    """Support to a school place comes before any formal notice (School Admissions Code 2021 para
+    2.28; docs/domain.md#local-targets): the family has the time the council gives to apply
+    (config/calendar.toml, school_place_application), and only after it may the officer record
+    that no application came and move to the s437(1) notice. An application or a referral may be
+    recorded on any day."""
+    if applied:
+        return None
+    return after_period(
+        "made_on", made_on, apply_by, "the time the council gives the family to apply for a place"
+    )
+
+
+def not_started_after_period(started: bool, checked_on: date, start_by: date) -> Problem | None:
+    """A place accepted is taken up by the start date the school gave, with the council's few
+    school days' grace (config/calendar.toml, school_place_start); only after them may the officer
+    record that the child has not started and move to the s437(1) notice. A start may be recorded
+    on any day."""
+    if started:
+        return None
+    return after_period(
+        "checked_on", checked_on, start_by,
+        "the time given for the child to start at the school offered",
+    )  # fmt: skip

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models.caseload import CaseRow, OpenCaseLine, StageRow
-from models.dfe_return import AcademicYear, CmeEpisode, Finding
+from models.dfe_return import AcademicYear, CmeEpisode, Finding, SupportDecision
 from models.enums import AgencyKind, CaseStatus, Stage
 from store.orm import Case, Decision, StageRecord
 
@@ -86,6 +86,22 @@ def read_caseload(
         )
     ]
     return cases, stages
+
+
+def read_support_decisions(*, session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The support-to-a-school-place decisions of every open case, in the order they were made,
+    by case reference (for the caseload's steps and days waiting; no child data)."""
+    rows = session.execute(
+        select(Case.reference, Decision.values)
+        .join(Case, Case.id == Decision.case_id)
+        .where(Decision.stage == Stage.SCHOOL_PLACE_SUPPORT, Case.status != CaseStatus.CLOSED)
+        .order_by(Decision.id)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for reference, values in rows:
+        if isinstance(values, dict):
+            found.setdefault(reference, []).append(values)
+    return found
 
 
 # --- Open-cases pages -----------------------------------------------------------------------------
@@ -165,10 +181,24 @@ def list_cme_episodes(*, session: Session, census_date: date, as_of: datetime) -
         finding = values.get("finding") if isinstance(values, dict) else None
         if isinstance(finding, str):
             findings.setdefault(case_id, []).append(Finding(finding, decided_at))
-    return [_episode(case, findings.get(case.id, [])) for case in cases]
+    support: dict[int, list[SupportDecision]] = {}
+    support_decisions = session.execute(
+        select(Decision.case_id, Decision.values, Decision.decided_at)
+        .join(Case, Case.id == Decision.case_id)
+        .where(
+            Decision.stage == Stage.SCHOOL_PLACE_SUPPORT,
+            Decision.decided_at <= as_of,
+            _may_count(as_of=as_of, active_from=active_from),
+        )
+        .order_by(Decision.id)
+    )
+    for case_id, values, decided_at in support_decisions:
+        if isinstance(values, dict):
+            support.setdefault(case_id, []).append(SupportDecision(values, decided_at))
+    return [_episode(case, findings.get(case.id, []), support.get(case.id, [])) for case in cases]
 
 
-def _episode(case: Case, findings: list[Finding]) -> CmeEpisode:
+def _episode(case: Case, findings: list[Finding], support: list[SupportDecision]) -> CmeEpisode:
     referral = min(case.referrals, key=lambda r: (r.received_on, r.id), default=None)
     payload: dict[str, Any] = referral.payload if referral is not None else {}
     agency = payload.get("agency_kind")
@@ -188,4 +218,5 @@ def _episode(case: Case, findings: list[Finding]) -> CmeEpisode:
         destination_country=payload.get("destination_country") or None,
         destination_local_authority=payload.get("destination_local_authority") or None,
         findings=tuple(findings),
+        support=tuple(support),
     )

@@ -32,6 +32,7 @@ KEYS = {
     "overdue": "caseload-overdue-stages",
     "time": "caseload-time-in-stage",
     "closures": "caseload-closures",
+    "support": "caseload-school-place-support",
 }
 
 
@@ -45,9 +46,11 @@ def figures_as_at(
     period_start = now - timedelta(days=period_days)
     with uow.transaction() as session:
         cases, stages = reports.read_caseload(session=session, period_start=period_start)
+        support = reports.read_support_decisions(session=session)
     return caseload_figures(
-        cases=cases, stages=stages, now=now, today=local_day(now), period_start=period_start
-    )
+        cases=cases, stages=stages, now=now, today=local_day(now), period_start=period_start,
+        support_decisions=support,
+    )  # fmt: skip
 
 
 def case_link(reference: str, flow_run_id: UUID | None, ui_url: str) -> str:
@@ -118,6 +121,17 @@ def report_tables(
         KEYS["closures"]: [
             {"closure outcome": outcome.label, "cases closed": n}
             for outcome, n in figures.closures.items()
+        ],
+        KEYS["support"]: [
+            {
+                "case": links[line.reference],
+                "step": line.step.label,
+                "officer": names.get(line.officer_id, line.officer_id),
+                "since": line.since.isoformat(),
+                "days waiting": line.days_waiting,
+                "due on": line.due_on.isoformat() if line.due_on else "",
+            }
+            for line in figures.school_place_support
         ],
     }
 

@@ -20,7 +20,7 @@ from tasks.notify import notify
 
 
 @inject_uow
-def _child_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, Any]:
+def child_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, Any]:
     """What a receiving team needs to identify the child; read here, not passed through Prefect."""
     with uow.transaction() as session:
         record = cases.get_case(session=session, reference=case.reference)
@@ -36,7 +36,7 @@ def _child_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str,
 
 
 @inject_uow
-def _officer(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, str]:
+def officer_details(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, str]:
     person = uow.config.person(case.officer_id)
     return {"officer_name": person.display_name, "officer_email": person.email}
 
@@ -53,7 +53,11 @@ def hand_to_ehe_team(
         kind="ehe_handoff",
         recipients=[uow.config.contacts.ehe_team.email],
         template="ehe_handoff",
-        context={"reason": reason, **_child_details(case, uow=uow), **_officer(case, uow=uow)},
+        context={
+            "reason": reason,
+            **child_details(case, uow=uow),
+            **officer_details(case, uow=uow),
+        },
     )
 
 
@@ -79,8 +83,8 @@ def notify_other_authority(
         context={
             "authority": authority,
             "new_address": new_address,
-            **_child_details(case, uow=uow),
-            **_officer(case, uow=uow),
+            **child_details(case, uow=uow),
+            **officer_details(case, uow=uow),
         },
         attachments=[uow.settings.letters_dir / letter.path],
     )
@@ -106,7 +110,7 @@ def refer_to_legal_services(
         kind="legal_referral",
         recipients=[uow.config.contacts.legal_services.email],
         template="legal_referral",
-        context={"decision": decision, "reasons": reasons, **_officer(case, uow=uow)},
+        context={"decision": decision, "reasons": reasons, **officer_details(case, uow=uow)},
         attachments=[
             settings.letters_dir / letter.path,
             settings.chronology_dir / chronology.pdf_path,

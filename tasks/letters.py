@@ -237,3 +237,26 @@ def produce_closing_letter(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> L
             **_common(record, case, uow.clock().date(), uow=uow),
         )
     return write_letter(case, CLOSING_LETTER_KEY, content, uow=uow)
+
+
+@task(name="produce-school-place-help-letter", cache_policy=STABLE_CACHE, persist_result=True)
+@inject_uow
+def produce_school_place_help_letter(
+    case: CaseHandle, natural_key: str, *, uow: UnitOfWork = INJECTED
+) -> LetterLink:
+    """The letter to the parents of a child found not in education: how to apply for a school
+    place in year (School Admissions Code 2021 para 2.28), the Fair Access panel and our help."""
+    with uow.transaction() as session:
+        record = cases.require_case_by_reference(session=session, reference=case.reference)
+        payload = _referral_payload(record)
+        parents = [
+            str(entry["name"]) for entry in payload.get("parents") or [] if entry.get("name")
+        ]
+        common = _common(record, case, uow.clock().date(), uow=uow)
+        content = LetterContent(
+            kind=LetterKind.SCHOOL_PLACE_HELP,
+            addressee_name=" and ".join(parents) or "Parent or carer",
+            addressee_lines=common["child"].address_lines,
+            **common,
+        )
+    return write_letter(case, natural_key, content, uow=uow)

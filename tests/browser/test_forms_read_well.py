@@ -43,6 +43,8 @@ from tests.e2e.test_journeys import (
     enquiries,
     located,
     not_satisfied,
+    place_offer,
+    place_request,
     s437_notice,
     sent_as_stated,
     visit,
@@ -183,19 +185,13 @@ def _paths(driver: Driver) -> list[Walk]:
             off_loop(driver.open_case, make_referral()),
             [
                 first,
-                *[
-                    (f"home-visit-visit-{n}", forms.HomeVisitRecord, visit("no_contact"))
-                    for n in (1, 2, 3)
-                ],
-                ("home-visit-whereabouts-unknown", forms.WhereaboutsUnknown, whereabouts),
-                ("periodic-review-review-1", forms.PeriodicReview, None),
-            ],
-        ),
-        Walk(
-            off_loop(driver.open_case, make_referral()),
-            [
-                first,
                 ("home-visit-visit-1", forms.HomeVisitRecord, located()),
+                ("school-place-support-place-request", forms.SchoolPlaceRequest, place_request()),
+                (
+                    "school-place-support-offer-1",
+                    forms.SchoolPlaceOffer,
+                    place_offer("refused_every_offer"),
+                ),
                 ("education-enquiry-s437-notice", forms.S437NoticeService, s437_notice()),
                 ("education-enquiry-s437-notice-served-1", forms.LetterServed, sent_as_stated()),
                 ("education-enquiry-s437-response", forms.S437Response, not_satisfied()),
@@ -206,6 +202,38 @@ def _paths(driver: Driver) -> list[Walk]:
                 ("sao-notice-sao-compliance", forms.SaoCompliance, not_complied),
                 ("prosecution-referral-eso-consideration", forms.EsoConsideration, eso),
                 ("prosecution-referral-prosecution-outcome", forms.ProsecutionOutcome, None),
+            ],
+        ),
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                ("home-visit-visit-1", forms.HomeVisitRecord, located()),
+                ("school-place-support-place-request", forms.SchoolPlaceRequest, place_request()),
+                (
+                    "school-place-support-offer-1",
+                    forms.SchoolPlaceOffer,
+                    place_offer(
+                        "offer_accepted",
+                        start_date="2026-11-30",
+                        school_email="admissions.example-primary@example.gov.uk",
+                    ),
+                ),
+                ("school-place-support-school-start", forms.SchoolStart, None),
+            ],
+        ),
+        # Last in each round: its whereabouts (25 November) moves the clock past the day the
+        # s437(1) notice above is approved to be sent (19 November).
+        Walk(
+            off_loop(driver.open_case, make_referral()),
+            [
+                first,
+                *[
+                    (f"home-visit-visit-{n}", forms.HomeVisitRecord, visit("no_contact"))
+                    for n in (1, 2, 3)
+                ],
+                ("home-visit-whereabouts-unknown", forms.WhereaboutsUnknown, whereabouts),
+                ("periodic-review-review-1", forms.PeriodicReview, None),
             ],
         ),
     ]

@@ -134,11 +134,11 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         _submit(page)
 
     with steps.step("next stage waiting with its description", guide="07-next-stage.png"):
-        _wait_for_form_in_ui(page, driver, run_id, "education-enquiry-s437-notice")
+        _wait_for_form_in_ui(page, driver, run_id, "school-place-support-place-request")
         modal = open_resume_dialog(page)
-        expect(modal).to_contain_text(f"{reference}: Education enquiry")
+        expect(modal).to_contain_text(f"{reference}: Support to a school place")
         expect(modal).to_contain_text(
-            "Approve the s437(1) notice: to whom, how and when it will be sent."
+            "Send the family the letter below on applying for a school place"
         )
     with steps.step("modal closed"):
         modal.get_by_role("button", name="Close", exact=True).click()
@@ -162,9 +162,9 @@ def test_an_officer_opens_finds_and_works_a_case_in_the_browser(
         page.locator("a[href*='/artifacts/artifact/']").first.click()  # the newest version
         summary = page.locator("body")
         expect(summary).to_contain_text(f"Case {reference}")
-        expect(summary).to_contain_text("Education enquiry")
+        expect(summary).to_contain_text("Support to a school place")
         expect(summary).to_contain_text(
-            "Approve the s437(1) notice: to whom, how and when it will be sent."
+            "Send the family the letter below on applying for a school place"
         )
 
     with steps.step("each decision names who signed in to make it", guide="10-who-decided.png"):

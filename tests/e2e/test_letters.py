@@ -34,6 +34,7 @@ from tests.e2e.test_journeys import (
     s437_notice,
     sao_served,
     sent_as_stated,
+    through_school_place_support,
     to_prosecution_outcome,
 )
 from tests.factories import make_referral
@@ -75,12 +76,14 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
     run_id = driver.open_case(make_referral())
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
     answer_on(driver, run_id, test_clock, date(2026, 11, 10), "home-visit-visit-1", located())
+    through_school_place_support(driver, run_id)
     driver.resume(run_id, "education-enquiry-s437-notice", s437_notice())
 
     # The letter exists before the form that confirms its service, and the form links it.
     driver.wait_for_form(run_id, "education-enquiry-s437-notice-served-1")
     case = driver.case(run_id)
-    (first,) = letters_of(case)
+    (help_letter, first) = letters_of(case)
+    assert help_letter.kind is LetterKind.SCHOOL_PLACE_HELP
     assert first.kind is LetterKind.S437_NOTICE
     description = driver.form_description(run_id, "education-enquiry-s437-notice-served-1")
     url = linked_url(description)
@@ -92,6 +95,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
     text = pdf_text(served)
     assert "Sam Testparent" in text and "Alex Sample Testchild" in text
     assert "You must satisfy the council by Monday 7 December 2026" in text
+    assert "a place was offered at Example Primary School" in text
 
     # A restart while the case waits replays the flow from the top: still one letter.
     driver.stack.stop_runners()
@@ -119,7 +123,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
     stage = next(s for s in driver.stages(case) if s.name is Stage.EDUCATION_ENQUIRY)
     # By hand on Friday 20 November: 15 days beginning with that day end on Friday 4 December,
     # the date the re-issued letter gives the parent and the case record's expiry alike.
-    reissued = letters_of(case)[1]
+    reissued = letters_of(case)[2]
     assert stage.due_on is not None and stage.due_on.isoformat() == "2026-12-04"
     reissued_text = pdf_text((settings.letters_dir / reissued.path).read_bytes())
     assert "You must satisfy the council by Friday 4 December 2026" in reissued_text
@@ -155,6 +159,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
     case = driver.case(run_id)
     letters = letters_of(case)
     assert [letter.kind for letter in letters] == [
+        LetterKind.SCHOOL_PLACE_HELP,
         LetterKind.S437_NOTICE,
         LetterKind.S437_NOTICE,  # the re-issue; the first is kept
         LetterKind.S438_NOTICE_OF_INTENTION,
@@ -166,17 +171,17 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
         on_disk = (settings.letters_dir / letter.path).read_bytes()
         assert hashlib.sha256(on_disk).hexdigest() == letter.sha256
         assert letter.path.startswith(f"{case.reference}/")
-    order_text = pdf_text((settings.letters_dir / letters[3].path).read_bytes())
+    order_text = pdf_text((settings.letters_dir / letters[4].path).read_bytes())
     assert "registered pupil at Example Primary School" in order_text
     assert "Sam Testparent" in order_text
 
     # Legal services got the referral letter and the chronology, as attachments.
-    (referral_email,) = driver.inbox.wait_for(case.reference)
+    (_admissions, referral_email) = driver.inbox.wait_for(case.reference, count=2)
     attached = {
         str(part.get_filename()): part.get_content() for part in referral_email.iter_attachments()
     }
-    assert Path(letters[4].path).name in attached
-    assert hashlib.sha256(attached[Path(letters[4].path).name]).hexdigest() == letters[4].sha256
+    assert Path(letters[5].path).name in attached
+    assert hashlib.sha256(attached[Path(letters[5].path).name]).hexdigest() == letters[5].sha256
     pdfs = [name for name in attached if name.startswith("chronology-") and name.endswith(".pdf")]
     csvs = [name for name in attached if name.startswith("chronology-") and name.endswith(".csv")]
     assert len(pdfs) == 1 and len(csvs) == 1
@@ -215,7 +220,7 @@ def test_a_case_taken_to_prosecution_leaves_its_letters_and_chronology(
     assert len(letters_of(case)) == len(letters) + 1
     closing_text = pdf_text((settings.letters_dir / closing.path).read_bytes())
     assert "Dear Attendance Lead" in closing_text and "Prosecution: convicted" in closing_text
-    assert len(driver.inbox.about(case.reference)) == 1  # nothing was sent twice
+    assert len(driver.inbox.about(case.reference)) == 2  # nothing was sent twice
     # The letters name the parent and the address; Prefect's persisted results never do.
     results = list(settings.results_dir.iterdir())
     assert results, "no persisted results: this check would prove nothing"

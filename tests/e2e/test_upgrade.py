@@ -368,7 +368,8 @@ def _resume_on_the_new_release(
         resume_flow_run(run_id, run_input=values)
 
     driver.wait_for_form(enquiring, "home-visit-visit-1")
-    driver.wait_for_form(revisiting, "education-enquiry-s437-notice")
+    # Found on the new release: support to a school place comes before any s437(1) notice.
+    driver.wait_for_form(revisiting, "school-place-support-place-request")
     driver.wait_for_form(serving, "education-enquiry-s437-response")
 
     assert _decision_keys(driver, enquiring) == ["referral-check-reasonable-enquiries"]
@@ -399,7 +400,7 @@ def _resume_on_the_new_release(
     assert [s.name for s in driver.stages(driver.case(revisiting))] == [
         Stage.REFERRAL_CHECK,
         Stage.HOME_VISIT,
-        Stage.EDUCATION_ENQUIRY,  # begun, waiting on the officer's s437(1) notice decision
+        Stage.SCHOOL_PLACE_SUPPORT,  # begun, waiting on the family's application
     ]
 
     # No letter produced again and no email sent again by the new release's replay.

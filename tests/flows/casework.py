@@ -23,9 +23,11 @@ from flows.forms import (
     LetterSent,
     LetterServed,
     NoticeDecision,
+    OfferOutcome,
     OrderDecision,
     ParentAnswer,
     ParentChoice,
+    PlaceRoute,
     ReasonableEnquiries,
     ReferralCheckDecision,
     S437NoticeService,
@@ -33,6 +35,10 @@ from flows.forms import (
     S438NoticeOfIntention,
     SaoCompliance,
     SaoService,
+    SchoolPlaceOffer,
+    SchoolPlaceRequest,
+    SchoolStart,
+    StartOutcome,
 )
 from flows.timeline import DONE_DATES
 from models.calendar import ServiceMethod
@@ -329,9 +335,64 @@ def to_home_visit(product: Product) -> None:
     product.officer.answer("referral-check-reasonable-enquiries", enquiries())
 
 
-def to_education_enquiry(product: Product) -> None:
+# Found at the visit of 10 November: the family has 10 school days to apply (config/calendar.toml,
+# school_place_application), to Tuesday 24 November; 'no application' from the 25th.
+FOUND_ON = date(2026, 11, 10)
+APPLY_BY = date(2026, 11, 24)
+OFFERED_SCHOOL = "Example Primary School"
+
+
+def place_request(
+    route: PlaceRoute = PlaceRoute.IN_YEAR_APPLICATION, **overrides: Any
+) -> SchoolPlaceRequest:
+    values: dict[str, Any] = {"officer": OFFICER, "outcome": route, "made_on": FOUND_ON}
+    if route is PlaceRoute.IN_YEAR_APPLICATION:
+        values["schools_applied_for"] = f"{OFFERED_SCHOOL}; Sample Academy"
+    if route is PlaceRoute.FAIR_ACCESS_REFERRAL:
+        values["fair_access_panel"] = "DSPL 7 primary Fair Access panel"
+    values.update(overrides)
+    return SchoolPlaceRequest(**values)
+
+
+def place_offer(outcome: OfferOutcome, **overrides: Any) -> SchoolPlaceOffer:
+    values: dict[str, Any] = {"officer": OFFICER, "outcome": outcome, "decided_on": FOUND_ON}
+    if outcome in (
+        OfferOutcome.OFFER_ACCEPTED, OfferOutcome.OFFER_REFUSED, OfferOutcome.REFUSED_EVERY_OFFER
+    ):  # fmt: skip
+        values["school_offered"] = OFFERED_SCHOOL
+    if outcome is OfferOutcome.OFFER_ACCEPTED:
+        values["school_email"] = "admissions.example-primary@example.gov.uk"
+        values["start_date"] = values["decided_on"]
+    if outcome is OfferOutcome.NO_PLACE_REFER_TO_FAIR_ACCESS:
+        values["fair_access_panel"] = "DSPL 7 primary Fair Access panel"
+    values.update(overrides)
+    return SchoolPlaceOffer(**values)
+
+
+def school_start(outcome: StartOutcome, checked_on: date, **overrides: Any) -> SchoolStart:
+    values: dict[str, Any] = {"officer": OFFICER, "outcome": outcome, "checked_on": checked_on}
+    if outcome is StartOutcome.STARTED:
+        values["started_on"] = checked_on
+    values.update(overrides)
+    return SchoolStart(**values)
+
+
+def to_school_place_support(product: Product) -> None:
     to_home_visit(product)
-    product.officer.answer("home-visit-visit-1", located(), on=date(2026, 11, 10))
+    product.officer.answer("home-visit-visit-1", located(), on=FOUND_ON)
+
+
+def to_education_enquiry(product: Product) -> None:
+    """Found at home on 10 November, an in-year application made that day, and the place offered
+    refused the same day, with every other: the s437(1) notice follows, naming the school."""
+    to_school_place_support(product)
+    answer = product.officer.answer
+    answer("school-place-support-place-request", place_request(), on=FOUND_ON)
+    answer(
+        "school-place-support-offer-1",
+        place_offer(OfferOutcome.REFUSED_EVERY_OFFER),
+        on=FOUND_ON,
+    )
 
 
 def to_s437_response(product: Product) -> None:

@@ -34,7 +34,8 @@ def test_a_served_notice_sets_the_clock_to_the_end_of_its_period(product: Produc
     # Deemed served Mon 23 Nov; 15 days beginning with that day end on Mon 7 Dec 2026.
     assert record.stage(Stage.EDUCATION_ENQUIRY.value).due_on == date(2026, 12, 7)
     assert "2026-12-07" in product.officer.descriptions[ran.waiting_on]
-    (letter,) = record.letters
+    (help_letter, letter) = record.letters
+    assert help_letter.kind is LetterKind.SCHOOL_PLACE_HELP
     assert letter.kind is LetterKind.S437_NOTICE
     assert letter.natural_key == "education-enquiry-s437-notice-1"
     assert letter.path in product.officer.descriptions["education-enquiry-s437-notice-served-1"]
@@ -60,6 +61,7 @@ def test_a_notice_sent_another_day_is_reissued_and_its_period_counted_from_then(
     assert ran.waiting_on == "education-enquiry-s437-response"
     record = only_case(product)
     assert [letter.natural_key for letter in record.letters] == [
+        "school-place-support-school-place-help-1",
         "education-enquiry-s437-notice-1",
         "education-enquiry-s437-notice-2",
     ]
@@ -74,7 +76,7 @@ def test_a_concern_raised_at_a_visit_escalates_once(product: Product) -> None:
         located(safeguarding_indicators=[SafeguardingIndicator.EXPLOITATION_OR_TRAFFICKING]),
     )
     ran = run_case(make_referral())
-    assert ran.waiting_on == "education-enquiry-s437-notice"
+    assert ran.waiting_on == "school-place-support-place-request"
     record = only_case(product)
     (escalation,) = product.inbox.wait_for(record.case.reference)
     assert "Safeguarding" in str(escalation["Subject"])
@@ -95,7 +97,10 @@ def test_the_notice_can_be_withheld_and_the_case_closed(product: Product) -> Non
     assert ran.reference == record.case.reference
     assert record.case.closure_outcome is ClosureOutcome.EDUCATION_OTHERWISE_S19
     # No notice; the school that referred the child is told the case closed.
-    assert [letter.kind for letter in record.letters] == [LetterKind.REFERRER_CLOSING_LETTER]
+    assert [letter.kind for letter in record.letters] == [
+        LetterKind.SCHOOL_PLACE_HELP,
+        LetterKind.REFERRER_CLOSING_LETTER,
+    ]
 
 
 @pytest.mark.parametrize(

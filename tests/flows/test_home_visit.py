@@ -67,16 +67,16 @@ def test_elective_home_education_after_a_home_visit_hands_the_child_to_the_ehe_t
     assert "found electively home educated at a visit" in body_of(email)
 
 
-def test_a_child_located_but_not_in_education_goes_on_to_the_education_enquiry(
+def test_a_child_located_but_not_in_education_is_supported_to_a_school_place(
     product: Product,
 ) -> None:
     to_home_visit(product)
     product.officer.answer("home-visit-visit-2", located())
     product.officer.answer("home-visit-visit-1", visit(HomeVisitFinding.NO_CONTACT))
     ran = run_case(make_referral())
-    assert ran.waiting_on == "education-enquiry-s437-notice"
+    assert ran.waiting_on == "school-place-support-place-request"
     record = only_case(product)
-    assert record.case.current_stage is Stage.EDUCATION_ENQUIRY
+    assert record.case.current_stage is Stage.SCHOOL_PLACE_SUPPORT
     assert set(record.decisions) == {
         "referral-check-reasonable-enquiries",
         "home-visit-visit-1",

@@ -40,7 +40,7 @@ def test_still_missing_moves_the_review_clock_and_asks_again(product: Product) -
     assert "review 2" in product.officer.descriptions["periodic-review-review-2"].lower()
 
 
-def test_a_child_found_at_review_goes_on_to_the_education_enquiry(product: Product) -> None:
+def test_a_child_found_at_review_is_supported_to_a_school_place(product: Product) -> None:
     to_periodic_review(product)
     product.officer.answer(
         "periodic-review-review-1", review(ReviewOutcome.STILL_MISSING, date(2026, 11, 27))
@@ -49,16 +49,19 @@ def test_a_child_found_at_review_goes_on_to_the_education_enquiry(product: Produ
         "periodic-review-review-2", review(ReviewOutcome.LOCATED_NO_EDUCATION, date(2026, 12, 22))
     )
     ran = run_case(make_referral())
-    assert ran.waiting_on == "education-enquiry-s437-notice"
+    assert ran.waiting_on == "school-place-support-place-request"
     record = only_case(product)
     assert record.case.status is CaseStatus.OPEN
-    assert record.case.current_stage is Stage.EDUCATION_ENQUIRY
+    assert record.case.current_stage is Stage.SCHOOL_PLACE_SUPPORT
     assert record.stage_names == [
         Stage.REFERRAL_CHECK.value,
         Stage.HOME_VISIT.value,
         Stage.PERIODIC_REVIEW.value,
-        Stage.EDUCATION_ENQUIRY.value,
+        Stage.SCHOOL_PLACE_SUPPORT.value,
     ]
+    # Found on Tue 22 Dec 2026: 10 school days to apply, from Tue 5 Jan 2027 (4 Jan is INSET)
+    # to Mon 18 January.
+    assert record.stage(Stage.SCHOOL_PLACE_SUPPORT.value).due_on == date(2027, 1, 18)
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from tests.mail import body_of
 ALL_STAGES = [
     Stage.REFERRAL_CHECK.value,
     Stage.HOME_VISIT.value,
+    Stage.SCHOOL_PLACE_SUPPORT.value,
     Stage.EDUCATION_ENQUIRY.value,
     Stage.SAO_NOTICE.value,
 ]
@@ -52,6 +53,7 @@ def test_the_s438_notice_can_be_withheld_and_the_case_closed(product: Product) -
     assert ran.reference == record.case.reference
     assert record.case.closure_outcome is ClosureOutcome.FOUND_ON_ROLL_OTHER_LA
     assert [letter.kind for letter in record.letters] == [
+        LetterKind.SCHOOL_PLACE_HELP,
         LetterKind.S437_NOTICE,
         LetterKind.REFERRER_CLOSING_LETTER,
     ]
@@ -68,6 +70,7 @@ def test_the_order_can_be_withheld_after_the_notice_of_intention(product: Produc
     assert ran.reference == record.case.reference
     assert record.case.closure_outcome is ClosureOutcome.NOT_CME
     assert [letter.kind for letter in record.letters] == [
+        LetterKind.SCHOOL_PLACE_HELP,
         LetterKind.S437_NOTICE,
         LetterKind.S438_NOTICE_OF_INTENTION,
         LetterKind.REFERRER_CLOSING_LETTER,
@@ -81,11 +84,13 @@ def test_the_order_served_waits_for_compliance_with_the_school_it_names(product:
     assert "Example Primary School" in product.officer.descriptions[ran.waiting_on]
     record = only_case(product)
     assert [letter.kind for letter in record.letters] == [
+        LetterKind.SCHOOL_PLACE_HELP,
         LetterKind.S437_NOTICE,
         LetterKind.S438_NOTICE_OF_INTENTION,
         LetterKind.SCHOOL_ATTENDANCE_ORDER,
     ]
-    assert len(record.decisions) == 9  # with the three letters' service confirmed
+    # With the school-place request and offer, and the three letters' service confirmed.
+    assert len(record.decisions) == 11
 
 
 @pytest.mark.parametrize(
@@ -105,7 +110,7 @@ def test_an_order_complied_with_or_revoked_closes_the_case(
     assert ran.reference == record.case.reference
     assert record.case.closure_outcome is closure
     assert record.stage_names == ALL_STAGES
-    assert len(record.decisions) == 10  # with the three letters' service confirmed
+    assert len(record.decisions) == 12  # with the place request, the offer, three letters' service
 
 
 def test_an_order_not_complied_with_is_referred_to_legal_services_after_an_eso_is_considered(
@@ -121,7 +126,9 @@ def test_an_order_not_complied_with_is_referred_to_legal_services_after_an_eso_i
     assert ran.waiting_on == "prosecution-referral-prosecution-outcome"
     record = only_case(product)
     assert record.case.current_stage is Stage.PROSECUTION_REFERRAL
-    (referral_to_legal,) = product.inbox.wait_for(record.case.reference)
+    # The admissions team was told of the application first; then legal services of the referral.
+    admissions, referral_to_legal = product.inbox.wait_for(record.case.reference, count=2)
+    assert admissions["X-Envelope-To"] == "admissions@example.gov.uk"
     assert referral_to_legal["X-Envelope-To"] == "legal.education@example.gov.uk"
     assert "s447" in body_of(referral_to_legal)
     attached = [part.get_filename() for part in referral_to_legal.iter_attachments()]
@@ -145,7 +152,7 @@ def test_the_prosecution_outcome_closes_the_case(product: Product) -> None:
     assert record.case.closure_outcome is ClosureOutcome.PROSECUTION_CONVICTED
     assert record.stage_names == [*ALL_STAGES, Stage.PROSECUTION_REFERRAL.value]
     assert record.events.count("case_closed") == 1
-    assert len(product.inbox.about(record.case.reference)) == 1
+    assert len(product.inbox.about(record.case.reference)) == 2  # admissions, legal services
     # The school referred the child: it is sent the closing letter.
     assert record.letters[-1].kind is LetterKind.REFERRER_CLOSING_LETTER
 

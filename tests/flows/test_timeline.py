@@ -243,6 +243,7 @@ def test_on_a_replay_an_answer_refused_on_its_day_stays_refused(
     record = only_case(product)
     assert record.decisions["education-enquiry-s437-notice-served-1"]["sent"] == "reissue"
     assert [letter.natural_key for letter in record.letters] == [
+        "school-place-support-school-place-help-1",
         "education-enquiry-s437-notice-1",
         "education-enquiry-s437-notice-2",
     ]

@@ -18,7 +18,7 @@ from models.caseload import CaseloadFigures
 from models.config import load_config
 from models.deadlines import load_calendar_config
 from models.enums import ClosureOutcome, Stage
-from store import cases, stages
+from store import cases, decisions, stages
 from store.database import session_scope
 from store.orm import Case
 from store.reports import read_caseload
@@ -220,3 +220,34 @@ def test_the_team_lead_gets_one_digest_per_period_however_often_it_runs(
     assert "Testchild" not in text
     html = mail.get_body(preferencelist=("html",))
     assert html is not None and f'<a href="{UI}/runs/flow-run/' in str(html.get_content())
+
+
+def test_a_case_in_support_to_a_school_place_is_listed_by_step_and_days_waiting(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        case = cases.open_case(
+            session=session, referral=make_referral(), flow_run_id=uuid.uuid4(),
+            officer_id=SOUTH, dspl_area=7, config_version="test", opened_at=_at(2), actor="intake",
+        )  # fmt: skip
+        stages.start_stage(
+            session=session, case_id=case.id, stage=Stage.SCHOOL_PLACE_SUPPORT,
+            started_at=_at(10, 12), due_on=date(2026, 12, 3),
+        )  # fmt: skip
+        decisions.record_decision(
+            session=session, case_id=case.id, stage=Stage.SCHOOL_PLACE_SUPPORT,
+            key="school-place-support-place-request", officer_id=SOUTH,
+            values={"outcome": "in_year_application", "made_on": "2026-11-12"},
+            decided_at=_at(12, 12),
+        )  # fmt: skip
+        reference = case.reference
+
+    figures = _figures(engine)
+    tables = report_tables(figures, ui_url=UI, names={SOUTH: "South officer"})
+
+    [row] = tables[KEYS["support"]]
+    assert row["case"].startswith(f"[{reference}](")
+    assert (row["step"], row["since"], row["days waiting"]) == (
+        "In-year application: awaiting an offer", "2026-11-12", 18,
+    )  # fmt: skip
+    assert (row["officer"], row["due on"]) == ("South officer", "2026-12-03")

@@ -115,7 +115,7 @@ def test_the_return_files_hold_every_count_and_a_rewrite_replaces_them_whole(
     assert {
         (r["breakdown"], r["category"]): int(r["count"]) for r in census_rows if r["count"] != "0"
     } == EXPECTED_CENSUS_DAY
-    assert len(census_rows) == 24  # every category, zeros included
+    assert len(census_rows) == 26  # every category, zeros included (2 school-place counts)
     previous_rows = _csv(files.previous_year)
     assert {
         (r["breakdown"], r["category"]): int(r["count"]) for r in previous_rows if r["count"] != "0"

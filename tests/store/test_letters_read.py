@@ -30,6 +30,7 @@ from tasks.letters import (
     produce_legal_services_referral,
     produce_notice_letter,
     produce_other_la_notice,
+    produce_school_place_help_letter,
 )
 from tests.browser.pages import GUIDE_SCREENSHOTS
 from tests.store.test_letters_written import close, open_case, settings  # noqa: F401
@@ -178,3 +179,35 @@ def test_the_closing_letter_tells_a_school_the_outcome_in_words(
     assert_reads_clean(letter)
     assert "Dear Attendance Lead" in letter.text
     assert ClosureOutcome.FOUND_ON_ROLL_OTHER_LA.label in letter.text
+
+
+def test_the_school_place_letter_tells_the_parents_how_to_apply(
+    case: CaseHandle,
+    settings: Settings,  # noqa: F811
+) -> None:
+    link = produce_school_place_help_letter.fn(case, "test-school-place-help")
+
+    letter = read(settings, link)
+
+    assert_reads_clean(letter)
+    assert case.reference in letter.text
+    assert "in-year application" in letter.text and "Fair Access panel" in letter.text
+    assert "within 15 school days" in letter.text and "paragraph 2.28" in letter.text
+    assert "section 7" in letter.text and "section 437" in letter.text
+    assert "Dear Sam Testparent" in letter.text  # the referral's parent
+
+
+def test_the_s437_notice_after_support_names_the_school_offered(
+    case: CaseHandle,
+    settings: Settings,  # noqa: F811
+) -> None:
+    request = _notice(LetterKind.S437_NOTICE, offered_school="Example Primary School")
+    link = produce_notice_letter.fn(case, "test-s437-offered", request)
+
+    # Read without `read`: the gallery's s437(1) notice stays the one that names no school.
+    pages = [
+        page.extract_text() or "" for page in PdfReader(settings.letters_dir / link.path).pages
+    ]
+    text = " ".join(" ".join(pages).split())
+    assert_reads_clean(Read(text=text, pages=pages))
+    assert "a place was offered at Example Primary School" in text

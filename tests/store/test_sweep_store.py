@@ -275,3 +275,21 @@ def test_two_sweeps_at_once_send_each_recipient_one_email(
     with Session(engine) as session:
         notifications = session.scalars(select(Notification)).all()
     assert all(n.sent_at is not None and n.attempts == 1 for n in notifications)
+
+
+def test_sweep_escalates_an_overdue_school_place_step_like_any_stage(
+    engine: Engine, smtp: tuple[int, Inbox]
+) -> None:
+    port, inbox = smtp
+    with session_scope(engine) as session:
+        _, reference = _open_with_stage(
+            session, date(2026, 11, 11), stage=Stage.SCHOOL_PLACE_SUPPORT
+        )
+
+    report = sweep(uow=_uow(engine, port), now=datetime(2026, 11, 12, 8, 0, tzinfo=UTC))
+
+    assert _recipients(inbox) == sorted([LEAD_EMAIL, OFFICER_EMAIL])
+    officer_body = body_of(next(m for m in inbox.messages if m["X-Envelope-To"] == OFFICER_EMAIL))
+    assert reference in officer_body and "1 day overdue" in officer_body
+    assert Stage.SCHOOL_PLACE_SUPPORT.label in officer_body
+    assert report.emails_sent == 2

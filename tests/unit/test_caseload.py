@@ -24,6 +24,7 @@ import pytest
 
 from models.caseload import CaseloadFigures, CaseRow, StageRow, caseload_figures
 from models.enums import CaseStatus, ClosureOutcome, Stage
+from models.school_place import SupportStep
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 30)
@@ -219,3 +220,49 @@ def test_a_stage_of_a_case_not_given_is_refused() -> None:
         caseload_figures(
             cases=[], stages=STAGES[:1], now=NOW, today=TODAY, period_start=PERIOD_START
         )
+
+
+# --- Support to a school place ----------------------------------------------------------------
+
+SP = Stage.SCHOOL_PLACE_SUPPORT
+
+
+def test_cases_in_support_are_shown_by_step_and_days_waiting() -> None:
+    cases = [
+        _case(11, "o1", 7, OPEN, SP),
+        _case(12, "o2", 7, OPEN, SP),
+        _case(13, "o1", 7, OPEN, SP),
+        _case(14, "o1", 7, CLOSED, SP, (_at(27, 10), ClosureOutcome.FOUND_ON_ROLL)),
+    ]
+    stages = [
+        _stage(11, SP, _at(20, 10), due=date(2026, 12, 4)),
+        _stage(12, SP, _at(10, 10), due=date(2026, 12, 1)),
+        _stage(13, SP, _at(2, 10), due=date(2026, 12, 7)),
+        _stage(14, SP, _at(2, 10), completed=_at(27, 10)),
+    ]
+    decided = {
+        _ref(12): [{"outcome": "in_year_application", "made_on": "2026-11-12"}],
+        _ref(13): [
+            {"outcome": "fair_access_referral", "made_on": "2026-11-03"},
+            {"outcome": "offer_accepted", "decided_on": "2026-11-25", "school_offered": "A"},
+        ],
+        _ref(14): [{"outcome": "in_year_application", "made_on": "2026-11-03"}],
+    }
+    figures = caseload_figures(
+        cases=cases, stages=stages, now=NOW, today=TODAY, period_start=PERIOD_START,
+        support_decisions=decided,
+    )  # fmt: skip
+    lines = [
+        (line.reference, line.step, line.since, line.days_waiting)
+        for line in figures.school_place_support
+    ]
+    assert lines == [
+        (_ref(11), SupportStep.AWAITING_APPLICATION, date(2026, 11, 20), 10),
+        (_ref(12), SupportStep.APPLYING, date(2026, 11, 12), 18),
+        (_ref(13), SupportStep.OFFERED_NOT_STARTED, date(2026, 11, 25), 5),
+    ]
+    assert figures.support_by_step() == {
+        SupportStep.AWAITING_APPLICATION: 1,
+        SupportStep.APPLYING: 1,
+        SupportStep.OFFERED_NOT_STARTED: 1,
+    }

@@ -172,3 +172,62 @@ def test_a_statutory_period_ending_on_a_bank_holiday_is_not_moved(config: Calend
     # Served on Fri 11 Dec 2026: 15 days beginning with it end on Christmas Day, as s437(2) counts.
     due = _due(config, DeadlineStep.S437_NOTICE_RESPONSE, date(2026, 12, 11))
     assert due == date(2026, 12, 25)
+
+
+# --- Support to a school place ---------------------------------------------------------------
+
+
+def test_the_school_place_periods_cite_their_sources_and_basis(config: CalendarConfig) -> None:
+    outcome = config.deadlines[DeadlineStep.IN_YEAR_APPLICATION_OUTCOME]
+    assert (outcome.unit, outcome.amount, outcome.basis) == (
+        DeadlineUnit.SCHOOL_DAYS, 15, "statutory",
+    )  # fmt: skip
+    assert "School Admissions Code 2021 para 2.28" in outcome.source
+    placement = config.deadlines[DeadlineStep.FAIR_ACCESS_PLACEMENT]
+    assert (placement.unit, placement.amount, placement.basis) == (
+        DeadlineUnit.SCHOOL_DAYS, 20, "local target",
+    )  # fmt: skip
+    assert "Fair Access Protocol" in placement.source
+    for step in (DeadlineStep.SCHOOL_PLACE_APPLICATION, DeadlineStep.SCHOOL_PLACE_START):
+        assert config.deadlines[step].basis == "local target"
+        assert config.deadlines[step].unit is DeadlineUnit.SCHOOL_DAYS
+
+
+def test_an_in_year_application_outcome_is_due_fifteen_school_days_later(
+    config: CalendarConfig,
+) -> None:
+    # From Mon 16 Nov 2026: 17-20 Nov (1-4), 23-27 (5-9), 30 Nov-4 Dec (10-14), Mon 7 Dec (15).
+    assert _due(config, DeadlineStep.IN_YEAR_APPLICATION_OUTCOME, date(2026, 11, 16)) == date(
+        2026, 12, 7
+    )
+
+
+def test_an_in_year_application_outcome_skips_half_term(config: CalendarConfig) -> None:
+    # From Fri 16 Oct 2026: 19-23 Oct (1-5), half term 26-30 Oct, 2-6 Nov (6-10), 9-13 Nov (11-15).
+    assert _due(config, DeadlineStep.IN_YEAR_APPLICATION_OUTCOME, date(2026, 10, 16)) == date(
+        2026, 11, 13
+    )
+
+
+def test_a_fair_access_placement_is_due_twenty_school_days_later_across_christmas(
+    config: CalendarConfig,
+) -> None:
+    # From Mon 30 Nov 2026: 1-4 Dec (1-4), 7-11 (5-9), 14-18 (10-14), the Christmas holidays,
+    # Mon 4 Jan 2027 an INSET day, 5-8 Jan (15-18), Mon 11 (19), Tue 12 Jan (20).
+    assert _due(config, DeadlineStep.FAIR_ACCESS_PLACEMENT, date(2026, 11, 30)) == date(2027, 1, 12)
+
+
+def test_the_family_has_ten_school_days_to_apply_from_the_day_they_are_found(
+    config: CalendarConfig,
+) -> None:
+    # From Tue 10 Nov 2026: 11-13 Nov (1-3), 16-20 (4-8), Mon 23 (9), Tue 24 Nov (10).
+    assert _due(config, DeadlineStep.SCHOOL_PLACE_APPLICATION, date(2026, 11, 10)) == date(
+        2026, 11, 24
+    )
+
+
+def test_a_place_starting_on_an_inset_day_is_taken_up_within_five_school_days(
+    config: CalendarConfig,
+) -> None:
+    # Start Mon 4 Jan 2027 (INSET): 5-8 Jan (1-4), Mon 11 Jan (5).
+    assert _due(config, DeadlineStep.SCHOOL_PLACE_START, date(2027, 1, 4)) == date(2027, 1, 11)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -16,6 +17,7 @@ from models.dfe_return import (
     Finding,
     LengthMissing,
     Spell,
+    SupportDecision,
     age_on,
     build_return,
     day_in_england,
@@ -24,7 +26,7 @@ from models.dfe_return import (
     spell_of,
     year_group,
 )
-from models.enums import AgencyKind, ClosureOutcome, Stage
+from models.enums import AgencyKind, ClosureOutcome, Sex, Stage
 from tests import dfe_scenario
 from tests.dfe_scenario import (
     AS_OF,
@@ -56,10 +58,12 @@ def test_every_category_is_listed_even_at_zero_and_each_breakdown_sums_to_the_to
     report = build_return(dfe_scenario.episodes(), census_date=CENSUS_DATE, as_of=AS_OF)
 
     categories = [(r.breakdown, r.category) for r in report.census_day]
-    assert len(categories) == 1 + 3 + 12 + 3 + 5
+    assert len(categories) == 1 + 3 + 12 + 3 + 5 + 2
     assert ("year_group", "year_11") in categories and ("sex", "not_known") in categories
+    # Children supported to a school place are some of the total, not a breakdown of it.
+    assert ("school_place", "applying") in categories
     for rows, total in ((report.census_day, 8), (report.previous_year, 5)):
-        for breakdown in {r.breakdown for r in rows} - {"total"}:
+        for breakdown in {r.breakdown for r in rows} - {"total", "school_place"}:
             assert sum(r.count for r in rows if r.breakdown == breakdown) == total, breakdown
 
 
@@ -295,3 +299,43 @@ def test_the_visit_findings_mapped_to_reasons_are_findings_the_home_visit_form_r
     from models.dfe_return import REASON_BY_VISIT_FINDING
 
     assert set(REASON_BY_VISIT_FINDING) <= {f.value for f in HomeVisitFinding}
+
+
+# --- Support to a school place --------------------------------------------------------------------
+
+
+def _supported(reference: str, *decisions: tuple[Mapping[str, object], datetime]) -> CmeEpisode:
+    return CmeEpisode(
+        reference=reference, upn=None, forenames=reference, surname="Testchild",
+        date_of_birth=date(2015, 3, 14), sex=Sex.FEMALE,
+        opened_at=datetime(2025, 9, 15, 10, tzinfo=UTC), received_on=date(2025, 9, 15),
+        closed_at=None, closure_outcome=None, closing_stage=None,
+        support=tuple(SupportDecision(values, at) for values, at in decisions),
+    )  # fmt: skip
+
+
+def test_children_applying_and_offered_but_not_started_are_counted_on_census_day() -> None:
+    census = date(2025, 10, 2)
+    before = datetime(2025, 9, 20, 10, tzinfo=UTC)
+    on_census_day = datetime(2025, 10, 2, 16, tzinfo=UTC)
+    after = datetime(2025, 10, 3, 10, tzinfo=UTC)
+    applied = ({"outcome": "in_year_application", "made_on": "2025-09-20"}, before)
+    episodes = [
+        _supported("A", applied),
+        _supported("B", ({"outcome": "fair_access_referral", "made_on": "2025-09-20"}, before)),
+        _supported(
+            "C", applied, ({"outcome": "offer_accepted", "decided_on": "2025-10-02"}, on_census_day)
+        ),
+        # Offered the day after census day: still applying on it.
+        _supported(
+            "D", applied, ({"outcome": "offer_accepted", "decided_on": "2025-10-03"}, after)
+        ),
+        _supported("E"),  # found, not yet applied
+        _supported("F", applied, ({"outcome": "refused_every_offer"}, before)),
+    ]
+    report = build_return(episodes, census_date=census, as_of=datetime(2025, 10, 10, tzinfo=UTC))
+    counts = {r.category: r.count for r in report.census_day if r.breakdown == "school_place"}
+    assert counts == {"applying": 3, "offered_not_started": 1}
+    reasons = {r.category: r.count for r in report.census_day if r.breakdown == "primary_reason"}
+    # Applying as known at as_of: A and B (C and D were offered by then).
+    assert reasons["school_application_awaiting_outcome"] == 2

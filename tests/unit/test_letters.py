@@ -232,3 +232,49 @@ def test_the_template_version_changes_when_the_wording_does() -> None:
 
 def test_dates_are_written_in_full() -> None:
     assert long_date(date(2026, 12, 7)) == "Monday 7 December 2026"
+
+
+def test_the_s437_notice_after_support_names_the_school_offered(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    content = notice(
+        calendar,
+        NoticeRequest(
+            kind=LetterKind.S437_NOTICE, parent="Sam Testparent",
+            service_method=ServiceMethod.FIRST_CLASS_POST, sent_on=date(2026, 11, 19),
+            offered_school="Example Primary School",
+        ),
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "a place was offered at Example Primary School" in text
+    assert "You must satisfy the council by Monday 7 December 2026" in text
+
+
+def test_the_s437_notice_without_support_names_no_school_offered(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    content = notice(
+        calendar,
+        NoticeRequest(
+            kind=LetterKind.S437_NOTICE, parent="Sam Testparent",
+            service_method=ServiceMethod.FIRST_CLASS_POST, sent_on=date(2026, 11, 19),
+        ),
+    )  # fmt: skip
+    assert "a place was offered" not in pdf_text(content, tmp_path)
+
+
+def test_the_school_place_letter_tells_the_parents_how_to_apply_and_the_help_on_offer(
+    tmp_path: Path,
+) -> None:
+    content = LetterContent(
+        kind=LetterKind.SCHOOL_PLACE_HELP, reference=REFERENCE, dated=date(2026, 11, 10),
+        letterhead=LETTERHEAD, addressee_name="Sam Testparent",
+        addressee_lines=CHILD.address_lines, child=CHILD,
+        officer_name="CME Officer (DSPL 6-9)",
+        officer_email="cme.officer.dspl6-9@example.gov.uk",
+    )  # fmt: skip
+    text = pdf_text(content, tmp_path)
+    assert "Dear Sam Testparent" in text and "Alex Sample Testchild" in text
+    assert "in-year application" in text and "within 15 school days" in text
+    assert "Fair Access panel" in text and "20 school days" in text
+    assert "cme.officer.dspl6-9@example.gov.uk" in text and REFERENCE in text

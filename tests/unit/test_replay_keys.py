@@ -21,7 +21,9 @@ from models.replay_keys import (
     OTHER_LA_NOTICE_LETTER_KEY,
     REFERRAL_SCREEN_ORIGIN,
     SAO_DECISION_KEY,
+    SCHOOL_PLACE_HELP_LETTER_KEY,
     Step,
+    admissions_notice_key,
     attempt_key,
     closed_elsewhere_key,
     decision_key,
@@ -30,9 +32,11 @@ from models.replay_keys import (
     further_referral_origin,
     legal_referral_key,
     letter_key,
+    offer_step,
     other_la_notice_key,
     review_step,
     safeguarding_key,
+    school_start_notice_key,
     served_step,
     visit_step,
 )
@@ -45,6 +49,7 @@ REVIEWS = (
     2,
     3,
 )  # periodic reviews go on while the child is missing; the first few stand for all
+OFFERS = (1, 2, 3)  # answers to a school-place request: offers, refusals, referrals on
 ISSUES = (1, 2)  # a notice re-issued for another day or method is a new issue
 RETRIES = (1, 2)  # an answer the form refused is asked for again
 FURTHER_REFERRAL_ID = 7
@@ -53,9 +58,10 @@ CLOSURE_REQUEST_ID = 3
 OTHER_LETTER_STEPS = [
     (Stage.HOME_VISIT, Step.OTHER_LA_NOTICE),
     (Stage.PROSECUTION_REFERRAL, Step.LEGAL_SERVICES_REFERRAL),
+    (Stage.SCHOOL_PLACE_SUPPORT, Step.SCHOOL_PLACE_HELP),
 ]
 # The stages whose finding can hand the child to the EHE team.
-EHE_STAGES = (Stage.REFERRAL_CHECK, Stage.HOME_VISIT)
+EHE_STAGES = (Stage.REFERRAL_CHECK, Stage.HOME_VISIT, Stage.SCHOOL_PLACE_SUPPORT)
 # The notices served on a parent, each through a decision that approves it.
 SERVED_NOTICES = [
     (Stage.EDUCATION_ENQUIRY, Step.S437_NOTICE),
@@ -77,6 +83,9 @@ def case_flow_decisions() -> list[tuple[Stage, str]]:
         (Stage.HOME_VISIT, Step.WHEREABOUTS_UNKNOWN),
         (Stage.HOME_VISIT, Step.LA_ACKNOWLEDGEMENT),
         *((Stage.PERIODIC_REVIEW, review_step(review)) for review in REVIEWS),
+        (Stage.SCHOOL_PLACE_SUPPORT, Step.PLACE_REQUEST),
+        *((Stage.SCHOOL_PLACE_SUPPORT, offer_step(offer)) for offer in OFFERS),
+        (Stage.SCHOOL_PLACE_SUPPORT, Step.SCHOOL_START),
         *served(Stage.EDUCATION_ENQUIRY, Step.S437_NOTICE),
         (Stage.EDUCATION_ENQUIRY, Step.S437_RESPONSE),
         *served(Stage.SAO_NOTICE, Step.S438_NOTICE),
@@ -101,6 +110,11 @@ DECISION_KEYS = [
     "periodic-review-review-1",
     "periodic-review-review-2",
     "periodic-review-review-3",
+    "school-place-support-place-request",
+    "school-place-support-offer-1",
+    "school-place-support-offer-2",
+    "school-place-support-offer-3",
+    "school-place-support-school-start",
     "education-enquiry-s437-notice",
     "education-enquiry-s437-notice-served-1",
     "education-enquiry-s437-notice-served-2",
@@ -144,6 +158,21 @@ PAUSE_KEYS = [
     "periodic-review-review-3",
     "periodic-review-review-3-retry-1",
     "periodic-review-review-3-retry-2",
+    "school-place-support-place-request",
+    "school-place-support-place-request-retry-1",
+    "school-place-support-place-request-retry-2",
+    "school-place-support-offer-1",
+    "school-place-support-offer-1-retry-1",
+    "school-place-support-offer-1-retry-2",
+    "school-place-support-offer-2",
+    "school-place-support-offer-2-retry-1",
+    "school-place-support-offer-2-retry-2",
+    "school-place-support-offer-3",
+    "school-place-support-offer-3-retry-1",
+    "school-place-support-offer-3-retry-2",
+    "school-place-support-school-start",
+    "school-place-support-school-start-retry-1",
+    "school-place-support-school-start-retry-2",
     "education-enquiry-s437-notice",
     "education-enquiry-s437-notice-retry-1",
     "education-enquiry-s437-notice-retry-2",
@@ -195,6 +224,11 @@ ANSWER_KEYS = [
     "suspended-periodic-review-review-1-response",
     "suspended-periodic-review-review-2-response",
     "suspended-periodic-review-review-3-response",
+    "suspended-school-place-support-place-request-response",
+    "suspended-school-place-support-offer-1-response",
+    "suspended-school-place-support-offer-2-response",
+    "suspended-school-place-support-offer-3-response",
+    "suspended-school-place-support-school-start-response",
     "suspended-education-enquiry-s437-notice-response",
     "suspended-education-enquiry-s437-notice-served-1-response",
     "suspended-education-enquiry-s437-notice-served-2-response",
@@ -219,6 +253,7 @@ LETTER_KEYS = [
     "sao-notice-sao-service-2",
     "home-visit-other-la-notice-1",
     "prosecution-referral-legal-services-referral-1",
+    "school-place-support-school-place-help-1",
     "case-closed-referrer-1",
 ]
 
@@ -233,6 +268,11 @@ NOTIFICATION_KEYS = [
     "CME-2026-00042:periodic-review-review-1:safeguarding:1",
     "CME-2026-00042:periodic-review-review-2:safeguarding:1",
     "CME-2026-00042:periodic-review-review-3:safeguarding:1",
+    "CME-2026-00042:school-place-support-place-request:safeguarding:1",
+    "CME-2026-00042:school-place-support-offer-1:safeguarding:1",
+    "CME-2026-00042:school-place-support-offer-2:safeguarding:1",
+    "CME-2026-00042:school-place-support-offer-3:safeguarding:1",
+    "CME-2026-00042:school-place-support-school-start:safeguarding:1",
     "CME-2026-00042:education-enquiry-s437-notice:safeguarding:1",
     "CME-2026-00042:education-enquiry-s437-notice-served-1:safeguarding:1",
     "CME-2026-00042:education-enquiry-s437-notice-served-2:safeguarding:1",
@@ -249,10 +289,17 @@ NOTIFICATION_KEYS = [
     "CME-2026-00042:further-referral-7:safeguarding:1",
     "CME-2026-00042:referral_check:ehe_handoff:1",
     "CME-2026-00042:home_visit:ehe_handoff:1",
+    "CME-2026-00042:school_place_support:ehe_handoff:1",
     "CME-2026-00042:home_visit:other_la_notice:1",
     "CME-2026-00042:prosecution_referral:legal_referral:1",
+    "CME-2026-00042:school_place_support:admissions_notice:1",
+    "CME-2026-00042:school_place_support:admissions_notice:2",
+    "CME-2026-00042:school_place_support:admissions_notice:3",
+    "CME-2026-00042:school_place_support:school_start_notice:1",
+    "CME-2026-00042:school_place_support:school_start_notice:2",
     "CME-2026-00042:referral_check:closed_elsewhere:3",
     "CME-2026-00042:home_visit:closed_elsewhere:3",
+    "CME-2026-00042:school_place_support:closed_elsewhere:3",
     "CME-2026-00042:education_enquiry:closed_elsewhere:3",
     "CME-2026-00042:sao_notice:closed_elsewhere:3",
     "CME-2026-00042:prosecution_referral:closed_elsewhere:3",
@@ -282,11 +329,12 @@ def test_letter_keys_are_unchanged() -> None:
         *(letter_key(stage, step, issue) for stage, step in SERVED_NOTICES for issue in ISSUES),
         OTHER_LA_NOTICE_LETTER_KEY,
         LEGAL_SERVICES_REFERRAL_LETTER_KEY,
+        SCHOOL_PLACE_HELP_LETTER_KEY,
         CLOSING_LETTER_KEY,
     ]
 
     assert built == LETTER_KEYS
-    assert [letter_key(stage, step) for stage, step in OTHER_LETTER_STEPS] == built[-3:-1]
+    assert [letter_key(stage, step) for stage, step in OTHER_LETTER_STEPS] == built[-4:-1]
 
 
 def test_the_letters_find_the_school_order_under_its_decision_key() -> None:
@@ -305,6 +353,9 @@ def test_notification_keys_are_unchanged() -> None:
         *(ehe_handoff_key(REFERENCE, stage) for stage in EHE_STAGES),
         other_la_notice_key(REFERENCE),
         legal_referral_key(REFERENCE),
+        admissions_notice_key(REFERENCE),
+        *(admissions_notice_key(REFERENCE, offer + 1) for offer in OFFERS[:2]),
+        *(school_start_notice_key(REFERENCE, offer) for offer in OFFERS[:2]),
         *(closed_elsewhere_key(REFERENCE, stage, CLOSURE_REQUEST_ID) for stage in Stage),
         further_referral_officer_key(REFERENCE, FURTHER_REFERRAL_ID),
     ]

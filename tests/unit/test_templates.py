@@ -42,6 +42,21 @@ EMAIL_CONTEXTS: dict[str, dict[str, Any]] = {
         **CHILD,
         **OFFICER,
     },
+    "school_place_admissions": {
+        "route": "In-year application made",
+        "made_on": "2026-11-12",
+        "due_on": "2026-12-03",
+        "schools_applied_for": "Example Primary School; Sample Academy",
+        "fair_access_panel": "",
+        **CHILD,
+        **OFFICER,
+    },
+    "school_start_notice": {
+        "school": "Example Primary School",
+        "start_date": "2026-12-07",
+        **CHILD,
+        **OFFICER,
+    },
     "legal_referral": {
         "decision": "Prosecute",
         "reasons": "The order has not been complied with for a term.",

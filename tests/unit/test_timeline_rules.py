@@ -6,9 +6,12 @@ from datetime import date
 
 from models.timeline_rules import (
     Problem,
+    no_application_after_period,
     not_after_today,
+    not_before,
     not_before_stage,
     not_before_today,
+    not_started_after_period,
     s437_not_satisfied_after_period,
     sao_after_s438_period,
     sao_not_complied_after_period,
@@ -85,3 +88,30 @@ def test_not_complied_waits_for_the_time_given_to_register_but_compliance_does_n
     said = _said(sao_not_complied_after_period(False, ends, ends))
     assert said.startswith("checked_on: 2027-01-19 is not after the time the council gives")
     assert sao_not_complied_after_period(True, date(2027, 1, 6), ends) is None
+
+
+def test_no_application_waits_for_the_time_given_to_apply_but_an_application_does_not() -> None:
+    apply_by = date(2026, 11, 24)
+    assert _said(no_application_after_period(False, apply_by, apply_by)) == (
+        "made_on: 2026-11-24 is not after the time the council gives the family to apply for a "
+        "place, which ends on 2026-11-24; this can be recorded from 2026-11-25"
+    )
+    assert no_application_after_period(False, date(2026, 11, 25), apply_by) is None
+    assert no_application_after_period(True, date(2026, 11, 10), apply_by) is None
+
+
+def test_not_started_waits_for_the_time_given_to_start_but_a_start_does_not() -> None:
+    start_by = date(2027, 1, 11)
+    assert _said(not_started_after_period(False, start_by, start_by)).startswith(
+        "checked_on: 2027-01-11 is not after the time given for the child to start"
+    )
+    assert not_started_after_period(False, date(2027, 1, 12), start_by) is None
+    assert not_started_after_period(True, date(2027, 1, 5), start_by) is None
+
+
+def test_an_offer_may_be_dated_the_day_of_its_application_but_not_the_day_before() -> None:
+    applied = date(2026, 11, 16)
+    assert not_before("decided_on", applied, applied, "the application") is None
+    assert _said(not_before("decided_on", date(2026, 11, 15), applied, "the application")) == (
+        "decided_on: 2026-11-15 is before the application on 2026-11-16"
+    )
