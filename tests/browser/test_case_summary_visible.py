@@ -45,7 +45,9 @@ def test_the_case_summary_is_on_screen_above_the_form(
         assert blocks, f"{width}x{height}: no summary above the form"
         for tag, shown, content in blocks:
             assert shown > 0, f"{width}x{height}: summary <{tag}> squeezed to 0 px"
-            assert abs(shown - content) <= 2, f"{width}x{height}: <{tag}> {shown} of {content} px"
+            # Squeezed is tens or hundreds of pixels short; a box's height is fractional and its
+            # scrollHeight whole, and a block's last margin can add two more (569.8 of 572 seen).
+            assert abs(shown - content) <= 3, f"{width}x{height}: <{tag}> {shown} of {content} px"
         overflow = dialog.evaluate(
             "m => [...m.querySelectorAll('.p-modal__body table')]"
             ".map(t => t.scrollWidth - t.clientWidth)"

@@ -143,7 +143,7 @@ def test_two_officers_each_answer_as_themselves_and_the_record_names_each(
 
     for person, _ in pages:
         run_id = waiting_visits[person.username]
-        driver.wait_for_form(run_id, "education-enquiry-s437-notice")
+        driver.wait_for_form(run_id, "school-place-support-place-request")
         case = driver.case(run_id)
         visit = driver.decisions(case)[HOME_VISIT]
         # The decision is the signed-in person's: the gateway wrote them in; the form never asked.
