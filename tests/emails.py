@@ -96,12 +96,11 @@ def _notify_email(
 
 
 def _child() -> dict[str, str]:
-    # As tasks/handoffs.py gives them: the address and the postcode apart.
+    # As tasks/handoffs.py gives them: the address in words, its postcode included.
     return {
         "child_name": CHILD_NAME,
         "date_of_birth": DATE_OF_BIRTH,
-        "address": ADDRESS,
-        "postcode": POSTCODE,
+        "address": f"{ADDRESS}, {POSTCODE}",
     }
 
 
@@ -291,6 +290,29 @@ def every_email(*, ui_url: str, documents: Path | None = None) -> dict[str, Emai
                 **OFFICER,
             },
             attachments=(letter,),
+        ),
+        "school_place_admissions": _notify_email(
+            "school_place_admissions",
+            ui_url=ui_url,
+            context={
+                "route": "In-year application made",
+                "made_on": "2026-11-12",
+                "due_on": "2026-12-03",
+                "schools_applied_for": "Sandridge School; Verulam School",
+                "fair_access_panel": "",
+                **_child(),
+                **OFFICER,
+            },
+        ),
+        "school_start_notice": _notify_email(
+            "school_start_notice",
+            ui_url=ui_url,
+            context={
+                "school": "Sandridge School",
+                "start_date": "2026-12-07",
+                **_child(),
+                **OFFICER,
+            },
         ),
         "legal_referral": _notify_email(
             "legal_referral",

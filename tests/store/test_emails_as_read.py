@@ -255,3 +255,14 @@ def test_a_school_is_not_sent_a_link_it_cannot_open() -> None:
 
     assert URL.findall(body) == []
     assert "Please contact the CME team to start joint enquiries: cme.team@example.gov.uk" in body
+
+
+@pytest.mark.parametrize("name", ["school_start_notice", "school_place_admissions"])
+def test_a_school_or_the_admissions_team_gets_the_officer_and_no_link_it_cannot_open(
+    name: str,
+) -> None:
+    # Neither signs in to the case system: the officer's address is their way back.
+    email = every_email(ui_url=UI_URL)[name]
+
+    assert URL.findall(email.body) == []
+    assert "CME officer:" in email.body and "@" in email.body
