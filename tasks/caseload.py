@@ -184,19 +184,29 @@ def compute_caseload(
     return figures_as_at(uow=uow, now=now, period_days=period_days)
 
 
-@task(name="publish-caseload", cache_policy=NO_CACHE, persist_result=False)
-@inject_uow
-def publish_caseload(figures: CaseloadFigures, *, uow: UnitOfWork = INJECTED) -> dict[str, int]:
-    """One keyed table artifact per breakdown; returns the rows published per key."""
+def table_descriptions(figures: CaseloadFigures) -> dict[str, str]:
+    """What each table artifact shows, by artifact key (one per key of `report_tables`)."""
     period = period_label(figures)
-    descriptions = {
+    return {
         KEYS["officer"]: f"Open cases and overdue stages by officer ({figures.open_cases} open)",
         KEYS["area"]: "Open cases by DSPL area",
         KEYS["stage"]: "Open cases by current stage",
         KEYS["overdue"]: f"Stages past their due date as at {figures.today} (running clocks)",
         KEYS["time"]: f"Days in stage: open stages now, and stages completed {period}",
         KEYS["closures"]: f"Cases closed {period}, by outcome ({figures.closed_in_period})",
+        KEYS["support"]: (
+            f"Open cases in support to a school place, by step and days waiting as at "
+            f"{figures.today} ({len(figures.school_place_support)})"
+        ),
     }
+
+
+@task(name="publish-caseload", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
+def publish_caseload(figures: CaseloadFigures, *, uow: UnitOfWork = INJECTED) -> dict[str, int]:
+    """One keyed table artifact per breakdown; returns the rows published per key."""
+    period = period_label(figures)
+    descriptions = table_descriptions(figures)
     published: dict[str, int] = {}
     for key, rows in report_tables(figures, ui_url=uow.settings.ui_url, names=_names(uow)).items():
         create_table_artifact(key=key, table=rows, description=f"{descriptions[key]}. {period}")

@@ -23,7 +23,7 @@ from store.database import session_scope
 from store.orm import Case
 from store.reports import read_caseload
 from store.unit_of_work import UnitOfWork
-from tasks.caseload import KEYS, figures_as_at, report_tables, send_digest
+from tasks.caseload import KEYS, figures_as_at, report_tables, send_digest, table_descriptions
 from tests.factories import make_referral
 from tests.mail import Inbox, body_of, start_smtp
 
@@ -251,3 +251,7 @@ def test_a_case_in_support_to_a_school_place_is_listed_by_step_and_days_waiting(
         "In-year application: awaiting an offer", "2026-11-12", 18,
     )  # fmt: skip
     assert (row["officer"], row["due on"]) == ("South officer", "2026-12-03")
+    # Each table is published with a description of its own (the support table's was missing).
+    descriptions = table_descriptions(figures)
+    assert descriptions.keys() == tables.keys()
+    assert descriptions[KEYS["support"]].startswith("Open cases in support to a school place")
