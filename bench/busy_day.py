@@ -24,7 +24,6 @@ Targets (issue 20): 0 lost, 0 503s seen by a person. It reports and never assert
 from __future__ import annotations
 
 import argparse
-import base64
 import contextvars
 import functools
 import os
@@ -221,10 +220,9 @@ def sweep_every_minute(until: float) -> int:
 
 def not_on(api_url: str, runner: str | None, run_ids: Sequence[UUID], key: str) -> list[UUID]:
     """The runs that did not reach the form with this key by the end of the catch-up time."""
-    headers = {"Authorization": f"Basic {_basic(runner)}"} if runner else {}
     missing: list[UUID] = []
     deadline = time.monotonic() + CATCH_UP_SECONDS
-    with httpx.Client(base_url=api_url, headers=headers, timeout=60) as client:
+    with httpx.Client(base_url=api_url, auth=_pair(runner), timeout=60) as client:
         for run_id in run_ids:
             while True:
                 run = client.get(f"/flow_runs/{run_id}")
@@ -235,10 +233,6 @@ def not_on(api_url: str, runner: str | None, run_ids: Sequence[UUID], key: str) 
                     break
                 time.sleep(1.0)
     return missing
-
-
-def _basic(credential: str | None) -> str:
-    return base64.b64encode((credential or "").encode()).decode()
 
 
 def undelivered(database_url: str, grace: float) -> tuple[int, int]:
