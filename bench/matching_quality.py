@@ -11,11 +11,8 @@ Methods:
   thresholds. Near is not a merge: it goes to a person; its recall is what review can catch;
 - the in-file same-child rule (``models.matching.same_child_in_file``), applied as triage applies
   it: only to rows with the same school or the same postcode;
-- the product's scorer with rapidfuzz's Jaro-Winkler or its token_sort_ratio in place of the
-  hand-written string metric (same floor, weights and thresholds), when rapidfuzz is importable
-  (it is not a project dependency; e.g. ``pip install --target /tmp/rf rapidfuzz`` and run with
-  ``PYTHONPATH=/tmp/rf``).
-
+- the product's scorer with rapidfuzz's token_sort_ratio in place of its Jaro-Winkler (also
+  rapidfuzz's; same floor, weights and thresholds);
 - splink (the UK Ministry of Justice's probabilistic record linkage, DuckDB back end), when
   splink is importable (``pip install --target /tmp/splink splink``, ``PYTHONPATH=/tmp/splink``).
   The pairs' two sides are two tables linked ``link_only``; each labelled pair is one blocked
@@ -37,8 +34,8 @@ from __future__ import annotations
 
 import csv
 import importlib
-import sys
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +43,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from models import matching
 from models.matching import ChildIdentity, MatchThresholds, same_child_in_file, same_postcode
@@ -219,7 +218,9 @@ def splink_probabilities(pairs: list[Pair]) -> tuple[list[float], float]:
     settings = splink.SettingsCreator(
         link_type="link_only",
         comparisons=[
-            cl.ForenameSurnameComparison("forenames", "surname", jaro_winkler_thresholds=[0.92, 0.8]),
+            cl.ForenameSurnameComparison(
+                "forenames", "surname", jaro_winkler_thresholds=[0.92, 0.8]
+            ),
             born,
             cl.PostcodeComparison("postcode"),
             cl.ExactMatch("school"),
@@ -282,23 +283,11 @@ def main() -> None:
         ),
         ("in-file same-child rule", measure(pairs, in_file_rule)),
     ]
-    try:
-        # Imported by name: rapidfuzz is not a project dependency, so it has no stubs here.
-        fuzz = importlib.import_module("rapidfuzz.fuzz")
-        jaro_winkler = importlib.import_module("rapidfuzz.distance.JaroWinkler")
-    except ImportError:
-        _say("rapidfuzz is not importable: its metrics are not measured (PYTHONPATH=/tmp/rf)")
-    else:
-        metrics: tuple[tuple[str, Callable[[str, str], float]], ...] = (
-            ("rapidfuzz Jaro-Winkler", lambda a, b: float(jaro_winkler.similarity(a, b))),
-            ("rapidfuzz token_sort_ratio", lambda a, b: float(fuzz.token_sort_ratio(a, b)) / 100),
-        )
-        for label, metric in metrics:
-            with string_metric(metric):
-                for word, threshold in (("certain", thresholds.certain), ("near", thresholds.near)):
-                    results.append(
-                        (f"{label} scorer, {word}", measure(pairs, scorer_at(threshold)))
-                    )
+    with string_metric(lambda a, b: float(fuzz.token_sort_ratio(a, b)) / 100):
+        for word, threshold in (("certain", thresholds.certain), ("near", thresholds.near)):
+            results.append(
+                (f"rapidfuzz token_sort_ratio scorer, {word}", measure(pairs, scorer_at(threshold)))
+            )
     try:
         probabilities, seconds = splink_probabilities(pairs)
     except ImportError:
