@@ -95,10 +95,14 @@ def import_return(file: Path, at: datetime) -> dict[str, int]:
     )  # fmt: skip
     recorded = record_rows(received, plan.rows, at)
     undone = list(recorded.not_acted_on)
+    start = open_case_run
     for case in recorded.to_open:
-        opened = open_case_run(received.reference, case, return_state=True)
+        opened = start(received.reference, case, return_state=True)
         if opened.is_failed() or opened.is_crashed():
             undone.append(NotActedOn(case.line, "its case run could not be started"))
+            # Its retries failed: the API or the deployment is down. The rest are tried once each
+            # (the next run of the file does what is left), not 42 s of retries per row.
+            start = open_case_run.with_options(retries=0)
     notices = send_import_notices(
         received.import_id, received.reference, local_day(at).isoformat(), return_state=True
     )

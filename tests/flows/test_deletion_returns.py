@@ -52,10 +52,12 @@ class CaseRuns:
 
     runs: dict[str, FlowRun] = field(default_factory=dict)
     failing_rows: set[int] = field(default_factory=set)
+    attempts: list[int] = field(default_factory=list)
 
     def __call__(self, name: str, **options: Any) -> FlowRun:
         assert name == "cme-case/cme-case"
         row = int(str(options["flow_run_name"]).rsplit("-", 1)[1])
+        self.attempts.append(row)
         if row in self.failing_rows:
             raise ConnectionError("the Prefect API did not answer")
         key = str(options["idempotency_key"])
@@ -206,6 +208,33 @@ def test_a_row_whose_case_cannot_be_started_is_named_and_the_rest_of_the_file_is
     assert "| already imported by an earlier file | 0 |" in summary
     assert "| case_requested | 3 |" in summary
     assert summaries(key=entry.reference.lower())[0] == summary
+
+
+def test_once_a_case_run_fails_after_its_retries_the_rest_are_tried_once_not_retried(
+    product: Product, case_runs: CaseRuns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = dropped(product, "repeated-child.csv")
+    case_runs.failing_rows = {2, 7, 11}
+    monkeypatch.setattr(
+        flows.deletion_returns,
+        "open_case_run",
+        tasks.deletion_returns.open_case_run.with_options(retries=2, retry_delay_seconds=0),
+    )
+
+    state, run_id = run_import(file)
+
+    # The first row takes its retries; the API is down, so the others are tried once each
+    # (no retry storm), and every row is left for the next run of the file.
+    assert state.is_failed()
+    assert case_runs.attempts == [2, 2, 2, 7, 11]
+    (summary,) = summaries(flow_run_id=run_id)
+    assert "row 2: its case run could not be started" in summary
+    assert "row 11: its case run could not be started" in summary
+
+    case_runs.failing_rows = set()
+    state, _ = run_import(file)
+    assert state.is_completed(), state.message
+    assert case_runs.rows() == [2, 7, 11]
 
 
 def test_a_file_sent_again_says_so_in_its_own_run_and_keeps_the_first_imports_summary(

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from models import enums
+from models.config import Intake
 from models.school_returns import (
+    DEFAULT_MAX_BYTES,
     DELETION_RETURN_COLUMNS,
     NEW_PUPIL_RETURN_COLUMNS,
     ROW_FIELD,
@@ -430,12 +434,12 @@ def test_a_file_that_cannot_be_read_is_rejected_whole_naming_the_problem(
 
 
 def test_a_50_mb_file_is_rejected_before_parsing_naming_size_and_limit() -> None:
-    data = as_csv([row()]) + b"x" * (50 * 1024 * 1024)
+    data = as_csv([row()]) + b"x" * 50_000_000
 
     message = rejected(data)
 
-    assert "the file is 52,429," in message
-    assert "(50.0 MB); the limit is 20,971,520 bytes (20.0 MB)" in message
+    assert "the file is 50,000," in message
+    assert "(50.0 MB); the limit is 5,000,000 bytes (5.0 MB)" in message
 
 
 def test_a_quote_never_closed_rejects_the_file_naming_the_line() -> None:
@@ -500,3 +504,18 @@ def test_new_pupil_return_keeps_pupils_of_any_age_the_register_takes() -> None:
 def test_new_pupil_return_with_deletion_columns_is_rejected() -> None:
     with pytest.raises(FileRejected, match="missing required column"):
         read_new_pupil_return(as_csv([row()]), today=TODAY)
+
+
+def test_the_size_limit_is_one_figure_in_the_docs_the_config_and_the_reader() -> None:
+    root = Path(__file__).resolve().parents[2]
+    default_mb = Intake.model_fields["max_file_mb"].default
+    with (root / "config" / "cme.toml").open("rb") as shipped:
+        assert tomllib.load(shipped)["intake"]["max_file_mb"] == default_mb
+    assert int(default_mb * 1_000_000) == DEFAULT_MAX_BYTES
+    for doc in ("docs/school-returns.md", "config/README.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        stated = {float(mb) for mb in re.findall(r"(\d+(?:\.\d+)?)\s*MB", text)}
+        stated |= {
+            float(n) for n in re.findall(r"max_file_mb`(?:\s*\|)?[^|\n]*?default (\d+)", text)
+        }
+        assert stated == {default_mb}, doc
