@@ -92,11 +92,12 @@ def deploy() -> int:
 
 
 def worker(name: str) -> None:
-    """Become a process worker on the work pool (replaces this process)."""
+    """Become a process worker on the work pool (replaces this process). `launcher.warm_worker`
+    is `prefect` with each run forked from a parent that has imported Prefect and the flows."""
     settings = settings_or_exit()
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "prefect", "worker", "start",
+        sys.executable, "-m", "launcher.warm_worker", "worker", "start",
         "--pool", work_pool_name(), "--type", "process", "--name", name,
         "--limit", str(settings.worker_limit), "--install-policy", "never",
     ]  # fmt: skip

@@ -16,6 +16,7 @@ from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron, Interval, Schedule
 
 from adapters.settings import PROJECT_ROOT, settings_or_exit
+from launcher import warm_start
 
 
 def load_declarations(path: Path = PROJECT_ROOT / "prefect.yaml") -> list[dict[str, Any]]:
@@ -57,7 +58,11 @@ def _schedule(declaration: dict[str, Any]) -> Schedule:
 
 
 def main() -> None:
-    deployments = [build_deployment(d) for d in load_declarations()]
+    declarations = load_declarations()
+    # Before anything else starts a thread: each pass of a case forks from a parent that has
+    # imported Prefect and the flows (Prefect's own `python -m prefect.engine` when unavailable).
+    warm_start.install(warm_start.flow_modules([d["entrypoint"] for d in declarations]))
+    deployments = [build_deployment(d) for d in declarations]
     # pause_on_shutdown=False: a restart must not pause schedules (the escalation sweep) or stop
     # runs being created while this process is down; they are picked up when it is back.
     # The limit bounds only the stages executing at one moment: a waiting case holds no process.
