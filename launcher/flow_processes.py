@@ -19,7 +19,7 @@ _HELPERS = (
 )
 
 
-def is_warm_start_helper(process: psutil.Process) -> bool:
+def _is_helper_command(process: psutil.Process) -> bool:
     try:
         command = " ".join(process.cmdline())
     except psutil.Error:
@@ -27,18 +27,17 @@ def is_warm_start_helper(process: psutil.Process) -> bool:
     return any(helper in command for helper in _HELPERS)
 
 
+def warm_start_helpers(pid: int) -> list[psutil.Process]:
+    """The warm start's helpers: children of `pid` itself (none when runs start cold). A run
+    forked from the warm parent shows the parent's command line too, one level further down."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        return [c for c in psutil.Process(pid).children() if _is_helper_command(c)]
+    return []
+
+
 def flow_run_processes(pid: int) -> list[psutil.Process]:
     """Every process under `pid` but the warm start's helpers: the flow runs executing."""
-    processes: list[psutil.Process] = []
     with contextlib.suppress(psutil.NoSuchProcess):
-        for child in psutil.Process(pid).children(recursive=True):
-            if not is_warm_start_helper(child):
-                processes.append(child)
-    return processes
-
-
-def warm_start_helpers(pid: int) -> list[psutil.Process]:
-    """The warm start's helpers under `pid` (none when runs start cold)."""
-    with contextlib.suppress(psutil.NoSuchProcess):
-        return [c for c in psutil.Process(pid).children(recursive=True) if is_warm_start_helper(c)]
+        helpers = {helper.pid for helper in warm_start_helpers(pid)}
+        return [c for c in psutil.Process(pid).children(recursive=True) if c.pid not in helpers]
     return []
