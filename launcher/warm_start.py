@@ -21,6 +21,7 @@ that moves them.
 from __future__ import annotations
 
 import atexit
+import gc
 import inspect
 import multiprocessing
 import multiprocessing.context
@@ -43,8 +44,22 @@ from prefect.logging import get_logger
 # The Prefect releases this module was run against end to end (tests/e2e/test_warm_start.py).
 TESTED_PREFECT_VERSIONS = frozenset({"3.9.1"})
 
-# Imported in the warm parent before it forks, beside the flow modules.
-PREFECT_MODULES = ("prefect", "prefect.engine", "prefect.flow_engine", "prefect.runner")
+# Imported in the warm parent before it forks, beside the flow modules: Prefect's engine and what
+# it imports only once a run starts (found with cProfile in a forked pass), and the case
+# database's drivers (sqlalchemy imports them when the first engine is made; one may be absent,
+# and the fork server skips a module that does not import).
+PRELOAD_MODULES = (
+    "prefect",
+    "prefect.engine",
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.runner",
+    "prefect.utilities.visualization",
+    "prefect.concurrency.services",
+    "prefect.concurrency._asyncio",
+    "sqlite3",
+    "psycopg",
+)
 
 logger = get_logger("cme.warm_start")
 
@@ -114,7 +129,7 @@ def install(modules: Sequence[str]) -> bool:
         return False
     context = multiprocessing.get_context("forkserver")
     # The parent imports all of it before it forks its first child.
-    context.set_forkserver_preload([__name__, *PREFECT_MODULES, *modules])
+    context.set_forkserver_preload([__name__, *PRELOAD_MODULES, *modules])
     # Python 3.11's fork server does not take this process's sys.path, so the parent would import
     # the product from wherever its own path finds it; give it ours (the checkout being served).
     previous = os.environ.get("PYTHONPATH")
@@ -272,6 +287,9 @@ def run_engine(env: dict[str, str], cwd: str | None, new_session: bool, output: 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
+    # Objects inherited from the warm parent stay out of the collector's way: its passes would
+    # write to their pages and copy them into this process.
+    gc.freeze()
     os.environ.clear()
     os.environ.update(env)
     sys.argv = ["prefect.engine"]
