@@ -69,6 +69,9 @@ _HOOK = "run_process"
 # ProcessJobConfiguration's record of whether the pool or deployment configured a command.
 _WORKER_FLAG = "_command_configured"
 _RUN = "run"
+# The runner's scheduled-run poller, and its one poll-and-submit.
+_POLLER = "_scheduled_run_poller"
+_POLL_ONCE = "_get_and_submit_flow_runs"
 
 _prefect_run_process: Callable[..., Any] | None = None
 _context: multiprocessing.context.ForkServerContext | None = None
@@ -110,6 +113,13 @@ def missing_internals() -> str | None:
     for needed in ('"-m", "prefect.engine"', "await run_process(", "start_new_session"):
         if needed not in start:
             return f"EngineCommandStarter.start no longer has {needed!r}"
+    from prefect.runner import Runner
+    from prefect.runner._scheduled_run_poller import ScheduledRunPoller
+
+    if _POLLER not in inspect.getsource(Runner):
+        return f"Runner no longer has {_POLLER}"
+    if not inspect.iscoroutinefunction(getattr(ScheduledRunPoller, _POLL_ONCE, None)):
+        return f"ScheduledRunPoller.{_POLL_ONCE} is gone"
     if not callable(getattr(prefect.context, "refresh_global_settings_context", None)):
         return "prefect.context.refresh_global_settings_context is gone"
     return None
@@ -206,6 +216,56 @@ def missing_worker_internals() -> str | None:
     if '"-m", "prefect.engine"' not in prepare:
         return "ProcessJobConfiguration.prepare_for_flow_run no longer fills in the engine command"
     return None
+
+
+# The flow-run states a runner picks up: a new run, a resumed one, a retry.
+WAKE_EVENTS = (
+    "prefect.flow-run.Scheduled",
+    "prefect.flow-run.Resuming",
+    "prefect.flow-run.AwaitingRetry",
+)
+
+
+async def poll_on_events(runner: Any, *, idle: float = 0.05) -> None:
+    """Poll `runner` for runs as soon as the server announces one, not at its next poll.
+
+    Runs beside `runner.start()` until cancelled. The runner's own poll loop still runs, so a
+    lost event (a reconnecting websocket) costs only the wait for that poll. Events arriving
+    together are served by one poll.
+    """
+    from prefect.events.clients import get_events_subscriber
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    wake = anyio.Event()
+
+    async def listen() -> None:
+        nonlocal wake
+        event_filter = EventFilter(event=EventNameFilter(name=list(WAKE_EVENTS)))
+        async with get_events_subscriber(filter=event_filter) as subscriber:
+            async for _ in subscriber:
+                wake.set()
+
+    async def poll() -> None:
+        nonlocal wake
+        while True:
+            await wake.wait()
+            wake = anyio.Event()
+            poller = getattr(runner, _POLLER, None)
+            if poller is not None and getattr(runner, "started", False):
+                try:
+                    await getattr(poller, _POLL_ONCE)()
+                except Exception:  # the runner's own loop polls again anyway
+                    logger.exception("Polling on a run event failed")
+            await anyio.sleep(idle)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(poll)
+        while True:
+            try:
+                await listen()
+            except Exception:
+                logger.warning("Run events unavailable; the runner polls", exc_info=True)
+            await anyio.sleep(5)
 
 
 def is_engine_command(command: Sequence[str]) -> bool:
