@@ -21,6 +21,7 @@ that moves them.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import inspect
 import multiprocessing
@@ -30,7 +31,7 @@ import os
 import runpy
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -69,6 +70,8 @@ _HOOK = "run_process"
 # ProcessJobConfiguration's record of whether the pool or deployment configured a command.
 _WORKER_FLAG = "_command_configured"
 _RUN = "run"
+# The flow engine's heartbeat context (sync engine: joins its thread on exit).
+_HEARTBEATS = "_send_heartbeats"
 # The runner's scheduled-run poller, and its one poll-and-submit.
 _POLLER = "_scheduled_run_poller"
 _POLL_ONCE = "_get_and_submit_flow_runs"
@@ -120,6 +123,13 @@ def missing_internals() -> str | None:
         return f"Runner no longer has {_POLLER}"
     if not inspect.iscoroutinefunction(getattr(ScheduledRunPoller, _POLL_ONCE, None)):
         return f"ScheduledRunPoller.{_POLL_ONCE} is gone"
+    import prefect.flow_engine as flow_engine
+
+    heartbeats = getattr(flow_engine, _HEARTBEATS, None)
+    if heartbeats is None or "join_on_exit" not in inspect.signature(heartbeats).parameters:
+        return f"prefect.flow_engine.{_HEARTBEATS}(engine, join_on_exit) is gone"
+    if f"with {_HEARTBEATS}(self):" not in inspect.getsource(flow_engine.FlowRunEngine):
+        return f"the sync flow engine no longer enters {_HEARTBEATS}(self)"
     if not callable(getattr(prefect.context, "refresh_global_settings_context", None)):
         return "prefect.context.refresh_global_settings_context is gone"
     return None
@@ -337,6 +347,24 @@ async def _warm_run_process(
     return warm
 
 
+def _exit_without_waiting_for_heartbeats() -> None:
+    """A sync flow's engine joins its heartbeat thread when the run stops, and that thread sleeps
+    in 1 s steps: a pass that has suspended its case lingers up to a second more, holding its
+    runner slot, and the runner does not take the case's next pass (an officer's quick answer)
+    until it has gone. The async engine does not join (join_on_exit=False); nor does a pass here.
+    The thread is a daemon that stops at its next step or with the process."""
+    import prefect.flow_engine as flow_engine
+
+    prefect_send_heartbeats = getattr(flow_engine, _HEARTBEATS)
+
+    @contextlib.contextmanager
+    def send_heartbeats(engine: Any, join_on_exit: bool = True) -> Iterator[None]:
+        with prefect_send_heartbeats(engine, join_on_exit=False):
+            yield
+
+    setattr(flow_engine, _HEARTBEATS, send_heartbeats)
+
+
 def run_engine(env: dict[str, str], cwd: str | None, new_session: bool, output: bool) -> None:
     """In the forked child: become `python -m prefect.engine` for the run named in `env`."""
     if new_session:
@@ -355,6 +383,7 @@ def run_engine(env: dict[str, str], cwd: str | None, new_session: bool, output: 
     sys.argv = ["prefect.engine"]
     # Settings were read from the parent's environment at import; read this run's.
     prefect.context.refresh_global_settings_context()
+    _exit_without_waiting_for_heartbeats()
     # A fresh __main__ instance of the engine, as the cold start runs it.
     sys.modules.pop("prefect.engine", None)
     try:
