@@ -22,7 +22,6 @@ from launcher.flow_processes import flow_run_processes, warm_start_helpers
 from launcher.stack import Stack
 from tests.e2e import warm_runner
 from tests.e2e.driver import Driver
-from tests.e2e.product import runner_under_test
 from tests.e2e.test_journeys import enquiries
 from tests.factories import make_referral
 
@@ -32,10 +31,10 @@ pytestmark = [pytest.mark.e2e]
 def test_a_case_forked_warm_suspends_resumes_with_its_input_and_then_holds_no_process(
     driver: Driver,
 ) -> None:
-    if runner_under_test() != "serve":
-        pytest.skip("the serving process starts runs warm; workers as `make worker` runs them")
-    serve = driver.stack.processes["serve"].pid
-    assert warm_start_helpers(serve), "the serving process has no warm parent"
+    # The serving process (`make run`) or every worker (`make worker`) has its warm parent, once
+    # it has started (a worker may still be importing when its deployments are registered).
+    for runner in driver.stack.runner_names:
+        assert _warm_parent_started(driver.stack.processes[runner].pid), f"{runner}: none"
     run_id = driver.open_case(make_referral())
     driver.wait_for_form(run_id, "referral-check-reasonable-enquiries")
     driver.resume(run_id, "referral-check-reasonable-enquiries", enquiries())
@@ -43,9 +42,19 @@ def test_a_case_forked_warm_suspends_resumes_with_its_input_and_then_holds_no_pr
     assert driver.stack.drain_runners(timeout=30)
     assert driver.stack.runner_children() == []
     assert driver.read(run_id).state_name == "Suspended"
-    log = (driver.stack.log_dir / "serve.log").read_text(encoding="utf-8", errors="replace")
-    assert "Flow runs start warm" in log
-    assert "Flow runs start cold" not in log
+    for runner in driver.stack.runner_names:
+        log = (driver.stack.log_dir / f"{runner}.log").read_text(encoding="utf-8", errors="replace")
+        assert "Flow runs start warm" in log, runner
+        assert "Flow runs start cold" not in log, runner
+
+
+def _warm_parent_started(pid: int, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if warm_start_helpers(pid):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 @pytest.fixture
