@@ -10,8 +10,9 @@ it refuses to start while the case database has no administrator (`make user`). 
 `worker` sign in with CME_PREFECT_AUTH_STRING, their own service account. `deploy` migrates the
 case database, creates the `cme-process` work pool if it is missing, runs `prefect deploy --all`
 (prefect.yaml is the one declaration of the deployments) and applies the product's automations.
-`worker` runs `prefect worker start` on that pool, so a worker on another machine needs only the
-project checkout, the CME_* variables and the shared result folder.
+`worker` runs `prefect worker start` on that pool (through `launcher.warm_worker`, which forks each
+flow run from a parent that has imported Prefect and the flows), so a worker on another machine
+needs only the project checkout, the CME_* variables and the shared result folder.
 """
 
 from __future__ import annotations
