@@ -211,13 +211,23 @@ PAUSED_FILTER = {"flow_runs": {"state": {"type": {"any_": ["PAUSED"]}}}}
 IN_FLIGHT = 4
 
 
+def _api_auth() -> tuple[str, str] | None:
+    """The credential Prefect's client signs in with here (the runner's), for raw requests."""
+    auth = PREFECT_API_AUTH_STRING.value()
+    secret = auth.get_secret_value() if hasattr(auth, "get_secret_value") else auth
+    if not secret:
+        return None
+    username, _, password = str(secret).partition(":")
+    return username, password
+
+
 def list_waiting_in_flight_seconds(api_url: str) -> tuple[int, float]:
     """Every waiting run as a client in a hurry reads them: the count, then every page of 200,
     IN_FLIGHT requests at a time (so the server serialises one page while the client reads
     another)."""
 
     async def read_all() -> int:
-        async with httpx.AsyncClient(base_url=api_url, timeout=120) as http:
+        async with httpx.AsyncClient(base_url=api_url, auth=_api_auth(), timeout=120) as http:
             counted = await http.post("/flow_runs/count", json=PAUSED_FILTER)
             counted.raise_for_status()
             gate = asyncio.Semaphore(IN_FLIGHT)
@@ -248,7 +258,7 @@ def ui_page_seconds(api_url: str, repeats: int = 5) -> tuple[int, float]:
     }
     timings = []
     count = 0
-    with httpx.Client(base_url=api_url, timeout=60) as http:
+    with httpx.Client(base_url=api_url, auth=_api_auth(), timeout=60) as http:
         for _ in range(repeats):
             start = time.monotonic()
             response = http.post("/flow_runs/paginate", json=body)

@@ -10,8 +10,9 @@ it refuses to start while the case database has no administrator (`make user`). 
 `worker` sign in with CME_PREFECT_AUTH_STRING, their own service account. `deploy` migrates the
 case database, creates the `cme-process` work pool if it is missing, runs `prefect deploy --all`
 (prefect.yaml is the one declaration of the deployments) and applies the product's automations.
-`worker` runs `prefect worker start` on that pool, so a worker on another machine needs only the
-project checkout, the CME_* variables and the shared result folder.
+`worker` runs `prefect worker start` on that pool (through `launcher.warm_worker`, which forks each
+flow run from a parent that has imported Prefect and the flows), so a worker on another machine
+needs only the project checkout, the CME_* variables and the shared result folder.
 """
 
 from __future__ import annotations
@@ -92,11 +93,12 @@ def deploy() -> int:
 
 
 def worker(name: str) -> None:
-    """Become a process worker on the work pool (replaces this process)."""
+    """Become a process worker on the work pool (replaces this process). `launcher.warm_worker`
+    is `prefect` with each run forked from a parent that has imported Prefect and the flows."""
     settings = settings_or_exit()
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "prefect", "worker", "start",
+        sys.executable, "-m", "launcher.warm_worker", "worker", "start",
         "--pool", work_pool_name(), "--type", "process", "--name", name,
         "--limit", str(settings.worker_limit), "--install-policy", "never",
     ]  # fmt: skip

@@ -32,6 +32,7 @@ from pydantic import SecretStr
 
 from adapters.settings import PROJECT_ROOT, Settings
 from launcher.accounts import ServiceCredentials, ensure_administrator, ensure_service_accounts
+from launcher.flow_processes import flow_run_processes
 from store.database import make_engine
 from store.unit_of_work import utc_now
 
@@ -405,6 +406,19 @@ class Stack:
             time.sleep(0.5)
         raise TimeoutError(f"deployments {names} not all registered after {timeout:.0f} s")
 
+    def wait_for_named_deployment(
+        self, name: str, process: subprocess.Popen[bytes], timeout: float = 90.0
+    ) -> None:
+        """Wait until a deployment served by a process of the caller's own is registered."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the process serving {name} exited with {process.returncode}")
+            if self._count_deployments([name]) == 1:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"deployment {name} not registered after {timeout:.0f} s")
+
     def _count_deployments(self, names: list[str]) -> int:
         body = json.dumps({"deployments": {"name": {"any_": names}}}).encode()
         request = urllib.request.Request(
@@ -423,7 +437,7 @@ class Stack:
             return 0
 
     def drain(self, name: str, timeout: float = DRAIN_SECONDS) -> bool:
-        """Wait until a process has no children: no flow run is executing in it.
+        """Wait until no flow run is executing in a process (the warm start's helpers aside).
 
         Prefect's runner cancels every run it still has a subprocess for when it shuts down,
         and a run that has just suspended keeps its subprocess for a moment while it exits.
@@ -433,12 +447,8 @@ class Stack:
         if process is None or process.poll() is not None:
             return True
         deadline = time.monotonic() + timeout
-        parent = psutil.Process(process.pid)
         while time.monotonic() < deadline:
-            try:
-                if not parent.children(recursive=True):
-                    return True
-            except psutil.NoSuchProcess:
+            if process.poll() is not None or not flow_run_processes(process.pid):
                 return True
             time.sleep(0.2)
         return False
@@ -456,11 +466,11 @@ class Stack:
             self.stop(name)
 
     def runner_children(self) -> list[psutil.Process]:
-        """Every process under the serving process or the workers: the flow runs executing."""
+        """Every flow run executing under the serving process or the workers (not the warm start's
+        helpers, which hold no run)."""
         children: list[psutil.Process] = []
         for name in self.runner_names:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                children += psutil.Process(self.processes[name].pid).children(recursive=True)
+            children += flow_run_processes(self.processes[name].pid)
         return children
 
     def kill(self, name: str) -> None:

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Self
 
 import holidays
+import holidays.countries  # imported here, not on first use: see BankHolidays
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _ONE_DAY = timedelta(days=1)
@@ -48,6 +49,9 @@ class BankHolidays:
     """
 
     def __init__(self, years: Iterable[int]) -> None:
+        # holidays.countries is imported with this module, not by the first lookup: a flow-run
+        # process forked from the warm parent (launcher/warm_start.py) then finds it imported
+        # instead of spending 0.2 s on it in every pass of a case.
         self._holidays = holidays.country_holidays("GB", subdiv="ENG", years=list(years))
 
     @classmethod
