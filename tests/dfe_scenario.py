@@ -38,9 +38,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.case_events import CaseOpened
 from models.dfe_return import CmeEpisode, CountRow, Finding
 from models.enums import AgencyKind, CaseStatus, ClosureOutcome, ReferrerType, Sex, Stage
-from store import cases, decisions, stages
+from store import case_events, cases, decisions, stages
 from store.orm import Case, Child
 from tests.factories import make_referral
 
@@ -209,7 +210,8 @@ def episodes() -> list[CmeEpisode]:
 def seed(session: Session) -> dict[str, str]:
     """Write the scenario to the case database through the case store; returns name -> reference.
 
-    R12 has no referral, which the store never writes, so it is written with the ORM directly.
+    R12 has no referral, which the store never writes, so it is written with the ORM directly,
+    with the "case_opened" event every case's history starts with (the record check reads it).
     """
     references: dict[str, str] = {}
     for spec in SPECS:
@@ -292,4 +294,11 @@ def _seed_without_referral(session: Session, spec: Spec) -> str:
     )
     session.add(case)
     session.flush()
+    case_events.append_event(
+        session=session,
+        case_id=case.id,
+        event=CaseOpened(reference=case.reference, officer_id=OFFICER, dspl_area=7),
+        actor=OFFICER,
+        occurred_at=spec.opened,
+    )
     return case.reference
