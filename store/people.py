@@ -116,6 +116,12 @@ def display_names(*, session: Session) -> dict[str, str]:
     return {username: name for username, name in rows}
 
 
+def service_usernames(*, session: Session) -> frozenset[str]:
+    """The usernames of service accounts (runner, drainer, launcher): programs, not people."""
+    everyone = list_people(session=session)
+    return frozenset(person.username for person in everyone if person.is_service)
+
+
 def count_people(*, session: Session) -> int:
     return len(list(session.scalars(select(PersonRecord.id))))
 

@@ -2,7 +2,8 @@
 
 Both carry the case reference, the stage, the due date, earlier decisions (each with who made it:
 the person signed in, or attested on the form before people signed in) and who did what to the
-case in Prefect (the sign-in gateway's access log); the child appears
+case in Prefect (the sign-in gateway's access log, people only: the service accounts' calls are
+in the chronology); the child appears
 only as initials and age, enough for an officer to know whom a form is about. The full referral is
 the run's parameter and the case record.
 """
@@ -128,6 +129,9 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             for s in sorted(record.stages, key=lambda s: s.started_at)
         ]
         names = people.display_names(session=session)
+        services = people.service_usernames(session=session)
+        # What people did: the runner's own state changes are the engine at work (the
+        # chronology keeps them for audit), and would push the officers' calls off the form.
         activity = [
             ActivityLine(
                 when=entry.occurred_at.strftime("%Y-%m-%d %H:%M"),
@@ -135,7 +139,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
                 what=access_what(entry),
             )
             for entry in access_log.for_case_record(session=session, case=record)
-            if entry.action not in LOOKS
+            if entry.action not in LOOKS and entry.username not in services
         ]
         decided = [
             DecisionLine(

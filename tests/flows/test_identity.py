@@ -25,6 +25,7 @@ from sqlalchemy import select
 from flows.forms import NOT_SIGNED_IN, SaoCompliance, with_people
 from gateway.app import _signed_input
 from models.access import AccessRecord, Person, Role
+from models.case import CaseHandle
 from models.case_events import DecisionRecorded, EventKind
 from models.enums import Stage
 from store import access_log, case_events, decisions, people
@@ -32,6 +33,7 @@ from store.database import session_scope
 from store.orm import CaseEvent
 from store.unit_of_work import bootstrap
 from tasks.chronology import write_chronology
+from tasks.summary import describe_decision
 from tests.factories import make_referral
 from tests.flows.casework import (
     OFFICER,
@@ -252,3 +254,64 @@ def test_the_chronology_names_who_did_what_in_prefect(product: Product) -> None:
     assert all(row["case_reference"] == reference for row in rows)
     opened = rows[0]
     assert f"run: {run_id}" in opened["details"] and "status: 201" in opened["details"]
+
+
+def test_the_form_shows_what_people_did_and_the_chronology_keeps_the_runners_calls_too(
+    product: Product,
+) -> None:
+    ran = run_case(make_referral())
+    assert ran.waiting_on == FIRST_FORM
+    record = only_case(product)
+    run_id = record.case.flow_run_id
+    assert isinstance(run_id, UUID)
+    reference = record.case.reference
+    now = bootstrap().clock()
+    with session_scope(product.engine) as session:
+        people.add_person(
+            session=session,
+            username=SIGNED_IN_AS,
+            display_name="Sam South",
+            roles=[Role.OFFICER],
+            password=None,
+            now=now,
+            team_id=OFFICER,
+        )
+        people.add_person(
+            session=session,
+            username="svc-runner",
+            display_name="Service: runner",
+            roles=[Role.RUNNER],
+            password=None,
+            now=now,
+        )
+        for username, action in [(SIGNED_IN_AS, "resume")] + [("svc-runner", "set_state")] * 6:
+            access_log.record_access(
+                session=session,
+                record=AccessRecord(
+                    occurred_at=now,
+                    username=username,
+                    channel="prefect",
+                    action=action,
+                    method="POST",
+                    path=f"/api/flow_runs/{run_id}/{action}",
+                    status_code=201,
+                    allowed=True,
+                    flow_run_id=run_id,
+                    case_reference=reference,
+                ),
+            )
+    handle = CaseHandle(
+        case_id=record.case.id,
+        reference=reference,
+        officer_id=OFFICER,
+        dspl_area=record.case.dspl_area,
+        flow_run_id=run_id,
+    )
+
+    form = describe_decision(handle, Stage.HOME_VISIT, "Record the visit.", None, None)
+
+    latest = form.split("**Latest in Prefect**", 1)[1]
+    assert "- " in latest and "Form answered (run resumed) (Sam South" in latest
+    assert "svc-runner" not in form and "Run state set" not in form
+    whats = [(row["who"], row["what"]) for row in _chronology_rows(product, reference)]
+    assert whats.count(("Service: runner (signed in as svc-runner)", "Run state set")) == 6
