@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from launcher.stack import Stack
 from tests.browser.pages import (
@@ -35,6 +35,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+# Playwright's expect waits 5 s by default, whatever the context's timeout: on CI, with the
+# PostgreSQL suite beside this one, the UI once took longer than that to show its Login page after
+# its first unsigned calls were refused. A person would wait; so do the assertions, as long as the
+# context's actions do.
+expect.set_options(timeout=20_000)
 
 
 # Per module, not per session: while Playwright's sync API is open its event loop runs in this
