@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -27,6 +28,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from models.enums import ReferrerType
 from models.matching import MIN_NEAR_THRESHOLD, MatchThresholds
 from models.postcode import normalise_uk_postcode, outward_code, sector
+from models.regime import CURRENT, SHIPPED_REGIMES, RegimeId
 
 DSPL_AREAS = range(1, 10)
 
@@ -291,6 +293,40 @@ class Letters(_Section):
     )
 
 
+class Regimes(_Section):
+    """The legal regimes (models/regime.py): their file, and the days the council sets for them to
+    commence (none by default: every case runs under the law in force today)."""
+
+    file: Path | None = Field(
+        default=None,
+        description="Each regime's steps, citations and periods; the release's own file "
+        "(config/regimes.toml in the product) unless set: the law ships with the release.",
+    )
+    commences_on: dict[RegimeId, date] = Field(
+        default_factory=dict,
+        description="Regime -> the day it commences: a case whose formal stage begins on or "
+        "after it runs under it.",
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _relative_to_config(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve(path, info)
+
+    @field_validator("commences_on")
+    @classmethod
+    def _only_what_this_release_runs(cls, days: dict[RegimeId, date]) -> dict[RegimeId, date]:
+        if CURRENT in days:
+            raise _config_error(f"{CURRENT}: the law in force has no commencement day")
+        if RegimeId.CWSA_2026 in days:
+            raise _config_error(
+                f"{RegimeId.CWSA_2026}: this release does not run the 2026 Act's "
+                "route (preliminary notice, school nomination notice, School Attendance Order "
+                "under s436I); leave the day unset until a release that does (docs/regimes.md)"
+            )
+        return days
+
+
 class CmeConfig(_Section):
     """The whole configuration file."""
 
@@ -314,6 +350,8 @@ class CmeConfig(_Section):
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     # Defaulted so a configuration written before letters existed still loads.
     letters: Letters = Field(default_factory=Letters)
+    # Defaulted so a configuration written before the regimes were configuration still loads.
+    regimes: Regimes = Field(default_factory=Regimes)
     # Defaulted so a configuration written before schools were listed still loads.
     schools: dict[SchoolUrn, SchoolPostcode] = Field(
         default_factory=dict,
@@ -362,6 +400,10 @@ class CmeConfig(_Section):
     @property
     def calendar_path(self) -> Path:
         return self.calendar_file
+
+    @property
+    def regimes_path(self) -> Path:
+        return self.regimes.file or SHIPPED_REGIMES
 
     @property
     def people(self) -> tuple[Person, ...]:

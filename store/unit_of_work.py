@@ -1,10 +1,10 @@
 """The unit of work: everything a task needs from outside itself, built once per process.
 
-Settings, the team configuration, the calendar, the case database engine and the clock travel
-together in one `UnitOfWork`. `bootstrap()` builds it from the environment the first time a
-process asks (a flow-run subprocess, a worker, a test) and hands the same one out afterwards;
-`inject_uow` gives it to a function that declares a keyword-only ``uow`` parameter, so a test can
-pass its own instead of patching a global.
+Settings, the team configuration, the calendar, the legal regimes, the case database engine and
+the clock travel together in one `UnitOfWork`. `bootstrap()` builds it from the environment the
+first time a process asks (a flow-run subprocess, a worker, a test) and hands the same one out
+afterwards; `inject_uow` gives it to a function that declares a keyword-only ``uow`` parameter, so
+a test can pass its own instead of patching a global.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from adapters.settings import Settings, load_settings
 from models.config import CmeConfig, load_config
 from models.deadlines import CalendarConfig, DeadlineStep, due_date, load_calendar_config
+from models.regime import RegimeTable, load_regimes
 from store.database import engine_for, session_scope
 
 P = ParamSpec("P")
@@ -44,6 +45,7 @@ class UnitOfWork:
     config: CmeConfig
     calendar: CalendarConfig
     engine: Engine
+    regimes: RegimeTable
     clock: Clock = field(default=utc_now)
 
     @contextmanager
@@ -89,6 +91,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> UnitOf
         config=config,
         calendar=load_calendar_config(config.calendar_path),
         engine=engine_for(settings.case_database_url),
+        regimes=load_regimes(config.regimes_path, config.regimes.commences_on),
         clock=clock,
     )
 

@@ -18,6 +18,7 @@ from models.caseload import CaseloadFigures
 from models.config import load_config
 from models.deadlines import load_calendar_config
 from models.enums import ClosureOutcome, Stage
+from models.regime import load_regimes
 from store import cases, decisions, stages
 from store.database import session_scope
 from store.orm import Case
@@ -124,6 +125,7 @@ def _uow(engine: Engine, smtp_port: int = 8025) -> UnitOfWork:
         config=config,
         calendar=load_calendar_config(config.calendar_path),
         engine=engine,
+        regimes=load_regimes(config.regimes_path, config.regimes.commences_on),
     )
 
 

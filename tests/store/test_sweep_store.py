@@ -17,6 +17,7 @@ from adapters.settings import load_settings
 from models.config import load_config
 from models.deadlines import load_calendar_config
 from models.enums import ClosureOutcome, Stage
+from models.regime import load_regimes
 from store import case_events, cases, stages
 from store.database import session_scope
 from store.orm import Notification
@@ -77,6 +78,7 @@ def _uow(engine: Engine, smtp_port: int) -> UnitOfWork:
         config=config,
         calendar=load_calendar_config(config.calendar_path),
         engine=engine,
+        regimes=load_regimes(config.regimes_path, config.regimes.commences_on),
     )
 
 
