@@ -29,6 +29,7 @@ from models.enums import (
     Stage,
 )
 from models.extracts import ExtractFinding
+from models.regime import RegimeId
 
 
 class EventKind(StrEnum):
@@ -52,6 +53,7 @@ class EventKind(StrEnum):
     REFERRAL_RECEIVED = "referral_received"
     SAFEGUARDING_ESCALATION = "safeguarding_escalation"
     DATA_EXTRACTS_CHECKED = "data_extracts_checked"
+    REGIME_CHOSEN = "regime_chosen"
 
 
 class InvalidEventError(ValueError):
@@ -231,6 +233,17 @@ class DataExtractsChecked(_Event):
     school_urn: str | None
 
 
+class RegimeChosen(_Event):
+    """The law the case's formal stage runs under, chosen once when it begins (models/regime.py)."""
+
+    kind: Literal[EventKind.REGIME_CHOSEN] = EventKind.REGIME_CHOSEN
+    regime: RegimeId
+    # As the regime was named when chosen, so the record reads the same after a release renames it.
+    name: str
+    # The commencement day the choice rested on; None for the law in force before any was set.
+    commenced_on: date | None
+
+
 CaseEventPayload = Annotated[
     CaseOpened
     | CaseStatusChanged
@@ -249,7 +262,8 @@ CaseEventPayload = Annotated[
     | PossibleDuplicate
     | ReferralReceived
     | SafeguardingEscalation
-    | DataExtractsChecked,
+    | DataExtractsChecked
+    | RegimeChosen,
     Field(discriminator="kind"),
 ]
 

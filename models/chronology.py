@@ -23,6 +23,7 @@ from models.case_events import (
     DecisionRecorded,
     LetterProduced,
     RecordedEvent,
+    RegimeChosen,
     StageCompleted,
     StageStarted,
 )
@@ -112,6 +113,8 @@ def _what(recorded: RecordedEvent) -> str:
             return f"Letter produced: {letter.label}"
         case StageStarted(stage=stage) | StageCompleted(stage=stage):
             return f"{named}: {stage.value}"
+        case RegimeChosen(name=name):
+            return f"Law applied to the formal stage: {name}"
         case _:
             return named
 

@@ -17,8 +17,9 @@ from prefect.states import Suspended
 from models.case import CaseHandle, StageResult
 from models.deadlines import DeadlineStep
 from models.enums import CaseStatus, Stage
+from models.regime import FORMAL_STAGE
 from models.timeline_rules import Timeline
-from store import cases, decisions, stages
+from store import cases, decisions, regime, stages
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
 from tasks.sweep import local_day
@@ -70,6 +71,16 @@ def begin_stage(case: CaseHandle, stage: Stage, *, uow: UnitOfWork = INJECTED) -
         record = stages.start_stage(
             session=session, case_id=case.case_id, stage=stage, started_at=now, due_on=due
         )
+        if stage is FORMAL_STAGE:
+            # By the day the stage began, in the same transaction: never a formal stage without
+            # the law it runs under.
+            regime.choose_case_regime(
+                session=session,
+                case_id=case.case_id,
+                regimes=uow.regimes,
+                begins_on=local_day(record.started_at),
+                at=record.started_at,
+            )
         return record.due_on
 
 

@@ -29,6 +29,7 @@ from models.case_events import (
     FurtherReferralReceived,
     PossibleDuplicate,
     RecordedEvent,
+    RegimeChosen,
 )
 from models.choice_words import decision_summary
 from models.chronology import LOOKS, access_what, identity_marker, person_label
@@ -165,8 +166,11 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             }
             for letter in letters.list_letters(session=session, case_id=case.case_id)
         ]
+        events = case_events.read_events(session=session, case_id=case.case_id)
+        chosen = next((e.event for e in events if isinstance(e.event, RegimeChosen)), None)
         return {
-            "notes": intake_notes(case_events.read_events(session=session, case_id=case.case_id)),
+            "regime": chosen.name if chosen else "",
+            "notes": intake_notes(events),
             "reference": case.reference,
             "status": record.status.label,
             "stage": record.current_stage.label if record.current_stage else "",

@@ -25,6 +25,7 @@ from models.case_events import (
     LetterProduced,
     PossibleDuplicate,
     ReferralReceived,
+    RegimeChosen,
     SafeguardingEscalation,
     StageClockPaused,
     StageClockResumed,
@@ -42,6 +43,7 @@ from models.enums import (
     Stage,
 )
 from models.extracts import ExtractFinding
+from models.regime import RegimeId
 
 RUN = UUID("2b0a6a4e-2f3c-4b7e-9a57-0c3f5d1e8a11")
 DUE = date(2026, 11, 30)
@@ -95,6 +97,20 @@ OLD_EVENTS: list[tuple[str, dict[str, Any], CaseEventPayload]] = [
         "data_extracts_checked",
         {"finding": "not_found", "school_name": None, "school_urn": None},
         DataExtractsChecked(finding=ExtractFinding.NOT_FOUND, school_name=None, school_urn=None),
+    ),
+    (
+        # First written by the release that made the regimes configuration: as it writes it.
+        "regime_chosen",
+        {
+            "regime": "education_act_1996",
+            "name": "Education Act 1996, sections 437 to 443",
+            "commenced_on": None,
+        },
+        RegimeChosen(
+            regime=RegimeId.EDUCATION_ACT_1996,
+            name="Education Act 1996, sections 437 to 443",
+            commenced_on=None,
+        ),
     ),
     (
         "decision_recorded",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
@@ -9,7 +11,13 @@ import pytest
 
 from flows.forms import LetterSent, LetterServed, NoticeDecision, ParentAnswer, S437Response
 from models.calendar import ServiceMethod
+from models.case_events import EventKind, RegimeChosen
 from models.enums import ClosureOutcome, LetterKind, SafeguardingIndicator, Stage
+from models.regime import RegimeId
+from store import regime
+from store.database import session_scope
+from store.unit_of_work import bootstrap
+from tasks.chronology import write_chronology
 from tests.factories import make_referral
 from tests.flows.casework import (
     OFFICER,
@@ -145,3 +153,49 @@ def test_a_parent_who_does_not_satisfy_the_la_goes_on_to_the_sao_notice(
     ran = run_case(make_referral())
     assert ran.waiting_on == "sao-notice-s438-notice"
     assert only_case(product).case.current_stage is Stage.SAO_NOTICE
+
+
+def test_the_formal_stage_records_the_law_it_runs_under_once_and_shows_it(
+    product: Product,
+) -> None:
+    to_education_enquiry(product)
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "education-enquiry-s437-notice"
+    record = only_case(product)
+    assert record.events.count(EventKind.REGIME_CHOSEN) == 1
+    # Recorded as the formal stage began, in the same transaction: straight after its start.
+    started = len(record.events) - 1 - record.events[::-1].index(EventKind.STAGE_STARTED)
+    assert record.events[started + 1] == EventKind.REGIME_CHOSEN
+    expected = RegimeChosen(
+        regime=RegimeId.EDUCATION_ACT_1996,
+        name="Education Act 1996, sections 437 to 443",
+        commenced_on=None,
+    )
+    # A case that began under the old sections finishes under them: asked again once the 2026 Act
+    # has commenced (its day before the day asked about), the case keeps what it recorded.
+    shipped = bootstrap().regimes
+    commenced = shipped.model_copy(update={"commences_on": {RegimeId.CWSA_2026: date(2026, 1, 1)}})
+    with session_scope(product.engine) as session:
+        again = regime.choose_case_regime(
+            session=session,
+            case_id=record.case.id,
+            regimes=commenced,
+            begins_on=date(2027, 1, 4),
+            at=bootstrap().clock(),
+        )
+    assert again == expected
+    assert only_case(product).events.count(EventKind.REGIME_CHOSEN) == 1
+    form = product.officer.descriptions[ran.waiting_on]
+    assert "- **Law applied:** Education Act 1996, sections 437 to 443" in form
+    bundle = write_chronology(record.case.reference, "test")
+    text = (product.home / "chronology" / bundle.csv_path).read_text(encoding="utf-8")
+    whats = [row["what"] for row in csv.DictReader(io.StringIO(text))]
+    assert "Law applied to the formal stage: Education Act 1996, sections 437 to 443" in whats
+
+
+def test_a_case_before_its_formal_stage_has_no_law_chosen_yet(product: Product) -> None:
+    to_home_visit(product)
+    ran = run_case(make_referral())
+    assert ran.waiting_on == "home-visit-visit-1"
+    assert EventKind.REGIME_CHOSEN not in only_case(product).events
+    assert "Law applied" not in product.officer.descriptions[ran.waiting_on]
