@@ -62,6 +62,12 @@ class FormalStep(_Frozen):
     letter: LetterKind | None = Field(
         default=None, description="The letter the step serves (templates/letters/), if any."
     )
+    letter_citation: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The law as the step's letter names it in its heading, e.g. "
+        '"section 437(1) of the Education Act 1996".',
+    )
     deadline: DeadlineStep | None = Field(
         default=None, description="Its clock in the deadline table (config/calendar.toml)."
     )
@@ -80,6 +86,17 @@ class FormalStep(_Frozen):
             raise _error(f"{self.id}: a provisional step needs a note saying what it awaits")
         return self
 
+    @model_validator(mode="after")
+    def _letter_names_its_law(self) -> Self:
+        # A letter served under law in force says which section it is made under, in the words
+        # the configuration gives, never words of the code's.
+        if self.letter is not None and not self.provisional and self.letter_citation is None:
+            raise _error(
+                f"{self.id}: letter_citation is required: the {self.letter.value} letter "
+                "names the law it is made under"
+            )
+        return self
+
 
 class Regime(_Frozen):
     """A set of sections a case's formal stage runs under."""
@@ -94,6 +111,11 @@ class Regime(_Frozen):
         repeated = sorted({step for step in ids if ids.count(step) > 1})
         if repeated:
             raise _error(f"steps: {', '.join(repeated)} appear more than once")
+        letters = [step.letter for step in self.steps if step.letter is not None]
+        shared = sorted({kind.value for kind in letters if letters.count(kind) > 1})
+        if shared:
+            # A letter names the law of the one step that serves it.
+            raise _error(f"steps: the letter {', '.join(shared)} is served by more than one step")
         return self
 
     def step(self, step_id: str) -> FormalStep:
@@ -101,6 +123,13 @@ class Regime(_Frozen):
             if step.id == step_id:
                 return step
         raise KeyError(f"{self.name} has no step {step_id!r}")
+
+    def letter_step(self, kind: LetterKind) -> FormalStep:
+        """The step whose letter this is."""
+        for step in self.steps:
+            if step.letter is kind:
+                return step
+        raise KeyError(f"{self.name} has no step that serves the {kind.value} letter")
 
     @property
     def provisional_steps(self) -> tuple[FormalStep, ...]:

@@ -74,6 +74,16 @@ def test_the_shipped_regimes_cite_the_law_and_mark_what_awaits_regulations() -> 
         ),
     ]
     assert not in_force.provisional_steps
+    # The words each letter's heading names the law in: the letters read them from here.
+    assert [s.letter_citation for s in in_force.steps] == [
+        "section 437(1) of the Education Act 1996",
+        "section 438 of the Education Act 1996",
+        "Section 437(3) of the Education Act 1996",
+        "section 443 of the Education Act 1996",
+    ]
+    assert in_force.letter_step(LetterKind.S438_NOTICE_OF_INTENTION).id == (
+        "s438_notice_of_intention"
+    )
     next_regime = table.regime(CWSA)
     assert [s.id for s in next_regime.steps] == [
         "preliminary_notice",
@@ -125,6 +135,22 @@ def _shipped_with(tmp_path: Path, old: str, new: str) -> Path:
             "regimes.education_act_1996: the law in force has provisional steps (s437_notice)",
         ),
         ("period_days = 15", "period_days = 0", "period_days: Input should be greater than 0"),
+        (
+            'letter_citation = "section 438 of the Education Act 1996"\n',
+            "",
+            "regimes.education_act_1996.steps.1: s438_notice_of_intention: letter_citation is"
+            " required: the s438_notice_of_intention letter names the law it is made under",
+        ),
+        (
+            'letter_citation = "section 437(1) of the Education Act 1996"',
+            'letter_citation = ""',
+            "steps.0.letter_citation: String should have at least 1 character",
+        ),
+        (
+            'letter = "legal_services_referral"',
+            'letter = "s437_notice"',
+            "regimes.education_act_1996: steps: the letter s437_notice is served by more than one",
+        ),
     ],
 )
 def test_a_broken_regimes_file_is_refused_naming_the_entry(
@@ -133,6 +159,19 @@ def test_a_broken_regimes_file_is_refused_naming_the_entry(
     with pytest.raises(RegimeConfigError) as refused:
         load_regimes(_shipped_with(tmp_path, old, new), {})
     assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+def test_a_provisional_step_may_serve_a_letter_before_its_words_are_settled(
+    tmp_path: Path,
+) -> None:
+    # The 2026 Act's order has no enacted wording yet: a draft letter may be named without it.
+    path = _shipped_with(
+        tmp_path,
+        'citation = "Education Act 1996 s436I,',
+        'letter = "school_attendance_order"\ncitation = "Education Act 1996 s436I,',
+    )
+    step = load_regimes(path, {}).regime(CWSA).step("school_attendance_order")
+    assert step.letter is LetterKind.SCHOOL_ATTENDANCE_ORDER and step.letter_citation is None
 
 
 def test_a_regimes_file_without_the_next_regime_is_refused(tmp_path: Path) -> None:
