@@ -2,20 +2,31 @@
 
 A notice's dates come from the same calendar functions the case record's clock uses
 (`notice_period`), so the date a letter gives the parent is the date the case record expires on.
+A notice names the law it is made under as the case's regime gives it (`letter_law`): the words
+of its heading come from config/regimes.toml, not from the template (docs/regimes.md).
 Sources: docs/domain.md#stages (ss437-443, s447), #periods and #service (deemed service).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from models.calendar import ServiceMethod, deemed_service_date
+from models.case_events import RegimeChosen
 from models.config import Letters
 from models.deadlines import CalendarConfig, DeadlineStep, due_date
 from models.enums import Addressee, LetterKind, ReferrerType
+from models.regime import CURRENT, RegimeTable
 
 # The template each letter is rendered from, under templates/letters/.
 TEMPLATES: dict[LetterKind, str] = {kind: f"letters/{kind.value}.html.j2" for kind in LetterKind}
@@ -89,6 +100,32 @@ def notice_period(
         amount=rule.amount,
         unit=rule.unit.value,
     )
+
+
+class LetterLaw(_Frozen):
+    """The law a notice or order is made under, as the case's regime names it."""
+
+    # The regime as recorded for the case when its formal stage began: "Education Act 1996,
+    # sections 437 to 443".
+    name: str = Field(min_length=1)
+    # The words the letter's heading cites: "section 437(1) of the Education Act 1996".
+    citation: str = Field(min_length=1)
+
+
+def letter_law(regimes: RegimeTable, kind: LetterKind, chosen: RegimeChosen | None) -> LetterLaw:
+    """The law a letter of this kind names: the case's recorded regime, by the name recorded,
+    and the citation its step gives for the letter. A case with none recorded began its formal
+    stage before regimes were recorded, under the law then in force (docs/regimes.md)."""
+    regime_id = chosen.regime if chosen is not None else CURRENT
+    regime = regimes.regime(regime_id)
+    step = regime.letter_step(kind)
+    if step.letter_citation is None:
+        raise ValueError(
+            f"regimes.{regime_id}: step {step.id} gives no letter_citation for the "
+            f"{kind.value} letter"
+        )
+    name = chosen.name if chosen is not None else regime.name
+    return LetterLaw(name=name, citation=step.letter_citation)
 
 
 class LetterLink(_Frozen):
@@ -169,6 +206,14 @@ class LetterContent(_Frozen):
     served: tuple[ServedLetterLine, ...] = ()
     outcome: str = ""
     referrer_organisation: str = ""
+    # The law a notice or order served on a parent is made under (its heading and "Law applied").
+    law: LetterLaw | None = None
+
+    @model_validator(mode="after")
+    def _a_notice_names_its_law(self) -> Self:
+        if self.kind in NOTICE_CLOCKS and self.law is None:
+            raise ValueError(f"law: a {self.kind.value} letter names the law it is made under")
+        return self
 
     def template_context(self) -> dict[str, object]:
         """What a template reads: the fields, and dates and methods as a letter writes them."""
@@ -220,8 +265,10 @@ def notice_content(
     officer_name: str,
     officer_email: str,
     calendar: CalendarConfig,
+    law: LetterLaw,
 ) -> LetterContent:
-    """A notice or order served on a parent (s437(1), s438, s437(3)), with its period's dates."""
+    """A notice or order served on a parent (s437(1), s438, s437(3)), with its period's dates and
+    the law it is made under."""
     return LetterContent(
         kind=request.kind,
         reference=reference,
@@ -237,6 +284,7 @@ def notice_content(
         alternative_schools=split_schools(request.alternative_schools),
         named_school=request.named_school,
         offered_school=request.offered_school,
+        law=law,
     )
 
 

@@ -28,12 +28,13 @@ from models.letters import (
     ServedLetterLine,
     address_lines,
     closing_letter_due,
+    letter_law,
     notice_content,
 )
 from models.postcode import home_postcode
 from models.referral import address_in_words
 from models.replay_keys import CLOSING_LETTER_KEY, SAO_DECISION_KEY
-from store import cases, decisions, letters
+from store import cases, decisions, letters, regime
 from store.orm import Case, Letter
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.caching import STABLE_CACHE
@@ -145,14 +146,17 @@ def _common(
 def produce_notice_letter(
     case: CaseHandle, natural_key: str, request: NoticeRequest, *, uow: UnitOfWork = INJECTED
 ) -> LetterLink:
-    """The s437(1) notice, s438 notice of intention or School Attendance Order, as approved."""
+    """The s437(1) notice, s438 notice of intention or School Attendance Order, as approved,
+    naming the law of the regime recorded for the case when its formal stage began."""
     with uow.transaction() as session:
         record = cases.require_case_by_reference(session=session, reference=case.reference)
         common = _common(record, case, uow.clock().date(), uow=uow)
+        chosen = regime.recorded_regime(session=session, case_id=case.case_id)
         content = notice_content(
             request,
             parent_address=_parent_address(_referral_payload(record), request.parent),
             calendar=uow.calendar,
+            law=letter_law(uow.regimes, request.kind, chosen),
             **common,
         )
     return write_letter(case, natural_key, content, uow=uow)

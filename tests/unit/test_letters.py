@@ -15,20 +15,24 @@ from pypdf import PdfReader
 from adapters.documents import render_pdf, template_version
 from adapters.settings import PROJECT_ROOT
 from models.calendar import ServiceMethod
+from models.case_events import RegimeChosen
 from models.config import Letters, load_config
 from models.deadlines import CalendarConfig, DeadlineStep, load_calendar_config
 from models.enums import LetterKind, ReferrerType
 from models.letters import (
     LetterChild,
     LetterContent,
+    LetterLaw,
     NoticeRequest,
     ServedLetterLine,
     closing_letter_due,
+    letter_law,
     long_date,
     notice_content,
     notice_period,
     split_schools,
 )
+from models.regime import SHIPPED_REGIMES, RegimeId, RegimeTable, load_regimes
 
 REFERENCE = "CME-2026-00042"
 CHILD = LetterChild(
@@ -37,6 +41,8 @@ CHILD = LetterChild(
     address_lines=("1 Example Street", "St Albans", "AL1 3ER"),
 )
 LETTERHEAD = Letters()
+REGIMES = load_regimes(SHIPPED_REGIMES, {})
+LAW_APPLIED = "Law applied: Education Act 1996, sections 437 to 443"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,12 @@ def pdf_text(content: LetterContent, tmp_path: Path) -> str:
     return " ".join(text.split())
 
 
-def notice(calendar: CalendarConfig, request: NoticeRequest) -> LetterContent:
+def notice(
+    calendar: CalendarConfig,
+    request: NoticeRequest,
+    regimes: RegimeTable = REGIMES,
+    chosen: RegimeChosen | None = None,
+) -> LetterContent:
     return notice_content(
         request,
         reference=REFERENCE,
@@ -66,7 +77,16 @@ def notice(calendar: CalendarConfig, request: NoticeRequest) -> LetterContent:
         officer_name="CME Officer (DSPL 6-9)",
         officer_email="cme.officer.dspl6-9@example.gov.uk",
         calendar=calendar,
+        law=letter_law(regimes, request.kind, chosen),
     )
+
+
+def served_on_parent(kind: LetterKind) -> NoticeRequest:
+    return NoticeRequest(
+        kind=kind, parent="Sam Testparent", service_method=ServiceMethod.BY_HAND,
+        sent_on=date(2026, 12, 14), proposed_school="Example Primary School",
+        named_school="Example Primary School",
+    )  # fmt: skip
 
 
 def test_a_posted_s437_notice_runs_15_days_from_its_deemed_service(
@@ -155,6 +175,82 @@ def test_the_school_attendance_order_names_the_school_and_the_offence(
     )
     assert "treated as served on Tuesday 5 January 2027" in text
     assert "section 443" in text and "level 3" in text
+
+
+# Each heading in the words it had when the templates wrote them, now read from the regime.
+HEADINGS = {
+    LetterKind.S437_NOTICE: "Notice under section 437(1) of the Education Act 1996: Requirement"
+    " to satisfy the local authority that a child is receiving suitable education",
+    LetterKind.S438_NOTICE_OF_INTENTION: "Notice under section 438 of the Education Act 1996:"
+    " Intention to serve a School Attendance Order",
+    LetterKind.SCHOOL_ATTENDANCE_ORDER: "School Attendance Order: Section 437(3) of the Education"
+    " Act 1996",
+}
+
+
+@pytest.mark.parametrize("kind", list(HEADINGS), ids=lambda kind: kind.value)
+def test_a_notice_cites_the_regimes_section_and_names_the_law_applied_under_its_heading(
+    calendar: CalendarConfig, tmp_path: Path, kind: LetterKind
+) -> None:
+    chosen = RegimeChosen(
+        regime=RegimeId.EDUCATION_ACT_1996, name=REGIMES.regime(RegimeId.EDUCATION_ACT_1996).name,
+        commenced_on=None,
+    )  # fmt: skip
+    content = notice(calendar, served_on_parent(kind), chosen=chosen)
+    assert content.law == LetterLaw(
+        name="Education Act 1996, sections 437 to 443",
+        citation=str(REGIMES.regime(RegimeId.EDUCATION_ACT_1996).letter_step(kind).letter_citation),
+    )
+    text = pdf_text(content, tmp_path)
+    assert f"{HEADINGS[kind]} {LAW_APPLIED}" in text
+
+
+def test_the_heading_cites_the_words_the_configured_regime_gives(
+    calendar: CalendarConfig, tmp_path: Path
+) -> None:
+    shipped = SHIPPED_REGIMES.read_text(encoding="utf-8")
+    old = 'letter_citation = "section 437(1) of the Education Act 1996"'
+    assert old in shipped
+    path = tmp_path / "regimes.toml"
+    path.write_text(
+        shipped.replace(old, 'letter_citation = "section 437(1) of the Testing Act 2099"'),
+        encoding="utf-8",
+    )
+    request = served_on_parent(LetterKind.S437_NOTICE)
+
+    text = pdf_text(notice(calendar, request, load_regimes(path, {})), tmp_path)
+
+    assert "Notice under section 437(1) of the Testing Act 2099: Requirement" in text
+    assert "Notice under section 437(1) of the Education Act 1996" not in text
+    assert LAW_APPLIED in text
+
+
+def test_the_law_applied_is_the_regime_as_recorded_for_the_case(calendar: CalendarConfig) -> None:
+    # Named as it was when the case's formal stage began, though a release since renamed it.
+    chosen = RegimeChosen(
+        regime=RegimeId.EDUCATION_ACT_1996, name="Education Act 1996, ss437-443", commenced_on=None
+    )
+    content = notice(calendar, served_on_parent(LetterKind.S438_NOTICE_OF_INTENTION), chosen=chosen)
+    assert content.law is not None
+    assert content.law.name == "Education Act 1996, ss437-443"
+    assert content.law.citation == "section 438 of the Education Act 1996"
+
+
+def test_a_case_with_no_recorded_regime_is_sent_the_law_in_force() -> None:
+    # Its formal stage began before the regime was recorded, under the only law there was.
+    assert letter_law(REGIMES, LetterKind.SCHOOL_ATTENDANCE_ORDER, None) == LetterLaw(
+        name="Education Act 1996, sections 437 to 443",
+        citation="Section 437(3) of the Education Act 1996",
+    )
+
+
+def test_a_notice_without_the_law_it_is_made_under_is_refused() -> None:
+    with pytest.raises(ValueError, match="law: a s437_notice letter names the law it is made"):
+        LetterContent(
+            kind=LetterKind.S437_NOTICE, reference=REFERENCE, dated=date(2026, 11, 18),
+            letterhead=LETTERHEAD, addressee_name="Sam Testparent", addressee_lines=(),
+            child=CHILD, officer_name="CME Officer", officer_email="cme@example.gov.uk",
+        )  # fmt: skip
 
 
 def test_the_other_authority_notice_gives_the_child_and_the_new_address(
