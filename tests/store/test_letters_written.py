@@ -18,8 +18,10 @@ from sqlalchemy import Engine
 from adapters.settings import Settings
 from models.calendar import ServiceMethod
 from models.case import CaseHandle
+from models.case_events import RegimeChosen
 from models.enums import ClosureOutcome, LetterKind, ReferrerType
 from models.letters import NoticeRequest
+from models.regime import RegimeId
 from store import case_events, cases, letters, notifications
 from store.database import session_scope
 from store.unit_of_work import bootstrap, reset
@@ -91,6 +93,32 @@ def test_a_second_call_under_the_same_key_writes_no_second_letter(
         assert letter.template == "letters/s437_notice.html.j2"
         assert len(letter.template_version) == 64
     assert "You must satisfy the council by Monday 7 December 2026" in text_of(files[0])
+
+
+def test_a_notice_names_the_law_recorded_for_the_case_and_without_one_the_law_in_force(
+    engine: Engine, settings: Settings
+) -> None:
+    recorded, unrecorded = open_case(engine), open_case(engine)
+    with session_scope(engine) as session:
+        # As a case's formal stage recorded it when it began, under a name a release may change.
+        case_events.append_event(
+            session=session, case_id=recorded.case_id,
+            event=RegimeChosen(
+                regime=RegimeId.EDUCATION_ACT_1996, name="Education Act 1996, ss437-443",
+                commenced_on=None,
+            ),
+            actor="system", occurred_at=OPENED_AT,
+        )  # fmt: skip
+
+    named = produce_notice_letter.fn(recorded, "education-enquiry-s437-notice-1", REQUEST)
+    in_force = produce_notice_letter.fn(unrecorded, "education-enquiry-s437-notice-1", REQUEST)
+
+    text = text_of(settings.letters_dir / named.path)
+    assert "Notice under section 437(1) of the Education Act 1996: Requirement" in text
+    assert "Law applied: Education Act 1996, ss437-443" in text
+    assert "Law applied: Education Act 1996, sections 437 to 443" in text_of(
+        settings.letters_dir / in_force.path
+    )
 
 
 def test_a_closing_letter_goes_to_a_named_school_referrer_with_the_outcome(
