@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from flows.forms import LetterSent, LetterServed, NoticeDecision, ParentAnswer, S437Response
 from models.calendar import ServiceMethod
@@ -47,6 +48,14 @@ def test_a_served_notice_sets_the_clock_to_the_end_of_its_period(product: Produc
     assert letter.kind is LetterKind.S437_NOTICE
     assert letter.natural_key == "education-enquiry-s437-notice-1"
     assert letter.path in product.officer.descriptions["education-enquiry-s437-notice-served-1"]
+    # The notice names the law recorded for the case as its formal stage began.
+    pages = PdfReader(product.home / "letters" / letter.path).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert (
+        "Notice under section 437(1) of the Education Act 1996: Requirement to satisfy the local"
+        " authority that a child is receiving suitable education Law applied: Education Act 1996,"
+        " sections 437 to 443"
+    ) in text
 
 
 def test_a_notice_sent_another_day_is_reissued_and_its_period_counted_from_then(
