@@ -54,9 +54,22 @@ def words_for(code: str) -> str:
     return CHOICE_WORDS.get(code) or code.replace("_", " ").capitalize()
 
 
+# The field of each decision form that says what was decided, and the label a summary gives it.
+DECIDING_FIELDS: tuple[tuple[str, str], ...] = (
+    ("decision", "Decision"),
+    ("finding", "Finding"),
+    ("answer", "Answer"),
+    ("outcome", "Outcome"),
+    ("compliance", "Compliance"),
+    ("sent", "Letter"),
+    ("s2s_result", "S2S result"),
+    ("acknowledged_on", "Acknowledged on"),
+)
+
+
 def decision_summary(values: dict[str, object]) -> str:
     """The value that says what was decided, in words: "Finding: Found, not in education"."""
-    for field in ("decision", "finding", "answer", "outcome", "compliance"):
+    for field, label in DECIDING_FIELDS:
         if field in values:
-            return f"{field.capitalize()}: {words_for(str(values[field]))}"
+            return f"{label}: {words_for(str(values[field]))}"
     return ""

@@ -45,6 +45,7 @@ from flows.forms import (
     with_people,
 )
 from models.calendar import ServiceMethod
+from models.choice_words import decision_summary
 from models.enums import ClosureOutcome
 from models.referral import Referral
 
@@ -631,3 +632,19 @@ def test_letter_reissue_details_are_rejected_when_sent_as_stated() -> None:
         LetterServed, "reissue_service_method", sent="sent_as_stated",
         reissue_service_method="by_hand",
     )  # fmt: skip
+
+
+def _decision_forms() -> list[type[DecisionForm]]:
+    return [
+        form
+        for name, form in inspect.getmembers(forms_module, inspect.isclass)
+        if issubclass(form, DecisionForm) and form is not DecisionForm and not name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize("form", _decision_forms(), ids=lambda form: form.__name__)
+def test_every_decision_form_says_in_a_summary_what_was_decided(form: type[DecisionForm]) -> None:
+    # The earlier decisions listed above each form read "Letter: Sent as the letter states", never
+    # a date and a name with nothing decided.
+    answered: dict[str, object] = dict.fromkeys(form.model_fields, "sent_as_stated")
+    assert decision_summary(answered), f"{form.__name__}: no field a summary reads"
