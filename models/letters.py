@@ -55,6 +55,12 @@ NOTICE_CLOCKS: dict[LetterKind, DeadlineStep] = {
     LetterKind.SCHOOL_ATTENDANCE_ORDER: DeadlineStep.SAO_COMPLIANCE,
 }
 
+# The letters whose heading cites the law from the case's regime (config/regimes.toml): the notices
+# and order served on a parent, and the referral to legal services for proceedings.
+CITE_THE_LAW: frozenset[LetterKind] = frozenset(
+    {*NOTICE_CLOCKS, LetterKind.LEGAL_SERVICES_REFERRAL}
+)
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -206,12 +212,13 @@ class LetterContent(_Frozen):
     served: tuple[ServedLetterLine, ...] = ()
     outcome: str = ""
     referrer_organisation: str = ""
-    # The law a notice or order served on a parent is made under (its heading and "Law applied").
+    # The law a notice, an order or the referral for proceedings is made under (its heading and
+    # "Law applied").
     law: LetterLaw | None = None
 
     @model_validator(mode="after")
     def _a_notice_names_its_law(self) -> Self:
-        if self.kind in NOTICE_CLOCKS and self.law is None:
+        if self.kind in CITE_THE_LAW and self.law is None:
             raise ValueError(f"law: a {self.kind.value} letter names the law it is made under")
         return self
 

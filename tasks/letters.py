@@ -191,7 +191,8 @@ def produce_other_la_notice(
 def produce_legal_services_referral(
     case: CaseHandle, natural_key: str, decision: str, reasons: str, *, uow: UnitOfWork = INJECTED
 ) -> LetterLink:
-    """The referral to legal services: the ESO consideration (s447(1)) and the letters served."""
+    """The referral to legal services: the ESO consideration (s447(1)), the letters served, and
+    the offence cited from the case's recorded regime."""
     with uow.transaction() as session:
         record = cases.require_case_by_reference(session=session, reference=case.reference)
         order = decisions.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
@@ -204,8 +205,10 @@ def produce_legal_services_referral(
             )
             for letter in letters.list_letters(session=session, case_id=case.case_id)
         )
+        chosen = regime.recorded_regime(session=session, case_id=case.case_id)
         content = LetterContent(
             kind=LetterKind.LEGAL_SERVICES_REFERRAL,
+            law=letter_law(uow.regimes, LetterKind.LEGAL_SERVICES_REFERRAL, chosen),
             addressee_name=uow.config.contacts.legal_services.name,
             addressee_lines=uow.config.letters.legal_services_address,
             named_school=str(order.values.get("named_school", "")) if order else "",

@@ -280,6 +280,7 @@ def test_the_legal_services_referral_lists_the_eso_decision_and_the_letters_serv
         officer_name="CME Officer", officer_email="cme@example.gov.uk",
         named_school="Example Primary School", decision="Prosecute",
         reasons="The family has refused all engagement.",
+        law=letter_law(REGIMES, LetterKind.LEGAL_SERVICES_REFERRAL, None),
         served=(
             ServedLetterLine(
                 title=LetterKind.SCHOOL_ATTENDANCE_ORDER.label, produced_on=date(2027, 1, 5),
@@ -291,6 +292,11 @@ def test_the_legal_services_referral_lists_the_eso_decision_and_the_letters_serv
     assert "Example Primary School" in text and "Alex Sample Testchild" in text
     assert "section 447(1)" in text and "Prosecute" in text
     assert "refused all engagement" in text
+    # The offence is cited from the regime: the heading, and the law applied under it.
+    assert (
+        "School Attendance Order not complied with (section 443 of the Education Act 1996)"
+        " Law applied: Education Act 1996, sections 437 to 443"
+    ) in " ".join(text.split())
     assert checksum[:16] in text.replace(" ", "")
 
 
