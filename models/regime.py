@@ -118,12 +118,6 @@ class Regime(_Frozen):
             raise _error(f"steps: the letter {', '.join(shared)} is served by more than one step")
         return self
 
-    def step(self, step_id: str) -> FormalStep:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(f"{self.name} has no step {step_id!r}")
-
     def letter_step(self, kind: LetterKind) -> FormalStep:
         """The step whose letter this is."""
         for step in self.steps:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from models.case_events import RegimeChosen
+from models.case_events import RecordedEvent, RegimeChosen
 from models.regime import RegimeTable
 from store.case_events import append_event, read_events
 
 
+def chosen_in(events: Iterable[RecordedEvent]) -> RegimeChosen | None:
+    """The regime chosen in a case's events, if its formal stage has begun."""
+    return next((e.event for e in events if isinstance(e.event, RegimeChosen)), None)
+
+
 def recorded_regime(*, session: Session, case_id: int) -> RegimeChosen | None:
     """The regime chosen for the case, if its formal stage has begun."""
-    for recorded in read_events(session=session, case_id=case_id):
-        if isinstance(recorded.event, RegimeChosen):
-            return recorded.event
-    return None
+    return chosen_in(read_events(session=session, case_id=case_id))
 
 
 def choose_case_regime(

@@ -29,14 +29,13 @@ from models.case_events import (
     FurtherReferralReceived,
     PossibleDuplicate,
     RecordedEvent,
-    RegimeChosen,
 )
 from models.choice_words import decision_summary
 from models.chronology import LOOKS, access_what, identity_marker, person_label
 from models.enums import Stage
 from models.initials import initials
 from models.letters import LetterLink
-from store import access_log, case_events, cases, decisions, letters, people
+from store import access_log, case_events, cases, decisions, letters, people, regime
 from store.orm import Case
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.notify import run_link
@@ -167,7 +166,7 @@ def _context(case: CaseHandle, *, uow: UnitOfWork = INJECTED) -> dict[str, objec
             for letter in letters.list_letters(session=session, case_id=case.case_id)
         ]
         events = case_events.read_events(session=session, case_id=case.case_id)
-        chosen = next((e.event for e in events if isinstance(e.event, RegimeChosen)), None)
+        chosen = regime.chosen_in(events)
         return {
             "regime": chosen.name if chosen else "",
             "notes": intake_notes(events),

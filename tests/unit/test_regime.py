@@ -13,6 +13,8 @@ from models.enums import LetterKind
 from models.regime import (
     CURRENT,
     SHIPPED_REGIMES,
+    FormalStep,
+    Regime,
     RegimeConfigError,
     RegimeId,
     choose_regime,
@@ -96,7 +98,11 @@ def test_the_shipped_regimes_cite_the_law_and_mark_what_awaits_regulations() -> 
     assert next_regime.provisional_steps == next_regime.steps
     assert all("2026" in s.citation and s.note for s in next_regime.steps)
     assert all(s.letter is None for s in next_regime.steps)
-    assert next_regime.step("school_nomination_notice").period_days == 15
+    assert _step(next_regime, "school_nomination_notice").period_days == 15
+
+
+def _step(regime: Regime, step_id: str) -> FormalStep:
+    return next(step for step in regime.steps if step.id == step_id)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -170,7 +176,7 @@ def test_a_provisional_step_may_serve_a_letter_before_its_words_are_settled(
         'citation = "Education Act 1996 s436I,',
         'letter = "school_attendance_order"\ncitation = "Education Act 1996 s436I,',
     )
-    step = load_regimes(path, {}).regime(CWSA).step("school_attendance_order")
+    step = _step(load_regimes(path, {}).regime(CWSA), "school_attendance_order")
     assert step.letter is LetterKind.SCHOOL_ATTENDANCE_ORDER and step.letter_citation is None
 
 
