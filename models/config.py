@@ -315,15 +315,9 @@ class Regimes(_Section):
 
     @field_validator("commences_on")
     @classmethod
-    def _only_what_this_release_runs(cls, days: dict[RegimeId, date]) -> dict[RegimeId, date]:
+    def _no_day_for_the_law_in_force(cls, days: dict[RegimeId, date]) -> dict[RegimeId, date]:
         if CURRENT in days:
             raise _config_error(f"{CURRENT}: the law in force has no commencement day")
-        if RegimeId.CWSA_2026 in days:
-            raise _config_error(
-                f"{RegimeId.CWSA_2026}: this release does not run the 2026 Act's "
-                "route (preliminary notice, school nomination notice, School Attendance Order "
-                "under s436I); leave the day unset until a release that does (docs/regimes.md)"
-            )
         return days
 
 

@@ -156,6 +156,15 @@ class RegimeTable(_Frozen):
         """The regime for a case whose formal stage begins on this day (see `choose_regime`)."""
         return choose_regime(formal_stage_begins_on, self.commences_on, recorded)
 
+    def in_force(self, regime_id: RegimeId, on: date) -> bool:
+        """Whether the regime's sections are in force on this day: the law in force today always
+        is (until another commences; its cases finish under it), a new one from the day the
+        council configured for it to commence."""
+        if regime_id is CURRENT:
+            return True
+        commences = self.commences_on.get(regime_id)
+        return commences is not None and commences <= on
+
 
 def choose_regime(
     formal_stage_begins_on: date,

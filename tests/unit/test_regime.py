@@ -205,13 +205,14 @@ def _config_with(tmp_path: Path, section: str) -> Path:
     return path
 
 
-def test_the_council_cannot_switch_on_a_route_this_release_does_not_run(tmp_path: Path) -> None:
-    path = _config_with(tmp_path, "[regimes.commences_on]\ncwsa_2026 = 2027-09-01\n")
-    with pytest.raises(ConfigError) as refused:
-        load_config(path)
-    (problem,) = refused.value.problems
-    assert problem.startswith("regimes.commences_on: cwsa_2026: this release does not run")
-    assert "leave the day unset" in problem
+def test_the_council_sets_the_day_the_2026_act_commences(tmp_path: Path) -> None:
+    config = load_config(_config_with(tmp_path, "[regimes.commences_on]\ncwsa_2026 = 2027-09-01\n"))
+    assert config.regimes.commences_on == {CWSA: date(2027, 9, 1)}
+    table = load_regimes(config.regimes_path, config.regimes.commences_on)
+    assert not table.in_force(CWSA, date(2027, 8, 31))
+    assert table.in_force(CWSA, date(2027, 9, 1))
+    # The old sections stay in force for the cases that began under them.
+    assert table.in_force(RegimeId.EDUCATION_ACT_1996, date(2027, 9, 1))
 
 
 def test_the_law_in_force_has_no_commencement_day_and_the_shipped_file_is_the_default(
