@@ -46,6 +46,10 @@ CHOICE_WORDS: dict[str, str] = {
     "no_place_refer_to_fair_access": "No place offered: referred to the Fair Access panel",
     "started": "Started at the school",
     "not_started": "Not started by the due date: move to the s437(1) notice",
+    # The 2026 Act's route.
+    "order_revoked": "The order revoked (education arranged otherwise)",
+    "withdrawn_while_in_force": "Registered, then withdrawn while the order is in force",
+    "prosecute_for_the_offence": "Prosecute for the offence",
 }
 
 

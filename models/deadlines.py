@@ -51,6 +51,10 @@ class DeadlineStep(StrEnum):
     EDUCATION_ENQUIRY_DECISION = "education_enquiry_decision"
     S437_NOTICE_RESPONSE = "s437_notice_response"
     S438_PARENT_CHOICE = "s438_parent_choice"
+    # The 2026 Act's route (config/regimes.toml): the time the preliminary notice gives the
+    # parent, and the school nomination notice's selection window.
+    PRELIMINARY_NOTICE_RESPONSE = "preliminary_notice_response"
+    SCHOOL_NOMINATION_CHOICE = "school_nomination_choice"
     SAO_SERVICE = "sao_service"
     SAO_COMPLIANCE = "sao_compliance"
     ESO_CONSIDERATION = "eso_consideration"
@@ -72,6 +76,8 @@ class DeadlineUnit(StrEnum):
 STATUTORY_MINIMUM_DAYS: Mapping[DeadlineStep, int] = {
     DeadlineStep.S437_NOTICE_RESPONSE: 15,
     DeadlineStep.S438_PARENT_CHOICE: 15,
+    # The 2026 Act's school nomination notice: 15 days to select a school (436K in the Bill).
+    DeadlineStep.SCHOOL_NOMINATION_CHOICE: 15,
 }
 
 
@@ -109,7 +115,8 @@ class DeadlineTable(RootModel[dict[DeadlineStep, DeadlineRule]]):
             if rule.amount < minimum:
                 raise ValueError(
                     f"{step.value}: amount {rule.amount} is below the statutory minimum of "
-                    f"{minimum} days beginning with the day served (EA 1996 ss437(2), 438)"
+                    f"{minimum} days beginning with the day served (EA 1996 ss437(2), 438; "
+                    "the 2026 Act's school nomination notice)"
                 )
             if rule.basis != "statutory":
                 raise ValueError(f"{step.value}: basis must be 'statutory', got {rule.basis!r}")

@@ -41,6 +41,10 @@ class LetterKind(LabelledEnum):
     LEGAL_SERVICES_REFERRAL = "legal_services_referral"
     REFERRER_CLOSING_LETTER = "referrer_closing_letter"
     SCHOOL_PLACE_HELP = "school_place_help"
+    # The 2026 Act's route (config/regimes.toml, cwsa_2026; docs/regimes.md).
+    PRELIMINARY_NOTICE = "preliminary_notice"
+    SCHOOL_NOMINATION_NOTICE = "school_nomination_notice"
+    SCHOOL_ATTENDANCE_ORDER_S436I = "school_attendance_order_s436i"
 
 
 class Addressee(LabelledEnum):
@@ -180,9 +184,11 @@ _LABELS: dict[LabelledEnum, str] = {
     Stage.REFERRAL_CHECK: "Referral check",
     Stage.HOME_VISIT: "Home visit",
     Stage.SCHOOL_PLACE_SUPPORT: "Support to a school place (in-year application or Fair Access)",
-    Stage.EDUCATION_ENQUIRY: "Education enquiry (s437(1) notice)",
-    Stage.SAO_NOTICE: "School Attendance Order (s438 notice, s437(3) order)",
-    Stage.PROSECUTION_REFERRAL: "Prosecution referral (s443, ESO considered under s447)",
+    # The formal stages read the same under either regime; the law a case's stage runs under is
+    # named beside them ("Law applied", models/regime.py).
+    Stage.EDUCATION_ENQUIRY: "Education enquiry (notice to satisfy the council)",
+    Stage.SAO_NOTICE: "School Attendance Order (notice naming a school, then the order)",
+    Stage.PROSECUTION_REFERRAL: "Prosecution referral (after an ESO is considered)",
     Stage.PERIODIC_REVIEW: "Periodic review (whereabouts unknown)",
     LetterKind.S437_NOTICE: "s437(1) notice to satisfy the council",
     LetterKind.S438_NOTICE_OF_INTENTION: "s438 notice of intention to serve an SAO",
@@ -191,6 +197,9 @@ _LABELS: dict[LabelledEnum, str] = {
     LetterKind.LEGAL_SERVICES_REFERRAL: "Referral to legal services (s443, s447)",
     LetterKind.REFERRER_CLOSING_LETTER: "Closing letter to the referrer",
     LetterKind.SCHOOL_PLACE_HELP: "Letter to the parents: applying for a school place",
+    LetterKind.PRELIMINARY_NOTICE: "Preliminary notice (2026 Act)",
+    LetterKind.SCHOOL_NOMINATION_NOTICE: "School nomination notice (2026 Act)",
+    LetterKind.SCHOOL_ATTENDANCE_ORDER_S436I: "School Attendance Order (s436I)",
     ClosureOutcome.FOUND_ON_ROLL: "Found on roll",
     ClosureOutcome.FOUND_ON_ROLL_OTHER_LA: "Found on roll at a school in another LA",
     ClosureOutcome.MOVED_TO_OTHER_LA: "Moved to another local authority",

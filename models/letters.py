@@ -26,7 +26,7 @@ from models.case_events import RegimeChosen
 from models.config import Letters
 from models.deadlines import CalendarConfig, DeadlineStep, due_date
 from models.enums import Addressee, LetterKind, ReferrerType
-from models.regime import CURRENT, RegimeTable
+from models.regime import CURRENT, RegimeId, RegimeTable
 
 # The template each letter is rendered from, under templates/letters/.
 TEMPLATES: dict[LetterKind, str] = {kind: f"letters/{kind.value}.html.j2" for kind in LetterKind}
@@ -39,6 +39,9 @@ ADDRESSEES: dict[LetterKind, Addressee] = {
     LetterKind.LEGAL_SERVICES_REFERRAL: Addressee.LEGAL_SERVICES,
     LetterKind.REFERRER_CLOSING_LETTER: Addressee.REFERRER,
     LetterKind.SCHOOL_PLACE_HELP: Addressee.PARENT,
+    LetterKind.PRELIMINARY_NOTICE: Addressee.PARENT,
+    LetterKind.SCHOOL_NOMINATION_NOTICE: Addressee.PARENT,
+    LetterKind.SCHOOL_ATTENDANCE_ORDER_S436I: Addressee.PARENT,
 }
 
 SERVICE_METHOD_WORDS: dict[ServiceMethod, str] = {
@@ -53,6 +56,9 @@ NOTICE_CLOCKS: dict[LetterKind, DeadlineStep] = {
     LetterKind.S437_NOTICE: DeadlineStep.S437_NOTICE_RESPONSE,
     LetterKind.S438_NOTICE_OF_INTENTION: DeadlineStep.S438_PARENT_CHOICE,
     LetterKind.SCHOOL_ATTENDANCE_ORDER: DeadlineStep.SAO_COMPLIANCE,
+    LetterKind.PRELIMINARY_NOTICE: DeadlineStep.PRELIMINARY_NOTICE_RESPONSE,
+    LetterKind.SCHOOL_NOMINATION_NOTICE: DeadlineStep.SCHOOL_NOMINATION_CHOICE,
+    LetterKind.SCHOOL_ATTENDANCE_ORDER_S436I: DeadlineStep.SAO_COMPLIANCE,
 }
 
 # The letters whose heading cites the law from the case's regime (config/regimes.toml): the notices
@@ -116,22 +122,43 @@ class LetterLaw(_Frozen):
     name: str = Field(min_length=1)
     # The words the letter's heading cites: "section 437(1) of the Education Act 1996".
     citation: str = Field(min_length=1)
+    # Which regime: a letter both regimes send (the referral to legal services) words its body
+    # by it.
+    regime: RegimeId = CURRENT
 
 
-def letter_law(regimes: RegimeTable, kind: LetterKind, chosen: RegimeChosen | None) -> LetterLaw:
+def letter_law(
+    regimes: RegimeTable,
+    kind: LetterKind,
+    chosen: RegimeChosen | None,
+    step_id: str | None = None,
+) -> LetterLaw:
     """The law a letter of this kind names: the case's recorded regime, by the name recorded,
-    and the citation its step gives for the letter. A case with none recorded began its formal
-    stage before regimes were recorded, under the law then in force (docs/regimes.md)."""
+    and the citation its step gives for the letter (or the named step's: the offence a referral
+    for proceedings is made for). A case with none recorded began its formal stage before
+    regimes were recorded, under the law then in force (docs/regimes.md)."""
     regime_id = chosen.regime if chosen is not None else CURRENT
     regime = regimes.regime(regime_id)
-    step = regime.letter_step(kind)
+    step = regime.letter_step(kind) if step_id is None else regime.step(step_id)
     if step.letter_citation is None:
         raise ValueError(
             f"regimes.{regime_id}: step {step.id} gives no letter_citation for the "
             f"{kind.value} letter"
         )
     name = chosen.name if chosen is not None else regime.name
-    return LetterLaw(name=name, citation=step.letter_citation)
+    return LetterLaw(name=name, citation=step.letter_citation, regime=regime_id)
+
+
+def review_notes(regimes: RegimeTable, regime_id: RegimeId, kind: LetterKind) -> tuple[str, ...]:
+    """What the officer must check before sending a letter whose step is provisional: its note,
+    saying what the step awaits (the enacted text, regulations or guidance). None for law in
+    force."""
+    regime = regimes.regime(regime_id)
+    try:
+        step = regime.letter_step(kind)
+    except KeyError:
+        return ()
+    return (f"{step.label}: {step.note}",) if step.provisional else ()
 
 
 class LetterLink(_Frozen):

@@ -40,6 +40,12 @@ CURRENT = RegimeId.EDUCATION_ACT_1996
 # The stage whose beginning chooses the case's regime: the first formal step (the s437(1) notice
 # today, the preliminary notice under the 2026 Act).
 FORMAL_STAGE = Stage.EDUCATION_ENQUIRY
+# The 2026 Act's offences, by the compliance recorded with its order (flows/forms.py
+# OrderCompliance): the step of config/regimes.toml a referral for proceedings cites.
+BREACH_OFFENCES: dict[str, str] = {
+    "not_complied": "failure_to_comply",
+    "withdrawn_while_in_force": "withdrawal_offence",
+}
 # The law ships with the release: a council sets commencement days, not citations.
 SHIPPED_REGIMES = Path(__file__).resolve().parents[1] / "config" / "regimes.toml"
 
@@ -88,9 +94,9 @@ class FormalStep(_Frozen):
 
     @model_validator(mode="after")
     def _letter_names_its_law(self) -> Self:
-        # A letter served under law in force says which section it is made under, in the words
-        # the configuration gives, never words of the code's.
-        if self.letter is not None and not self.provisional and self.letter_citation is None:
+        # A letter says which section it is made under, in the words the configuration gives,
+        # never words of the code's (a provisional step's words are marked so in its note).
+        if self.letter is not None and self.letter_citation is None:
             raise _error(
                 f"{self.id}: letter_citation is required: the {self.letter.value} letter "
                 "names the law it is made under"
@@ -124,6 +130,13 @@ class Regime(_Frozen):
             if step.letter is kind:
                 return step
         raise KeyError(f"{self.name} has no step that serves the {kind.value} letter")
+
+    def step(self, step_id: str) -> FormalStep:
+        """The step with this id."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(f"{self.name} has no step {step_id}")
 
     @property
     def provisional_steps(self) -> tuple[FormalStep, ...]:

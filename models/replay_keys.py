@@ -34,6 +34,13 @@ class Step(StrEnum):
     SCHOOL_PLACE_HELP = "school-place-help"
     PLACE_REQUEST = "place-request"
     SCHOOL_START = "school-start"
+    # The 2026 Act's route (flows/cwsa_route.py).
+    PRELIMINARY_NOTICE = "preliminary-notice"
+    PRELIMINARY_RESPONSE = "preliminary-response"
+    SCHOOL_NOMINATION_NOTICE = "school-nomination-notice"
+    SAO_S436I_SERVICE = "sao-s436i-service"
+    SAO_S436I_COMPLIANCE = "sao-s436i-compliance"
+    ESO_CONSIDERATION_2026 = "eso-consideration-2026"
 
 
 def visit_step(visit: int) -> str:
@@ -75,6 +82,9 @@ def letter_key(stage: Stage, step: str, issue: int = 1) -> str:
 
 # The decision whose answer names the school in the School Attendance Order.
 SAO_DECISION_KEY = decision_key(Stage.SAO_NOTICE, Step.SAO_SERVICE)
+# The 2026 Act's order and the officer's check of compliance with it (flows/cwsa_route.py).
+SAO_S436I_DECISION_KEY = decision_key(Stage.SAO_NOTICE, Step.SAO_S436I_SERVICE)
+SAO_S436I_COMPLIANCE_KEY = decision_key(Stage.SAO_NOTICE, Step.SAO_S436I_COMPLIANCE)
 OTHER_LA_NOTICE_LETTER_KEY = letter_key(Stage.HOME_VISIT, Step.OTHER_LA_NOTICE)
 LEGAL_SERVICES_REFERRAL_LETTER_KEY = letter_key(
     Stage.PROSECUTION_REFERRAL, Step.LEGAL_SERVICES_REFERRAL

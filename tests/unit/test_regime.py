@@ -87,18 +87,23 @@ def test_the_shipped_regimes_cite_the_law_and_mark_what_awaits_regulations() -> 
         "s438_notice_of_intention"
     )
     next_regime = table.regime(CWSA)
-    assert [s.id for s in next_regime.steps] == [
-        "preliminary_notice",
-        "school_nomination_notice",
-        "school_attendance_order",
-        "withdrawal_offence",
-    ]
-    # Nothing of the 2026 Act is relied on yet: every step is provisional and says why; no letter
-    # is invented for it; the one period given is the Bill's 15-day selection window.
+    assert [(s.id, s.letter, s.deadline) for s in next_regime.steps] == [
+        ("preliminary_notice", LetterKind.PRELIMINARY_NOTICE,
+         DeadlineStep.PRELIMINARY_NOTICE_RESPONSE),
+        ("school_nomination_notice", LetterKind.SCHOOL_NOMINATION_NOTICE,
+         DeadlineStep.SCHOOL_NOMINATION_CHOICE),
+        ("school_attendance_order", LetterKind.SCHOOL_ATTENDANCE_ORDER_S436I,
+         DeadlineStep.SAO_COMPLIANCE),
+        ("failure_to_comply", LetterKind.LEGAL_SERVICES_REFERRAL, DeadlineStep.LEGAL_REFERRAL),
+        ("withdrawal_offence", None, DeadlineStep.LEGAL_REFERRAL),
+    ]  # fmt: skip
+    # Nothing of the 2026 Act is relied on as settled: every step is provisional and says what it
+    # awaits, which the officer reads before a letter is sent (its review notes).
     assert next_regime.provisional_steps == next_regime.steps
     assert all("2026" in s.citation and s.note for s in next_regime.steps)
-    assert all(s.letter is None for s in next_regime.steps)
-    assert _step(next_regime, "school_nomination_notice").period_days == 15
+    assert all("2026" in (s.letter_citation or "") for s in next_regime.steps)
+    order = _step(next_regime, "school_attendance_order").letter_citation or ""
+    assert order.startswith("Section 436I of the Education Act 1996")
 
 
 def _step(regime: Regime, step_id: str) -> FormalStep:
@@ -140,7 +145,11 @@ def _shipped_with(tmp_path: Path, old: str, new: str) -> Path:
             'deadline = "s437_notice_response"\nprovisional = true\nnote = "unsure"',
             "regimes.education_act_1996: the law in force has provisional steps (s437_notice)",
         ),
-        ("period_days = 15", "period_days = 0", "period_days: Input should be greater than 0"),
+        (
+            'deadline = "school_nomination_choice"',
+            "period_days = 0",
+            "period_days: Input should be greater than 0",
+        ),
         (
             'letter_citation = "section 438 of the Education Act 1996"\n',
             "",
@@ -167,17 +176,22 @@ def test_a_broken_regimes_file_is_refused_naming_the_entry(
     assert any(problem in p for p in refused.value.problems), refused.value.problems
 
 
-def test_a_provisional_step_may_serve_a_letter_before_its_words_are_settled(
+def test_a_provisional_step_that_serves_a_letter_names_the_law_it_is_made_under(
     tmp_path: Path,
 ) -> None:
-    # The 2026 Act's order has no enacted wording yet: a draft letter may be named without it.
+    # Provisional or not, a letter's heading cites the law in the configuration's words.
     path = _shipped_with(
         tmp_path,
-        'citation = "Education Act 1996 s436I,',
-        'letter = "school_attendance_order"\ncitation = "Education Act 1996 s436I,',
+        "letter_citation = \"Section 436I of the Education Act 1996 (inserted by the Children's "
+        'Wellbeing and Schools Act 2026)"\n',
+        "",
     )
-    step = _step(load_regimes(path, {}).regime(CWSA), "school_attendance_order")
-    assert step.letter is LetterKind.SCHOOL_ATTENDANCE_ORDER and step.letter_citation is None
+    with pytest.raises(RegimeConfigError) as refused:
+        load_regimes(path, {})
+    assert refused.value.problems == [
+        "regimes.cwsa_2026.steps.2: school_attendance_order: letter_citation is required: the "
+        "school_attendance_order_s436i letter names the law it is made under"
+    ]
 
 
 def test_a_regimes_file_without_the_next_regime_is_refused(tmp_path: Path) -> None:
