@@ -20,6 +20,7 @@ from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
 from prefect.states import Completed
 
+from flows import cwsa_route
 from flows.decisions import decide
 from flows.forms import (
     EsoConsideration,
@@ -60,6 +61,7 @@ from models.extracts import ExtractFinding
 from models.intake import ReceivedReferral
 from models.letters import NoticeRequest
 from models.referral import Referral
+from models.regime import RegimeId
 from models.replay_keys import (
     LEGAL_SERVICES_REFERRAL_LETTER_KEY,
     OTHER_LA_NOTICE_LETTER_KEY,
@@ -97,6 +99,7 @@ from tasks.recording import (
     set_case_status,
     set_stage_clock,
 )
+from tasks.regime import case_regime
 from tasks.school_place import notify_admissions, notify_offered_school, offered_school
 from tasks.screening import check_data_extracts, screen_safeguarding
 from tasks.summary import publish_case_summary, refresh_other_case_summaries
@@ -310,7 +313,10 @@ def school_start_after_offer(case: CaseHandle, number: int, offer: SchoolPlaceOf
 
 def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
     """s437(1): serve notice requiring the parent to satisfy the LA, within not less than 15 days
-    beginning with the day served, that the child is receiving suitable education."""
+    beginning with the day served, that the child is receiving suitable education. A case whose
+    formal stage began once the 2026 Act had commenced takes its preliminary notice instead."""
+    if case_regime(case) is RegimeId.CWSA_2026:
+        return cwsa_route.education_enquiry(case, due)
     service = decide(
         case,
         Stage.EDUCATION_ENQUIRY,
@@ -352,7 +358,10 @@ def education_enquiry(case: CaseHandle, referral: Referral, due: date | None) ->
 
 def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
     """s438 notice of intention (15 days for the parent to choose a school), then the School
-    Attendance Order naming the school (s437(3)-(5)), then compliance."""
+    Attendance Order naming the school (s437(3)-(5)), then compliance. Under the 2026 Act: the
+    school nomination notice and the order under s436I."""
+    if case_regime(case) is RegimeId.CWSA_2026:
+        return cwsa_route.sao_notice(case, due)
     intention = decide(
         case,
         Stage.SAO_NOTICE,
@@ -420,7 +429,10 @@ def sao_notice(case: CaseHandle, referral: Referral, due: date | None) -> StageR
 
 def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None) -> StageResult:
     """s443 offence of failing to comply with an SAO; before proceedings the LA shall consider an
-    Education Supervision Order (s447(1)). Only the LA may prosecute (s446)."""
+    Education Supervision Order (s447(1)). Only the LA may prosecute (s446). Under the 2026 Act:
+    the offence recorded with its order's compliance."""
+    if case_regime(case) is RegimeId.CWSA_2026:
+        return cwsa_route.prosecution_referral(case, due)
     consideration = decide(
         case,
         Stage.PROSECUTION_REFERRAL,

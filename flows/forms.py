@@ -29,6 +29,7 @@ from models.calendar import ServiceMethod
 from models.choice_words import CHOICE_WORDS
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 from models.form_schema import plain_fields
+from models.regime import BREACH_OFFENCES
 
 OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
 SIGNED_IN_FIELD_DESCRIPTION = "The username the person recording this decision signed in with."
@@ -802,6 +803,191 @@ class ProsecutionOutcome(DecisionForm):
             CourtOutcome.WITHDRAWN: ClosureOutcome.PROSECUTION_WITHDRAWN,
             CourtOutcome.ESO_MADE: ClosureOutcome.ESO_MADE,
         }[self.outcome]
+
+
+# --- The 2026 Act's route (config/regimes.toml, cwsa_2026; docs/regimes.md) -----------------
+
+
+class PreliminaryNoticeService(_Service):
+    """Approve the preliminary notice (Children's Wellbeing and Schools Act 2026) requiring the
+    parent to satisfy the LA: how, when and to whom it will be sent. The letter is produced next,
+    with its review notes, and its service confirmed on it."""
+
+    period_days: int = Field(
+        default=15,
+        ge=15,
+        le=60,
+        title="Period (days)",
+        description="Days to satisfy the council, beginning with the day served: at least 15 "
+        "until the period the Act requires is confirmed.",
+    )
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+
+class PreliminaryNoticeResponse(_Closable):
+    """The parent's answer to the preliminary notice and, if it does not satisfy the council,
+    whether the child should attend school, decided after considering the home and other learning
+    environments (the 2026 Act)."""
+
+    answer: ParentAnswer = Field(title="Parent's answer", description="What the parent showed.")
+    decided_on: date = Field(
+        title="Considered on",
+        description="The day you considered the answer. An answer that satisfies the council may "
+        "be recorded on any day; 'not satisfied' or 'no answer' only after the notice's period.",
+    )
+    school_name: str = Field(
+        default="", max_length=200, title="School", description="Registered: which school."
+    )
+    learning_environments_considered: bool = Field(
+        default=False,
+        title="Home and other learning environments considered",
+        description="Required to proceed: the council considers the home and any other place "
+        "the child is educated before deciding the child should attend school.",
+    )
+    child_should_attend_school: bool = Field(
+        default=False,
+        title="The child should attend school",
+        description="Required to proceed to a school nomination notice and an order.",
+    )
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Reasons.")
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+    @model_validator(mode="after")
+    def _answer_details(self) -> Self:
+        if self.answer is ParentAnswer.REGISTERED_AT_SCHOOL:
+            _require(_given(self.school_name), "school_name", "required when registered")
+        if self.answer in (ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER):
+            _require(
+                self.learning_environments_considered,
+                "learning_environments_considered",
+                "the home and other learning environments are considered before deciding the "
+                "child should attend school; confirm it, or close the case with an outcome",
+            )
+            _require(
+                self.child_should_attend_school,
+                "child_should_attend_school",
+                "an order is made only where the child should attend school; confirm it, or "
+                "close the case with an outcome",
+            )
+        self._check_closure(self.answer is ParentAnswer.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            ParentAnswer.SUITABLE_EDUCATION_SHOWN: ClosureOutcome.ELECTIVE_HOME_EDUCATION,
+            ParentAnswer.REGISTERED_AT_SCHOOL: ClosureOutcome.FOUND_ON_ROLL,
+            ParentAnswer.CLOSE_CASE: self.closure_outcome,
+        }.get(self.answer)
+
+
+class SchoolNominationNotice(_Service):
+    """Approve the school nomination notice (the 2026 Act) naming the school nominated and any
+    alternatives: how, when and to whom it will be sent. The letter is produced next, with its
+    review notes, and its service confirmed."""
+
+    proposed_school: str = Field(
+        min_length=2, max_length=200, title="Nominated school", description="The school nominated."
+    )
+    alternative_schools: str = Field(
+        default="",
+        max_length=1000,
+        title="Alternative schools",
+        description="Suitable alternatives the parent may select instead, if any.",
+    )
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+
+class OrderS436IService(_Closable):
+    """Approve the School Attendance Order under s436I naming the school: how and when it will be
+    sent. The order is produced next, with its review notes, and its service confirmed on it."""
+
+    decision: OrderDecision = Field(title="Decision", description="Serve the order, or close.")
+    parent_choice: ParentChoice = Field(
+        title="Parent's choice",
+        description="What the parent selected within the school nomination notice's window.",
+    )
+    named_school: str = Field(
+        min_length=2, max_length=200, title="Named school", description="The school the SAO names."
+    )
+    service_method: ServiceMethod = Field(
+        title="Service method", description="How the order is served (sets the deemed date)."
+    )
+    served_on: date = Field(
+        title="To be sent on",
+        description="The day it will be posted, emailed or handed over: the order states it.",
+    )
+    closure_outcome: ClosureOutcome | None = _closure_outcome()
+
+    @model_validator(mode="after")
+    def _closing_needs_outcome(self) -> Self:
+        self._check_closure(self.decision is OrderDecision.CLOSE_CASE)
+        return self
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return self.closure_outcome if self.decision is OrderDecision.CLOSE_CASE else None
+
+
+class OrderCompliance(_Choice):
+    REGISTERED_AT_NAMED_SCHOOL = "registered_at_named_school"
+    ORDER_REVOKED = "order_revoked"
+    NOT_COMPLIED = "not_complied"
+    WITHDRAWN_WHILE_IN_FORCE = "withdrawn_while_in_force"
+
+
+class OrderS436ICompliance(DecisionForm):
+    """Has the parent complied with the School Attendance Order under s436I, and kept the child at
+    the school it names? Withdrawing the child while the order is in force is an offence."""
+
+    compliance: OrderCompliance = Field(
+        title="Compliance with the order",
+        description="Registered at the named school; the order revoked; not complied with; or "
+        "registered, then withdrawn while the order is in force.",
+    )
+    checked_on: date = Field(title="Checked on", description="Date compliance was checked.")
+    notes: str = Field(default="", max_length=5000, title="Notes", description="Evidence seen.")
+
+    def closes_case(self) -> ClosureOutcome | None:
+        return {
+            OrderCompliance.REGISTERED_AT_NAMED_SCHOOL: ClosureOutcome.SAO_COMPLIED,
+            OrderCompliance.ORDER_REVOKED: ClosureOutcome.SAO_REVOKED,
+        }.get(self.compliance)
+
+    @property
+    def offence(self) -> str:
+        """The regime's step the breach is referred under (a form that closes the case has none)."""
+        return BREACH_OFFENCES[self.compliance.value]
+
+
+class ProceedingsDecision(_Choice):
+    PROSECUTE_FOR_THE_OFFENCE = "prosecute_for_the_offence"
+    APPLY_FOR_ESO = "apply_for_eso"
+    PROSECUTE_AND_APPLY_FOR_ESO = "prosecute_and_apply_for_eso"
+
+
+class EsoConsideration2026(DecisionForm):
+    """Before proceedings for an offence under the 2026 Act's School Attendance Order, the LA
+    considers applying for an Education Supervision Order (EA 1996 s447(1), as the 2026 Act leaves
+    or amends it: to be confirmed against the enacted text)."""
+
+    eso_considered: bool = Field(
+        default=False,
+        title="ESO considered",
+        description="An Education Supervision Order was considered before proceedings.",
+    )
+    decision: ProceedingsDecision = Field(title="Decision", description="What the LA will do.")
+    decided_on: date = Field(title="Decided on", description="The day the decision was taken.")
+    reasons: str = Field(
+        min_length=10, max_length=5000, title="Reasons", description="Reasons for the decision."
+    )
+
+    @model_validator(mode="after")
+    def _eso_considered(self) -> Self:
+        _require(
+            self.eso_considered,
+            "eso_considered",
+            "an ESO is considered before proceedings (s447(1))",
+        )
+        return self
 
 
 # --- The team's drop-down -------------------------------------------------------------------

@@ -23,9 +23,16 @@ from tasks.notices import record_notice_served
 
 
 def serve_letter(
-    case: CaseHandle, stage: Stage, step: str, request: NoticeRequest, *, due_on: date | None
+    case: CaseHandle,
+    stage: Stage,
+    step: str,
+    request: NoticeRequest,
+    *,
+    due_on: date | None,
+    review_notes: tuple[str, ...] = (),
 ) -> NoticeRequest:
-    """Produce the letter the decision `step` approved and return the request it was served as."""
+    """Produce the letter the decision `step` approved and return the request it was served as.
+    `review_notes` are what the officer checks before sending it: a provisional step's notes."""
     for issue in count(1):
         letter = produce_notice_letter(case, letter_key(stage, step, issue), request)
         method = SERVICE_METHOD_WORDS[request.service_method]
@@ -38,6 +45,7 @@ def serve_letter(
                 f"Read the {letter.title} below, send it by {method} on {request.sent_on} as it "
                 f"states, and confirm on or after that day; or have it re-issued for another day "
                 "or method."
+                + "".join(f"\n\nReview notes before you send it: {note}" for note in review_notes)
             ),
             due_on=due_on,
             letters=[letter],
@@ -56,7 +64,13 @@ def serve_letter(
 
 
 def serve_notice(
-    case: CaseHandle, stage: Stage, step: str, request: NoticeRequest, *, due_on: date | None
+    case: CaseHandle,
+    stage: Stage,
+    step: str,
+    request: NoticeRequest,
+    *,
+    due_on: date | None,
+    review_notes: tuple[str, ...] = (),
 ) -> date:
     """Serve the statutory notice the decision `step` approved (serve_letter), record its service
     and move the stage's clock to the end of the period it starts; returns that day.
@@ -64,7 +78,7 @@ def serve_notice(
     The clock is the one the letter's own dates were computed on (models.letters.NOTICE_CLOCKS),
     so the letter and the record always agree.
     """
-    served = serve_letter(case, stage, step, request, due_on=due_on)
+    served = serve_letter(case, stage, step, request, due_on=due_on, review_notes=review_notes)
     return record_notice_served(
         case, stage, NOTICE_CLOCKS[served.kind], served.kind.value, served.service_method,
         served.sent_on, served.period_days,

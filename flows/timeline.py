@@ -18,21 +18,28 @@ from flows.forms import (
     Compliance,
     DecisionForm,
     EsoConsideration,
+    EsoConsideration2026,
     HomeVisitRecord,
     LaAcknowledgement,
     LetterSent,
     LetterServed,
     OfferOutcome,
+    OrderCompliance,
+    OrderS436ICompliance,
+    OrderS436IService,
     ParentAnswer,
     ParentChoice,
     PeriodicReview,
     PlaceRoute,
+    PreliminaryNoticeResponse,
+    PreliminaryNoticeService,
     ProsecutionOutcome,
     S437NoticeService,
     S437Response,
     S438NoticeOfIntention,
     SaoCompliance,
     SaoService,
+    SchoolNominationNotice,
     SchoolPlaceOffer,
     SchoolPlaceRequest,
     SchoolStart,
@@ -43,6 +50,7 @@ from models.enums import Stage
 from models.timeline_rules import (
     Problem,
     Timeline,
+    after_period,
     no_application_after_period,
     not_after_today,
     not_before,
@@ -75,6 +83,9 @@ DONE_DATES: dict[type[DecisionForm], tuple[str, ...]] = {
     SchoolPlaceRequest: ("made_on",),
     SchoolPlaceOffer: ("decided_on",),
     SchoolStart: ("checked_on",),
+    PreliminaryNoticeResponse: ("decided_on",),
+    OrderS436ICompliance: ("checked_on",),
+    EsoConsideration2026: ("decided_on",),
 }
 
 # The fields that give the day a letter is to be sent: today or later (not when closing instead).
@@ -82,6 +93,9 @@ PLANNED_DATES: dict[type[DecisionForm], tuple[str, ...]] = {
     S437NoticeService: ("served_on",),
     S438NoticeOfIntention: ("served_on",),
     SaoService: ("served_on",),
+    PreliminaryNoticeService: ("served_on",),
+    SchoolNominationNotice: ("served_on",),
+    OrderS436IService: ("served_on",),
     LetterServed: ("reissue_sent_on",),
 }
 
@@ -180,5 +194,51 @@ def school_start(accepted_on: date, start_by: date) -> Rules[SchoolStart]:
             yield not_after_today("started_on", answer.started_on, timeline.today)
         started = answer.outcome is not StartOutcome.NOT_STARTED
         yield not_started_after_period(started, answer.checked_on, start_by)
+
+    return check
+
+
+# --- The 2026 Act's route (flows/cwsa_route.py) ---------------------------------------------
+
+
+def preliminary_answer(period_ends: date) -> Rules[PreliminaryNoticeResponse]:
+    """'Not satisfied' or 'no answer' only after the period the preliminary notice gave; an answer
+    that satisfies the council on any day."""
+
+    def check(answer: PreliminaryNoticeResponse, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.answer in (ParentAnswer.NOT_SATISFIED, ParentAnswer.NO_ANSWER):
+            yield after_period(
+                "decided_on", answer.decided_on, period_ends,
+                "the period the preliminary notice gave (its last day is the one it states)",
+            )  # fmt: skip
+
+    return check
+
+
+def order_s436i(choice_ends: date) -> Rules[OrderS436IService]:
+    """The order naming the nominated school is sent after the school nomination notice's window;
+    one naming a school the parent selected as soon as they have selected it."""
+
+    def check(answer: OrderS436IService, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.closes_case() is None and answer.parent_choice is ParentChoice.PROPOSED_SCHOOL:
+            yield after_period(
+                "served_on", answer.served_on, choice_ends,
+                "the parent's window to select a school (its last day is the one the school "
+                "nomination notice states)",
+            )  # fmt: skip
+
+    return check
+
+
+def order_s436i_compliance(compliance_ends: date) -> Rules[OrderS436ICompliance]:
+    """'Not complied' only after the time given to register; registration, revocation or a
+    withdrawal while the order is in force on any day."""
+
+    def check(answer: OrderS436ICompliance, timeline: Timeline) -> Iterable[Problem | None]:
+        if answer.compliance is OrderCompliance.NOT_COMPLIED:
+            yield after_period(
+                "checked_on", answer.checked_on, compliance_ends,
+                "the time the council gives the parent to register the child at the named school",
+            )  # fmt: skip
 
     return check

@@ -33,7 +33,13 @@ from models.letters import (
 )
 from models.postcode import home_postcode
 from models.referral import address_in_words
-from models.replay_keys import CLOSING_LETTER_KEY, SAO_DECISION_KEY
+from models.regime import BREACH_OFFENCES, RegimeId
+from models.replay_keys import (
+    CLOSING_LETTER_KEY,
+    SAO_DECISION_KEY,
+    SAO_S436I_COMPLIANCE_KEY,
+    SAO_S436I_DECISION_KEY,
+)
 from store import cases, decisions, letters, regime
 from store.orm import Case, Letter
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
@@ -195,7 +201,18 @@ def produce_legal_services_referral(
     the offence cited from the case's recorded regime."""
     with uow.transaction() as session:
         record = cases.require_case_by_reference(session=session, reference=case.reference)
-        order = decisions.get_decision(session=session, case_id=case.case_id, key=SAO_DECISION_KEY)
+        chosen = regime.recorded_regime(session=session, case_id=case.case_id)
+        under_2026 = chosen is not None and chosen.regime is RegimeId.CWSA_2026
+        order_key = SAO_S436I_DECISION_KEY if under_2026 else SAO_DECISION_KEY
+        order = decisions.get_decision(session=session, case_id=case.case_id, key=order_key)
+        offence = None
+        if under_2026:
+            # The offence is the breach the officer recorded: failing to comply with the order,
+            # or withdrawing the child while it is in force.
+            breach = decisions.get_decision(
+                session=session, case_id=case.case_id, key=SAO_S436I_COMPLIANCE_KEY
+            )
+            offence = BREACH_OFFENCES[str(breach.values["compliance"])] if breach else None
         served = tuple(
             ServedLetterLine(
                 title=letter.kind.label,
@@ -205,10 +222,9 @@ def produce_legal_services_referral(
             )
             for letter in letters.list_letters(session=session, case_id=case.case_id)
         )
-        chosen = regime.recorded_regime(session=session, case_id=case.case_id)
         content = LetterContent(
             kind=LetterKind.LEGAL_SERVICES_REFERRAL,
-            law=letter_law(uow.regimes, LetterKind.LEGAL_SERVICES_REFERRAL, chosen),
+            law=letter_law(uow.regimes, LetterKind.LEGAL_SERVICES_REFERRAL, chosen, offence),
             addressee_name=uow.config.contacts.legal_services.name,
             addressee_lines=uow.config.letters.legal_services_address,
             named_school=str(order.values.get("named_school", "")) if order else "",

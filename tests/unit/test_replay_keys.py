@@ -363,8 +363,76 @@ def test_notification_keys_are_unchanged() -> None:
     assert built == NOTIFICATION_KEYS
 
 
+# The 2026 Act's route (flows/cwsa_route.py): its own steps in the same stages, pinned as the
+# others are from the release that brings it.
+CWSA_SERVED_NOTICES = [
+    (Stage.EDUCATION_ENQUIRY, Step.PRELIMINARY_NOTICE),
+    (Stage.SAO_NOTICE, Step.SCHOOL_NOMINATION_NOTICE),
+    (Stage.SAO_NOTICE, Step.SAO_S436I_SERVICE),
+]
+
+
+def cwsa_route_decisions() -> list[tuple[Stage, str]]:
+    """The decisions flows/cwsa_route.py can ask for, in the order it asks them."""
+
+    def served(stage: Stage, step: Step) -> list[tuple[Stage, str]]:
+        return [(stage, step), *((stage, served_step(step, issue)) for issue in ISSUES)]
+
+    return [
+        *served(Stage.EDUCATION_ENQUIRY, Step.PRELIMINARY_NOTICE),
+        (Stage.EDUCATION_ENQUIRY, Step.PRELIMINARY_RESPONSE),
+        *served(Stage.SAO_NOTICE, Step.SCHOOL_NOMINATION_NOTICE),
+        *served(Stage.SAO_NOTICE, Step.SAO_S436I_SERVICE),
+        (Stage.SAO_NOTICE, Step.SAO_S436I_COMPLIANCE),
+        (Stage.PROSECUTION_REFERRAL, Step.ESO_CONSIDERATION_2026),
+        (Stage.PROSECUTION_REFERRAL, Step.PROSECUTION_OUTCOME),
+    ]
+
+
+CWSA_DECISION_KEYS = [
+    "education-enquiry-preliminary-notice",
+    "education-enquiry-preliminary-notice-served-1",
+    "education-enquiry-preliminary-notice-served-2",
+    "education-enquiry-preliminary-response",
+    "sao-notice-school-nomination-notice",
+    "sao-notice-school-nomination-notice-served-1",
+    "sao-notice-school-nomination-notice-served-2",
+    "sao-notice-sao-s436i-service",
+    "sao-notice-sao-s436i-service-served-1",
+    "sao-notice-sao-s436i-service-served-2",
+    "sao-notice-sao-s436i-compliance",
+    "prosecution-referral-eso-consideration-2026",
+    "prosecution-referral-prosecution-outcome",
+]
+CWSA_LETTER_KEYS = [
+    "education-enquiry-preliminary-notice-1",
+    "education-enquiry-preliminary-notice-2",
+    "sao-notice-school-nomination-notice-1",
+    "sao-notice-school-nomination-notice-2",
+    "sao-notice-sao-s436i-service-1",
+    "sao-notice-sao-s436i-service-2",
+]
+
+
+def test_the_2026_routes_keys_are_unchanged() -> None:
+    assert [decision_key(stage, step) for stage, step in cwsa_route_decisions()] == (
+        CWSA_DECISION_KEYS
+    )
+    assert [
+        letter_key(stage, step, issue) for stage, step in CWSA_SERVED_NOTICES for issue in ISSUES
+    ] == CWSA_LETTER_KEYS
+    # The referral to legal services and the outcome keep the keys the old route gives them, and
+    # no key of the new route is one of the old route's: a case never finds another route's form.
+    assert "prosecution-referral-prosecution-outcome" in DECISION_KEYS
+    assert set(CWSA_DECISION_KEYS[:-1]).isdisjoint(DECISION_KEYS)
+
+
 def test_every_step_is_pinned() -> None:
-    pinned = {step for _, step in case_flow_decisions()} | {s for _, s in OTHER_LETTER_STEPS}
+    pinned = (
+        {step for _, step in case_flow_decisions()}
+        | {s for _, s in OTHER_LETTER_STEPS}
+        | {step for _, step in cwsa_route_decisions()}
+    )
 
     assert set(Step) <= pinned
 
