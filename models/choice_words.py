@@ -46,6 +46,9 @@ CHOICE_WORDS: dict[str, str] = {
     "no_place_refer_to_fair_access": "No place offered: referred to the Fair Access panel",
     "started": "Started at the school",
     "not_started": "Not started by the due date: move to the s437(1) notice",
+    "consent_given": "Consent given: the child goes on the EHE list",
+    "consent_refused": "Consent refused: the pupil stays on the school's roll",
+    "consent_not_required": "Consent not needed: not a relevant child after all (to the EHE list)",
 }
 
 

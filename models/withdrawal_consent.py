@@ -22,10 +22,11 @@ on the deletion day, opens a consent decision for the team instead of the EHE li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from models.choice_words import words_for
 from models.enums import LabelledEnum
 from models.matching import ChildIdentity, IdentityIndex, MatchStrength
 from models.school_returns import DeletionGroundLetter, DeletionReturnRow
@@ -70,6 +71,10 @@ class ConsentDecision(LabelledEnum):
     CONSENT_GIVEN = "consent_given"
     CONSENT_REFUSED = "consent_refused"
     CONSENT_NOT_REQUIRED = "consent_not_required"
+
+    @property
+    def label(self) -> str:
+        return words_for(self.value)
 
     @property
     def lists_for_ehe(self) -> bool:
@@ -137,7 +142,7 @@ def consent_needed(row: DeletionReturnRow, rule: ConsentRule) -> RelevantChild |
 
 
 def child_protection_index(
-    rows: Collection[dict[str, str | None]], index: IdentityIndex[str]
+    rows: Iterable[Mapping[str, str | None]], index: IdentityIndex[str]
 ) -> list[int]:
     """Add the extract's rows to `index`, keyed by status; returns the row numbers (from 2, the
     header being 1) that could not be read: no ISO date of birth or an unknown status."""

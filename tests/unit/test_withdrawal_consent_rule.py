@@ -5,6 +5,7 @@ Every person and school here is fictitious.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -43,7 +44,7 @@ def pupil(**overrides: Any) -> DeletionReturnRow:
     return DeletionReturnRow.model_validate(fields, context={"today": TODAY})
 
 
-def extract(*rows: dict[str, str | None]) -> IdentityIndex[str]:
+def extract(*rows: Mapping[str, str | None]) -> IdentityIndex[str]:
     index: IdentityIndex[str] = IdentityIndex(THRESHOLDS)
     assert child_protection_index(rows, index) == []
     return index
