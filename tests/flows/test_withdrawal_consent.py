@@ -57,9 +57,12 @@ class ConsentRuns:
 
     runs: dict[str, FlowRun] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    down: bool = False
 
     def __call__(self, name: str, **options: Any) -> FlowRun:
         self.names.append(name)
+        if self.down:
+            raise ConnectionError("the Prefect API did not answer")
         key = str(options["idempotency_key"])
         if key not in self.runs:
             self.runs[key] = FlowRun(
@@ -111,12 +114,16 @@ def commence_on(day: date) -> None:
     install(dataclasses.replace(uow, regimes=regimes))
 
 
-def import_file(product: Product) -> tuple[IntakeImport, list[IntakeRow], uuid.UUID]:
+def import_file(
+    product: Product, *, completes: bool = True
+) -> tuple[IntakeImport, list[IntakeRow], uuid.UUID]:
     folder = product.home / "intake" / "deletion-returns"
     folder.mkdir(parents=True, exist_ok=True)
-    file = Path(shutil.copy(RETURNS / FILE, folder / FILE))
+    file = folder / FILE
+    if not file.exists():
+        shutil.copy(RETURNS / FILE, file)
     state = intake_deletion_returns(path=str(file), now=NOW, return_state=True)
-    assert state.is_completed(), state.message
+    assert state.is_completed() is completes, state.message
     run_id = state.state_details.flow_run_id
     assert run_id is not None
     with session_scope(product.engine) as session:
@@ -330,3 +337,26 @@ def test_before_the_act_commences_every_home_education_row_goes_to_the_ehe_list(
     assert ehe_listed_rows(product) == [2, 3, 4]
     (notice,) = product.inbox.wait_for(entry.reference, count=1)
     assert "3 pupils removed for elective home education" in str(notice["Subject"])
+
+
+def test_a_consent_run_that_cannot_be_started_is_started_by_the_next_run_of_the_file(
+    product: Product, runs: ConsentRuns
+) -> None:
+    commence_on(date(2026, 11, 1))
+    runs.down = True
+
+    entry, rows, first = import_file(product, completes=False)
+
+    assert entry.status == "importing" and len(rows) == 3
+    assert all(request.flow_run_id is None for request in requests(product).values())
+    (summary,) = summaries(flow_run_id=first)
+    assert "row 2: its consent decision could not be started" in summary
+    assert "row 3: its consent decision could not be started" in summary
+
+    runs.down = False
+    entry, rows, _ = import_file(product)
+
+    assert entry.status == "imported"
+    assert sorted(runs.consent_runs()) == [f"{entry.reference}-row-{n}-consent" for n in (2, 3)]
+    assert all(request.flow_run_id for request in requests(product).values())
+    assert len(requests(product)) == 2  # the same requests, not new ones
