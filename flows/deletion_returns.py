@@ -6,6 +6,8 @@ A school must tell the LA when it deletes a pupil from its admission register. E
 row by row: bad rows are quarantined into a report beside the file and good rows are kept; each
 good row is routed by its reg 9(1) ground: a CME case (its own `cme-case` run), a short case to
 verify a stated destination, the EHE team, the s19 team, a flag back to the school, or a record.
+Under s434A (the 2026 Act in force on the deletion day) a home-education row for a relevant child
+opens the team's consent decision (its own `withdrawal-consent` run) instead of the EHE list.
 A file, and a row, import once: a re-run or a re-sent file opens nothing new.
 """
 
@@ -23,6 +25,7 @@ from tasks.deletion_returns import (
     Received,
     finish_import,
     open_case_run,
+    open_consent_run,
     publish_import_summary,
     quarantine,
     read_return,
@@ -103,6 +106,12 @@ def import_return(file: Path, at: datetime) -> dict[str, int]:
             # Its retries failed: the API or the deployment is down. The rest are tried once each
             # (the next run of the file does what is left), not 42 s of retries per row.
             start = open_case_run.with_options(retries=0)
+    ask = open_consent_run
+    for consent in recorded.to_ask:
+        opened = ask(received.reference, consent, return_state=True)
+        if opened.is_failed() or opened.is_crashed():
+            undone.append(NotActedOn(consent.line, "its consent decision could not be started"))
+            ask = open_consent_run.with_options(retries=0)
     notices = send_import_notices(
         received.import_id, received.reference, local_day(at).isoformat(), return_state=True
     )

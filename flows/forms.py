@@ -30,6 +30,7 @@ from models.choice_words import CHOICE_WORDS
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 from models.form_schema import plain_fields
 from models.regime import BREACH_OFFENCES
+from models.withdrawal_consent import ConsentDecision
 
 OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
 SIGNED_IN_FIELD_DESCRIPTION = "The username the person recording this decision signed in with."
@@ -987,6 +988,42 @@ class EsoConsideration2026(DecisionForm):
             "eso_considered",
             "an ESO is considered before proceedings (s447(1))",
         )
+        return self
+
+
+# --- Consent to withdraw (new s434A Education Act 1996) -------------------------------------
+
+
+# Provisional: the Act sets no deadline for this decision and the best-interests criteria await
+# statutory guidance (docs/withdrawal-consent.md); the form invents neither.
+class WithdrawalConsentForm(DecisionForm):
+    """The authority's decision whether to consent to a parent withdrawing a relevant child from
+    school for education otherwise than at school, in the child's best interests."""
+
+    # A relevant child under Condition B is already known to children's social care; concerns
+    # go to MASH as usual, not through this form.
+    safeguarding_indicators: SkipJsonSchema[list[SafeguardingIndicator]] = Field(
+        default_factory=list
+    )
+    decision: ConsentDecision = Field(
+        title="Best-interests decision",
+        description="Consent given, consent refused, or consent not needed (not a relevant "
+        "child after all, e.g. placed at the school privately, or the s47 enquiries ended).",
+    )
+    reasons: str = Field(
+        min_length=1,
+        max_length=5000,
+        title="Reasons",
+        description="Why this decision is in the child's best interests: who was consulted and "
+        "what was weighed. Required.",
+    )
+    decided_on: date = Field(
+        title="Decided on", description="The day the decision was made (not in the future)."
+    )
+
+    @model_validator(mode="after")
+    def _reasons_given(self) -> Self:
+        _require(_given(self.reasons), "reasons", "give the reasons for the decision")
         return self
 
 

@@ -50,6 +50,9 @@ CHOICE_WORDS: dict[str, str] = {
     "order_revoked": "The order revoked (education arranged otherwise)",
     "withdrawn_while_in_force": "Registered, then withdrawn while the order is in force",
     "prosecute_for_the_offence": "Prosecute for the offence",
+    "consent_given": "Consent given: the child goes on the EHE list",
+    "consent_refused": "Consent refused: the pupil stays on the school's roll",
+    "consent_not_required": "Consent not needed: not a relevant child after all (to the EHE list)",
 }
 
 

@@ -162,11 +162,23 @@ class Extracts(_Section):
 
     pupil_roll: Path = Field(description="Pupil roll CSV (every Herts school's registered pupils).")
     ehe_register: Path = Field(description="Elective home education register CSV.")
+    # Optional so a configuration written before consent to withdraw (s434A) still loads.
+    child_protection: Path | None = Field(
+        default=None,
+        description="Children's social care CSV: children subject to s47 enquiries or a child "
+        "protection plan (s434A Condition B); columns forenames, surname, date_of_birth, "
+        "postcode, status (s47_enquiry or child_protection_plan).",
+    )
 
     @field_validator("pupil_roll", "ehe_register")
     @classmethod
     def _relative_to_config(cls, path: Path, info: ValidationInfo) -> Path:
         return _resolve(path, info)
+
+    @field_validator("child_protection")
+    @classmethod
+    def _optional_relative_to_config(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve(path, info)
 
 
 class Process(_Section):
@@ -352,6 +364,15 @@ class CmeConfig(_Section):
         description=(
             "School URN -> the school's postcode: places a child with no home postcode in the "
             "last school's DSPL area."
+        ),
+    )
+
+    # Defaulted so a configuration written before consent to withdraw (s434A) still loads.
+    special_schools: tuple[SchoolUrn, ...] = Field(
+        default=(),
+        description=(
+            "URNs of special schools and independent schools specially organised for SEN at "
+            "which the council places pupils: s434A Condition A (docs/withdrawal-consent.md)."
         ),
     )
 

@@ -26,6 +26,7 @@ from models.enums import LabelledEnum, ReferralPurpose, ReferrerType, Sex
 from models.referral import Referral
 from models.school_returns import DeletionReturnRow, RowProblem
 from models.triage import Route, RowTriage
+from models.withdrawal_consent import RelevantChild
 
 REPORT_HEADER = ("row", "field", "problem")
 
@@ -48,6 +49,7 @@ class RowOutcome(LabelledEnum):
     FLAGGED_TO_SCHOOL = "flagged_to_school"
     SENT_TO_S19_TEAM = "sent_to_s19_team"
     RECORDED = "recorded"
+    CONSENT_REQUESTED = "consent_requested"  # a withdrawal-consent run was started (s434A)
 
 
 class ImportNoticeKind(LabelledEnum):
@@ -248,6 +250,7 @@ class RowPlan:
     linked_case: str | None = None
     notice: ImportNoticeKind | None = None
     reviews: tuple[ReviewCandidate, ...] = ()
+    consent: RelevantChild | None = None
 
 
 _CASE_ROUTES = {Route.CME_CASE: ReferralPurpose.CHILD_MISSING_EDUCATION,
@@ -261,6 +264,8 @@ _ROUTE_ACTIONS: dict[Route, tuple[RowOutcome, ImportNoticeKind | None]] = {
     # No SAO-case or youth-justice workflow exists yet: recorded, with the route, for the team.
     Route.SAO_CASE: (RowOutcome.RECORDED, None),
     Route.YOUTH_JUSTICE: (RowOutcome.RECORDED, None),
+    # s434A: no EHE list or notice until the team's consent decision (flows/withdrawal_consent.py).
+    Route.CONSENT_DECISION: (RowOutcome.CONSENT_REQUESTED, None),
 }
 
 
@@ -289,6 +294,7 @@ def plan_row(
         outcome=RowOutcome.RECORDED,
         reason=triage.reason,
         reviews=reviews,
+        consent=triage.consent,
     )
     if triage.duplicate_of_row is not None:
         return replace(base, outcome=RowOutcome.DUPLICATE_IN_FILE)

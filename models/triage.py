@@ -36,6 +36,8 @@ c       RECORD_ONLY            "Low": dual registration ended, still on the othe
 d       SAO_CASE               "Track the SAO case": the SAO now names another school.
 e       EHE_NOTICE             "Close the SAO and hand to the EHE team".
 f       EHE_NOTICE             "Route to the EHE team, not CME" (EHE list and notice).
+f       CONSENT_DECISION       a relevant child with s434A in force: the authority's consent
+                               decision first (models/withdrawal_consent.py).
 g       CME_CASE               "Core CME feed (moved out of area or abroad)".
 h, i    CME_CASE               "Core CME feed: whereabouts unknown", joint enquiries made.
 h, i    FLAG_TO_SCHOOL         joint enquiries not made or not stated: Herts "will not accept a
@@ -65,6 +67,7 @@ from models.matching import (
 )
 from models.school_age import compulsory_school_age_start
 from models.school_returns import DeletionGroundLetter, DeletionReturnRow
+from models.withdrawal_consent import ConsentRule, RelevantChild, consent_needed
 
 G = DeletionGroundLetter
 
@@ -79,6 +82,7 @@ class Route(LabelledEnum):
     S19_TEAM = "s19_team"
     SAO_CASE = "sao_case"
     YOUTH_JUSTICE = "youth_justice"
+    CONSENT_DECISION = "consent_decision"
 
     @property
     def label(self) -> str:
@@ -100,6 +104,7 @@ _ROUTE_LABELS: dict[Route, str] = {
     Route.S19_TEAM: "Team arranging s19 provision: not CME",
     Route.SAO_CASE: "Recorded on the School Attendance Order case",
     Route.YOUTH_JUSTICE: "Youth justice liaison: not normally CME",
+    Route.CONSENT_DECISION: "Consent to withdraw (s434A): a decision for the team, not yet EHE",
 }
 
 _FIXED_ROUTES: dict[DeletionGroundLetter, tuple[Route, str]] = {
@@ -155,6 +160,7 @@ class RowTriage:
     duplicate_of_row: int | None  # CERTAIN match with an earlier row of the file: no second case
     reason: str
     possible_duplicate_of_rows: tuple[int, ...] = ()  # NEAR matches with earlier rows: review
+    consent: RelevantChild | None = None  # s434A: the conditions met, for a consent decision
 
     @property
     def opens_case(self) -> bool:
@@ -222,12 +228,15 @@ def triage_deletion_return(
     open_cases: IdentityIndex[str],
     roll: IdentityIndex[str],
     thresholds: MatchThresholds,
+    consent: ConsentRule | None = None,
 ) -> list[RowTriage]:
     """Route every good row of a deletion return and match it against cases and earlier rows.
 
     `open_cases` is keyed by case reference (`models.matching.index_identities`); `roll` by
     school URN (`models.extracts.roll_index`); `thresholds` decides when two rows of the file
-    are the same child.
+    are the same child. With `consent`, a (f) row for a relevant child under s434A, in force on
+    its deletion day, goes to a consent decision instead of the EHE team
+    (models/withdrawal_consent.py).
     """
     earlier: IdentityIndex[int] = IdentityIndex(thresholds)
     by_line = dict(rows)
@@ -235,6 +244,14 @@ def triage_deletion_return(
     for line, row in rows:
         identity = row.identity()
         route, reason = _route(row, roll)
+        relevant = consent_needed(row, consent) if consent is not None else None
+        if relevant is not None:
+            route = Route.CONSENT_DECISION
+            reason = (
+                "reg 9(1)(f) for a relevant child under s434A (the 2026 Act in force on the "
+                "deletion day): the authority's consent is needed; "
+                + "; ".join(c.label for c in relevant.conditions)
+            )
         case_matches = open_cases.matches(identity)
         certain = [m for m in case_matches if m.strength is MatchStrength.CERTAIN]
         linked = certain[0].key if certain else None
@@ -265,6 +282,7 @@ def triage_deletion_return(
                 duplicate_of_row=duplicate,
                 reason="; ".join(notes),
                 possible_duplicate_of_rows=possible,
+                consent=relevant,
             )
         )
         earlier.add(line, identity)

@@ -486,6 +486,41 @@ class EheListEntry(Base):
     listed_at: Mapped[datetime]
 
 
+class WithdrawalConsent(Base):
+    """A parent's withdrawal of a relevant child for home education, awaiting or given the
+    authority's consent decision (new s434A Education Act 1996; docs/withdrawal-consent.md).
+
+    Opened by a deletion return's (f) row (`intake_row_id`, one request per row); the decision
+    (consent given, refused or not required), its reasons, who decided and on what day are
+    written once, when the team's form is answered.
+    """
+
+    __tablename__ = "withdrawal_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_row_id: Mapped[int] = mapped_column(ForeignKey("intake_row.id"), unique=True)
+    school_urn: Mapped[str | None]
+    deletion_date: Mapped[date]
+    # The s434A conditions met (models.withdrawal_consent.Condition values) and where each was
+    # found: the configured special schools, the children's social care extract.
+    conditions: Mapped[list[str]]
+    sources: Mapped[list[str]]
+    requested_at: Mapped[datetime]
+    # The withdrawal-consent run that asks the team.
+    flow_run_id: Mapped[uuid.UUID | None]
+    decision: Mapped[str | None]
+    reasons: Mapped[str | None]
+    decided_by: Mapped[str | None]
+    signed_in_as: Mapped[str | None]
+    decided_on: Mapped[date | None]
+    recorded_at: Mapped[datetime | None]
+
+    @property
+    def reference(self) -> str:
+        """What the form, emails and logs quote, e.g. "WC-2026-00003" (no personal data)."""
+        return f"WC-{self.requested_at.year}-{self.id:05d}"
+
+
 class PersonRecord(Base):
     """A person or service account who may sign in (models/access.py `Person`).
 

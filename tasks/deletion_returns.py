@@ -25,6 +25,7 @@ from adapters.templating import render
 from models.deletion_intake import ImportCounts, ImportNoticeKind, RowOutcome, RowPlan, plan_rows
 from models.matching import ChildIdentity, IdentityIndex
 from models.referral import Referral
+from models.regime import RegimeId
 from models.school_returns import (
     DeletionReturnRow,
     FileRejected,
@@ -32,12 +33,14 @@ from models.school_returns import (
     read_deletion_return,
 )
 from models.triage import triage_deletion_return
-from store import cases, imports
+from models.withdrawal_consent import ConsentRule, child_protection_index
+from store import cases, imports, withdrawal_consent
 from store.unit_of_work import INJECTED, UnitOfWork, inject_uow
 from tasks.return_files import intake_settings, sha256_of
 from tasks.sweep import local_day
 
 CASE_DEPLOYMENT = "cme-case/cme-case"
+CONSENT_DEPLOYMENT = "withdrawal-consent/withdrawal-consent"
 KIND = "deletion_return"
 ACTOR = "intake-deletion-returns"
 
@@ -130,6 +133,35 @@ def _roll_index(*, uow: UnitOfWork = INJECTED) -> IdentityIndex[str]:
     return index
 
 
+@inject_uow
+def _consent_rule(*, uow: UnitOfWork = INJECTED) -> ConsentRule:
+    """What s434A needs (models/withdrawal_consent.py): the configured special schools, the
+    children's social care extract, and whether the 2026 Act is in force on a day."""
+    index: IdentityIndex[str] = IdentityIndex(uow.config.matching.thresholds)
+    path = uow.config.extracts.child_protection
+    if path is not None and not path.exists():
+        get_run_logger().warning(
+            "the children's social care extract is configured but missing: Condition B of s434A "
+            "cannot be checked"
+        )
+    elif path is not None:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            unread = child_protection_index(list(csv.DictReader(handle)), index)
+        if unread:
+            get_run_logger().warning(
+                "children's social care extract: %d row(s) not read (no ISO date of birth or an "
+                "unknown status), lines %s",
+                len(unread),
+                ", ".join(map(str, unread[:20])),
+            )
+    regimes = uow.regimes
+    return ConsentRule(
+        special_schools=frozenset(uow.config.special_schools),
+        child_protection=index,
+        in_force=lambda day: regimes.in_force(RegimeId.CWSA_2026, day),
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     rows: list[RowPlan]
@@ -149,6 +181,7 @@ def triage_return(reading: Reading, at: datetime, *, uow: UnitOfWork = INJECTED)
         open_cases=open_cases,
         roll=_roll_index(uow=uow),
         thresholds=uow.config.matching.thresholds,
+        consent=_consent_rule(uow=uow),
     )
     plans, problems = plan_rows(reading.rows, triaged, received_on=local_day(at))
     return Plan(plans, problems)
@@ -173,11 +206,21 @@ class NotActedOn:
     reason: str
 
 
+@dataclass(frozen=True)
+class ConsentToAsk:
+    """A row whose withdrawal-consent run is still to be started (no personal data)."""
+
+    consent_id: int
+    line: int
+    natural_key: str
+
+
 @dataclass
 class Recorded:
     counts: ImportCounts
     to_open: list[CaseToOpen]
     not_acted_on: list[NotActedOn] = field(default_factory=list)
+    to_ask: list[ConsentToAsk] = field(default_factory=list)
 
 
 @inject_uow
@@ -278,6 +321,10 @@ def _record_row(
             ):
                 # This very row was claimed by this import before a crash: open its case now.
                 recorded.to_open.append(_case_to_open(row.id, plan))
+            elif row.row_number == plan.line and row.outcome == RowOutcome.CONSENT_REQUESTED:
+                request = withdrawal_consent.get_for_row(session=session, intake_row_id=row.id)
+                if request is not None and request.flow_run_id is None:
+                    recorded.to_ask.append(ConsentToAsk(request.id, plan.line, plan.natural_key))
             return
         if plan.outcome is RowOutcome.CASE_REQUESTED:
             recorded.to_open.append(_case_to_open(row.id, plan))
@@ -294,6 +341,19 @@ def _record_row(
                 row=plan.line,
                 route=plan.route,
             )
+        elif plan.outcome is RowOutcome.CONSENT_REQUESTED:
+            if plan.consent is None:
+                raise ValueError(f"row {plan.line}: consent requested without its conditions")
+            request = withdrawal_consent.request_consent(
+                session=session,
+                intake_row_id=row.id,
+                school_urn=plan.row.school_urn,
+                deletion_date=plan.row.deletion_date,
+                conditions=[condition.value for condition in plan.consent.conditions],
+                sources=plan.consent.sources,
+                requested_at=at,
+            )
+            recorded.to_ask.append(ConsentToAsk(request.id, plan.line, plan.natural_key))
         elif plan.outcome is RowOutcome.EHE_LISTED:
             imports.add_to_ehe_list(
                 session=session,
@@ -342,6 +402,36 @@ def open_case_run(reference: str, case: CaseToOpen, *, uow: UnitOfWork = INJECTE
         raise TypeError(f"run_deployment returned {type(run).__name__}, not a flow run")
     with uow.transaction() as session:
         imports.attach_case_run(session=session, row_id=case.row_id, flow_run_id=run.id)
+    return run.id
+
+
+@task(
+    name="open-consent-run",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+@inject_uow
+def open_consent_run(reference: str, ask: ConsentToAsk, *, uow: UnitOfWork = INJECTED) -> UUID:
+    """Start the row's own withdrawal-consent run (s434A), named by the import and row, never
+    the child; its only parameter is the request's id. The row's natural key is the run's
+    idempotency key, so Prefect itself refuses a second run for the same row."""
+    run = run_deployment(
+        CONSENT_DEPLOYMENT,
+        parameters={"consent_id": ask.consent_id},
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=f"withdrawal-consent:{ask.natural_key}",
+        flow_run_name=f"{reference}-row-{ask.line}-consent",
+        tags=["cme-intake", "withdrawal-consent", f"intake:{reference.lower()}"],
+    )
+    if not isinstance(run, FlowRun):
+        raise TypeError(f"run_deployment returned {type(run).__name__}, not a flow run")
+    with uow.transaction() as session:
+        withdrawal_consent.attach_consent_run(
+            session=session, consent_id=ask.consent_id, flow_run_id=run.id
+        )
     return run.id
 
 

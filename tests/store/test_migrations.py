@@ -40,6 +40,7 @@ CASE_TABLES = {
     "public_submission",
     "referral",
     "stage",
+    "withdrawal_consent",
 }
 
 

@@ -189,6 +189,24 @@ EMAIL_CONTEXTS.update(
         "intake_further_referral": INTAKE_CONTEXT,
     }
 )
+# What tasks/withdrawal_consent.py passes (its reference is the consent request's, WC-2026-00003).
+CONSENT_CONTEXT: dict[str, Any] = {
+    "import_reference": "DR-2026-00007",
+    "pupil": {**INTAKE_ITEM, "school_name": "Example Special School"},
+    "school_urn": "999004",
+    "decision": "Consent given",
+    "decided_on": "2026-11-17",
+    "reasons": "Discussed with the child's social worker and the parent.",
+    "team_email": "cme.team@example.gov.uk",
+    "school_listed": False,
+}
+EMAIL_CONTEXTS.update(
+    {
+        "withdrawal_consent_ehe_notice": CONSENT_CONTEXT,
+        "withdrawal_consent_refused_school": CONSENT_CONTEXT,
+        "withdrawal_consent_refused_team": CONSENT_CONTEXT,
+    }
+)
 # A digest lists many cases: its body names each reference, its subject none of them.
 DIGESTS = {"due_digest", "caseload_digest", "record_broken"}
 
