@@ -18,10 +18,11 @@ below, each with the source it rests on; none is invented (docs/register.md). Ti
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -35,6 +36,8 @@ from pydantic import (
 from models.date_format import DATE_ERROR_TYPES, UNREADABLE_DATE
 from models.form_schema import plain_fields
 from models.school_age import is_of_compulsory_school_age
+
+M = TypeVar("M", bound=BaseModel)
 
 SECTIONS = "Education Act 1996 ss436B-436G (Children's Wellbeing and Schools Act 2026 s38)"
 
@@ -327,16 +330,25 @@ def problems_of(error: ValidationError) -> tuple[Problem, ...]:
     return tuple(found)
 
 
+def validate_input(
+    model: type[M], data: BaseModel | Mapping[str, Any], *, today: date
+) -> M | tuple[Problem, ...]:
+    """A form's input as valid today, or every problem with its field (never the value)."""
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+    try:
+        return model.model_validate(raw, context={"today": today})
+    except ValidationError as error:
+        return problems_of(error)
+
+
 def validate_application(
-    data: RegisterApplication | dict[str, Any], *, today: date
+    data: RegisterApplication | Mapping[str, Any], *, today: date
 ) -> RegisterApplication | tuple[Problem, ...]:
     """The application as valid and eligible today, or every problem: content (s436C) first,
     then eligibility (s436B)."""
-    raw = data.model_dump() if isinstance(data, RegisterApplication) else data
-    try:
-        application = RegisterApplication.model_validate(raw, context={"today": today})
-    except ValidationError as error:
-        return problems_of(error)
+    application = validate_input(RegisterApplication, data, today=today)
+    if not isinstance(application, RegisterApplication):
+        return application
     found = application.eligibility(today)
     return application if found.eligible else found.reasons_not
 
@@ -390,6 +402,14 @@ class SupportRequest(_Form):
     received_on: date = Field(description="The day the request reached the council.")
     request: str = Field(min_length=1, max_length=2000, description="What the parents ask for.")
 
+    @field_validator("received_on")
+    @classmethod
+    def _received_not_future(cls, value: date, info: ValidationInfo) -> date:
+        today = _today(info)
+        if today is not None and value > today:
+            raise ValueError("received_on: is in the future")
+        return value
+
 
 class SupportOutcome(StrEnum):
     PROVIDED = "provided"
@@ -423,3 +443,13 @@ def home_visit_problem(registered_on: date, requested_on: date) -> Problem | Non
 def entry_reference(entry_id: int) -> str:
     """What flow runs, logs and emails quote for an entry: never the child's name."""
     return f"CNIS-{entry_id:06d}"
+
+
+def left_scope_reason(
+    return_reference: str, row_number: int, school_name: str, school_urn: str
+) -> str:
+    """Why an entry left the register's scope on a new-pupil return: the school, not the child."""
+    return (
+        f"A registered pupil at {school_name} (URN {school_urn}): new-pupil return "
+        f"{return_reference}, row {row_number} (s436B)"
+    )
