@@ -47,6 +47,7 @@ from tasks.register import (
     register_child,
     register_in_force,
     request_home_visit,
+    request_provider_update,
 )
 from tasks.sweep import local_day, read_clock
 from tasks.team import team_ids
@@ -143,6 +144,30 @@ def request_register_home_visit(
     if problem is not None:
         return _refused((problem,), INPUT_REFUSED)
     return f"{entry.reference}: home visit requested on {day.isoformat()}"
+
+
+@flow(
+    name="request-register-provider-update",
+    description="Record the council's request to a provider for an update (s436E).",
+    log_prints=False,
+)
+def request_register_provider_update(
+    entry_reference: str,
+    provider: str,
+    requested_on: date | None = None,
+    now: datetime | None = None,
+) -> str | State[Any]:
+    """Record the request (default: made today), unless the provider was asked within three
+    months."""
+    at = now if now is not None else read_clock()
+    entry = _entry_or_refusal(entry_reference, at)
+    if not isinstance(entry, RegisteredEntry):
+        return entry
+    day = requested_on if requested_on is not None else local_day(at)
+    problem = request_provider_update(entry, provider, day, at)
+    if problem is not None:
+        return _refused((problem,), INPUT_REFUSED)
+    return f"{entry.reference}: provider update requested on {day.isoformat()}"
 
 
 class SupportAnswerForm(DecisionForm):

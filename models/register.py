@@ -181,6 +181,18 @@ def next_provider_request_on(last_request_on: date | None) -> date | None:
     return add_months(last_request_on, PROVIDER_REQUEST_MONTHS)
 
 
+def provider_request_problem(last_request_on: date | None, requested_on: date) -> Problem | None:
+    """Why the authority may not ask this provider for an update on this day (s436E)."""
+    earliest = next_provider_request_on(last_request_on)
+    if earliest is not None and requested_on < earliest:
+        return Problem(
+            "requested_on",
+            f"the provider was asked on {last_request_on}; the council may ask again from "
+            f"{earliest.isoformat()}, {PROVIDER_REQUEST_MONTHS} months later (s436E)",
+        )
+    return None
+
+
 def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 

@@ -31,6 +31,7 @@ from store.orm import RegisterEntry, RegisterHistory, RegisterSupportRequest
 REGISTERED = "registered"
 INFORMATION_GIVEN = "information_given"
 HOME_VISIT_REQUESTED = "home_visit_requested"
+PROVIDER_UPDATE_REQUESTED = "provider_update_requested"
 SUPPORT_REQUESTED = "support_requested"
 SUPPORT_ANSWERED = "support_answered"
 LEFT_SCOPE = "left_scope"
@@ -217,6 +218,46 @@ def request_home_visit(
         due_on=entry.home_visit_request_by,
         actor=actor,
         details={},
+        recorded_at=recorded_at,
+    )
+
+
+def provider_key(provider: str) -> str:
+    """A provider as the three-month rule knows it: its name, however spaced or cased."""
+    return " ".join(provider.split()).casefold()
+
+
+def last_provider_request_on(*, session: Session, entry_id: int, provider: str) -> date | None:
+    """The last day the authority asked this provider for an update about this entry."""
+    days = [
+        line.occurred_on
+        for line in history(session=session, entry_id=entry_id)
+        if line.kind == PROVIDER_UPDATE_REQUESTED
+        and line.details.get("provider_key") == provider_key(provider)
+    ]
+    return max(days, default=None)
+
+
+def request_provider_update(
+    *,
+    session: Session,
+    entry_id: int,
+    provider: str,
+    requested_on: date,
+    natural_key: str,
+    actor: str,
+    recorded_at: datetime,
+) -> tuple[RegisterHistory, bool]:
+    """The authority asked a provider for an update (s436E); the caller checked the interval."""
+    return record_history(
+        session=session,
+        entry_id=entry_id,
+        natural_key=natural_key,
+        kind=PROVIDER_UPDATE_REQUESTED,
+        occurred_on=requested_on,
+        due_on=None,
+        actor=actor,
+        details={"provider": provider, "provider_key": provider_key(provider)},
         recorded_at=recorded_at,
     )
 

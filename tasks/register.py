@@ -29,6 +29,7 @@ from models.register import (
     SupportRequest,
     home_visit_problem,
     left_scope_reason,
+    provider_request_problem,
     validate_application,
 )
 from models.school_returns import NewPupilReturnRow
@@ -189,6 +190,39 @@ def request_home_visit(
             entry=row,
             requested_on=requested_on,
             natural_key=f"{_run_id()}:{register.HOME_VISIT_REQUESTED}",
+            actor=ACTOR,
+            recorded_at=at,
+        )
+    return None
+
+
+@task(name="request-register-provider-update", cache_policy=NO_CACHE, persist_result=False)
+@inject_uow
+def request_provider_update(
+    entry: RegisteredEntry,
+    provider: str,
+    requested_on: date,
+    at: datetime,
+    *,
+    uow: UnitOfWork = INJECTED,
+) -> Problem | None:
+    """Record that the council asked a provider for an update (s436E), unless it asked less
+    than three months ago; then why not. Once per run."""
+    natural_key = f"{_run_id()}:{register.PROVIDER_UPDATE_REQUESTED}"
+    with uow.transaction() as session:
+        if register.get_history_line(session=session, natural_key=natural_key) is None:
+            last = register.last_provider_request_on(
+                session=session, entry_id=entry.entry_id, provider=provider
+            )
+            problem = provider_request_problem(last, requested_on)
+            if problem is not None:
+                return problem
+        register.request_provider_update(
+            session=session,
+            entry_id=entry.entry_id,
+            provider=provider,
+            requested_on=requested_on,
+            natural_key=natural_key,
             actor=ACTOR,
             recorded_at=at,
         )

@@ -26,6 +26,7 @@ from flows.register import (
     register_child_not_in_school,
     register_support_request,
     request_register_home_visit,
+    request_register_provider_update,
 )
 from models.regime import RegimeId
 from models.school_returns import NEW_PUPIL_RETURN_COLUMNS
@@ -204,6 +205,36 @@ def test_information_and_a_home_visit_request_are_recorded_on_the_entry(
         register.INFORMATION_GIVEN,
         register.HOME_VISIT_REQUESTED,
     ]
+
+
+def test_a_provider_is_asked_for_an_update_no_more_than_every_three_months(
+    act_in_force: Product,
+) -> None:
+    reference = _register()
+
+    first = request_register_provider_update(
+        entry_reference=reference, provider="Example Tutors", requested_on=date(2027, 3, 1), now=NOW
+    )
+    again: State[Any] = request_register_provider_update(
+        entry_reference=reference,
+        provider="Example Tutors",
+        requested_on=date(2027, 5, 31),
+        now=datetime(2027, 5, 31, 10, tzinfo=UTC),
+        return_state=True,
+    )
+    other = request_register_provider_update(
+        entry_reference=reference, provider="Other Academy", requested_on=date(2027, 3, 1), now=NOW
+    )
+
+    assert first == f"{reference}: provider update requested on 2027-03-01"
+    assert again.name == "Input refused"
+    (row,) = _refusal_rows(again)
+    assert row["Field"] == "requested_on" and "from 2027-06-01" in row["Problem"]
+    assert other == f"{reference}: provider update requested on 2027-03-01"
+    unknown: State[Any] = request_register_provider_update(
+        entry_reference="CNIS-999999", provider="Example Tutors", now=NOW, return_state=True
+    )
+    assert unknown.name == "No such entry"
 
 
 class _EverySupportRequest(dict[str, Any]):

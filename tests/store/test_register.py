@@ -187,3 +187,29 @@ def test_a_child_found_at_a_school_leaves_the_registers_scope_once(session: Sess
         session=session, identity=pupil, thresholds=MatchThresholds()
     )
     assert len(left) == 1
+
+
+def test_the_last_request_to_a_provider_is_found_by_its_name(session: Session) -> None:
+    entry = registered(session)
+    for key, provider, day in (
+        ("run-5:provider", "Example  Tutors", date(2027, 3, 1)),
+        ("run-6:provider", "Other Academy", date(2027, 3, 20)),
+    ):
+        register.request_provider_update(
+            session=session,
+            entry_id=entry.id,
+            provider=provider,
+            requested_on=day,
+            natural_key=key,
+            actor="cme-officer-dspl-1-5",
+            recorded_at=AT,
+        )
+    session.commit()
+    last = register.last_provider_request_on(
+        session=session, entry_id=entry.id, provider="example tutors"
+    )
+    assert last == date(2027, 3, 1)
+    unknown = register.last_provider_request_on(
+        session=session, entry_id=entry.id, provider="Nobody"
+    )
+    assert unknown is None

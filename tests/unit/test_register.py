@@ -22,6 +22,7 @@ from models.register import (
     home_visit_request_by,
     next_provider_request_on,
     parent_notice_due_on,
+    provider_request_problem,
     validate_application,
 )
 
@@ -194,6 +195,14 @@ def test_a_provider_may_be_asked_for_an_update_once_every_three_months() -> None
     assert next_provider_request_on(None) is None
     assert next_provider_request_on(date(2027, 1, 15)) == date(2027, 4, 15)
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert provider_request_problem(None, date(2027, 1, 1)) is None
+    assert provider_request_problem(date(2027, 1, 15), date(2027, 4, 15)) is None
+    early = provider_request_problem(date(2027, 1, 15), date(2027, 4, 14))
+    assert early == Problem(
+        "requested_on",
+        "the provider was asked on 2027-01-15; the council may ask again from 2027-04-15, "
+        "3 months later (s436E)",
+    )
 
 
 def test_an_entry_is_quoted_by_its_reference() -> None:
