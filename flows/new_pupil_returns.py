@@ -6,7 +6,9 @@ Run by the `intake-new-pupil-returns` deployment: for one file (`path`), which t
 (launcher/drop_watch.py) starts as each file arrives, or over the whole drop folder
 (`[intake] new_pupil_folder`). Each file is imported once (SHA-256) and
 each pupil once (natural key); bad rows are quarantined in a report, and the file is filed with
-it in processed/ (or rejected/) beside it, as a deletion return is.
+it in processed/ (or rejected/) beside it, as a deletion return is. Once the Children's Wellbeing
+and Schools Act 2026 is in force, a pupil who is a child on the register of children not in
+school takes that entry out of the register's scope (docs/register.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tasks.new_pupil_returns import (
     publish_import,
     publish_review_list,
 )
+from tasks.register import register_in_force, take_new_pupils_out_of_scope
 from tasks.return_files import file_return
 from tasks.sweep import read_clock
 
@@ -41,11 +44,18 @@ def intake_new_pupil_returns(
     at = now if now is not None else read_clock()
     files = [path] if path is not None else new_pupil_files()
     totals: Counter[str] = Counter()
+    # Once the 2026 Act is in force, a pupil on the register of children not in school leaves
+    # its scope (s436B); before then nothing here changes.
+    register_live = register_in_force(at)
     for file in files:
         outcome = import_new_pupil_return(file, at)
         for row_id in outcome.reviews:
             ask_officer_to_review(row_id)
         publish_import(outcome)
+        if register_live and outcome.rejected is None:
+            totals["register_entries_left_scope"] += take_new_pupils_out_of_scope(
+                outcome.sha256, at
+            )
         # Filed as deletion returns are: processed/ or rejected/ beside it, with its report.
         file_return(Path(file), outcome.filed_as, outcome.sha256)
         totals.update(outcome.counts())

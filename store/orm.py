@@ -575,3 +575,71 @@ def _refuse_access_log_changes(
     mapper: Mapper[AccessLogEntry], connection: Any, target: AccessLogEntry
 ) -> None:
     raise AppendOnlyError(f"access_log {target.id} is append-only: record a new entry instead")
+
+
+class RegisterEntry(Base):
+    """A child on the register of children not in school (EA 1996 s436B, s436C).
+
+    The child's details live here and in `content` only; runs, logs and emails quote the entry's
+    reference (`CNIS-000123`). Leaving the register's scope updates the entry and is recorded in
+    its history; the entry is kept.
+    """
+
+    __tablename__ = "register_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The register-child-not-in-school run that made it: a replayed run finds its entry.
+    flow_run_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    forenames: Mapped[str]
+    surname: Mapped[str]
+    date_of_birth: Mapped[date] = mapped_column(index=True)
+    postcode: Mapped[str | None]
+    # The s436C content as validated (models.register.RegisterApplication), with its conditions.
+    content: Mapped[dict[str, Any]]
+    conditions: Mapped[list[str]]
+    registered_on: Mapped[date]
+    home_visit_request_by: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(ENUM_LENGTH), index=True)
+    left_scope_on: Mapped[date | None]
+    left_scope_reason: Mapped[str | None]
+    left_scope_school_urn: Mapped[str | None]
+    recorded_at: Mapped[datetime]
+
+    @property
+    def reference(self) -> str:
+        return f"CNIS-{self.id:06d}"
+
+
+class RegisterHistory(Base):
+    """One line of an entry's history: registered, information given, home visit requested,
+    support asked for or answered, left scope. Recorded once per natural key."""
+
+    __tablename__ = "register_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("register_entry.id"), index=True)
+    natural_key: Mapped[str] = mapped_column(unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(ENUM_LENGTH))
+    occurred_on: Mapped[date]
+    due_on: Mapped[date | None]
+    actor: Mapped[str]
+    details: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+
+
+class RegisterSupportRequest(Base):
+    """Parents' request for support (s436G) and the council's answer."""
+
+    __tablename__ = "register_support_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("register_entry.id"), index=True)
+    natural_key: Mapped[str] = mapped_column(unique=True)
+    received_on: Mapped[date]
+    request: Mapped[str]
+    outcome: Mapped[str | None] = mapped_column(sa.String(ENUM_LENGTH))
+    answer: Mapped[str | None]
+    answered_on: Mapped[date | None]
+    answered_by: Mapped[str | None]
+    recorded_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]

@@ -7,8 +7,7 @@ Revision ID: 0009_withdrawal_consent
 Revises: 0008_child_without_address
 Create Date: 2026-12-05
 
-Self-contained: column types are spelled out, not imported from store.orm. Another branch also
-adds a 0009; whichever merges second renumbers its revision and down_revision.
+Self-contained: column types are spelled out, not imported from store.orm.
 """
 
 from collections.abc import Sequence

@@ -39,6 +39,9 @@ CASE_TABLES = {
     "notification",
     "public_submission",
     "referral",
+    "register_entry",
+    "register_history",
+    "register_support_request",
     "stage",
     "withdrawal_consent",
 }
