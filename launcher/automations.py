@@ -29,6 +29,9 @@ RUN_FAILED_AUTOMATION = "cme-case-run-failed"
 RUN_STALLED_AUTOMATION = "cme-case-run-stalled"
 RUN_CRASHED_AUTOMATION = "cme-case-run-crashed"
 CASE_FLOW = "cme-case"
+# The runs a person waits on besides a case's: the team's consent decision (s434A) and the answer
+# to a support request on the register (s436G). A failure is the team lead's to hear of too.
+ALERTED_FLOWS = [CASE_FLOW, "withdrawal-consent", "register-support-request"]
 ALERT_DEPLOYMENT = "notify-run-failed/notify-run-failed"
 RECOVERY_DEPLOYMENT = "recover-crashed-run/recover-crashed-run"
 
@@ -49,14 +52,19 @@ def _jinja(template: str) -> dict[str, str]:
 
 
 def run_failed_automation(alert_deployment_id: UUID) -> AutomationCore:
-    """The automation: any cme-case flow run entering Failed or Crashed runs the alert."""
+    """The automation: any cme-case flow run (or a consent decision's, or a register support
+    request's) entering Failed or Crashed runs the alert."""
     return AutomationCore(
         name=RUN_FAILED_AUTOMATION,
-        description="A cme-case run ended Failed or Crashed: email the team lead.",
+        description="A cme-case, withdrawal-consent or register-support-request run ended "
+        "Failed or Crashed: email the team lead.",
         enabled=True,
         trigger=EventTrigger(
             match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "flow", "prefect.resource.name": CASE_FLOW},
+            match_related={
+                "prefect.resource.role": "flow",
+                "prefect.resource.name": ALERTED_FLOWS,
+            },
             expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
             for_each={"prefect.resource.id"},
             posture=Posture.Reactive,

@@ -20,6 +20,7 @@ class Action(StrEnum):
     OPEN_CASE = "open_case"  # a run of the cme-case deployment
     RUN_REPORT = "run_report"  # a run of any other deployment (reports, returns, record check)
     PAUSE_CLOCK = "pause_clock"  # a run of the stage-clock deployment
+    KEEP_REGISTER = "keep_register"  # a run of a register deployment (2026 Act ss436B-436G)
     RESUME = "resume"
     SET_STATE = "set_state"  # e.g. the UI's Retry of a crashed case
     CANCEL = "cancel"
@@ -34,7 +35,16 @@ class Action(StrEnum):
 # The deployments a person may start, by the action starting one is.
 CASE_DEPLOYMENT = "cme-case"
 CLOCK_DEPLOYMENT = "stage-clock"
-OFFICER_DEPLOYMENTS = frozenset({CASE_DEPLOYMENT, "case-chronology"})
+# The register of children not in school (docs/register.md): the officers keep it.
+REGISTER_DEPLOYMENTS = frozenset(
+    {
+        "register-child-not-in-school",
+        "record-register-information",
+        "request-register-home-visit",
+        "register-support-request",
+        "request-register-provider-update",
+    }
+)
 
 ALLOWED: dict[Action, frozenset[Role]] = {
     Action.OPEN_CASE: frozenset(
@@ -42,6 +52,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     ),
     Action.RUN_REPORT: frozenset({Role.TEAM_LEAD, Role.ADMIN, Role.RUNNER, Role.LAUNCHER}),
     Action.PAUSE_CLOCK: frozenset({Role.TEAM_LEAD, Role.ADMIN, Role.RUNNER}),
+    Action.KEEP_REGISTER: frozenset({Role.OFFICER, Role.TEAM_LEAD, Role.ADMIN, Role.RUNNER}),
     Action.RESUME: frozenset({Role.OFFICER, Role.TEAM_LEAD, Role.RUNNER}),
     Action.SET_STATE: frozenset({Role.TEAM_LEAD, Role.ADMIN, Role.RUNNER}),
     Action.CANCEL: frozenset({Role.ADMIN, Role.RUNNER}),
@@ -61,6 +72,7 @@ DOING: dict[Action, str] = {
     Action.OPEN_CASE: "open a case",
     Action.RUN_REPORT: "run a report or an import",
     Action.PAUSE_CLOCK: "pause a stage's clock",
+    Action.KEEP_REGISTER: "keep the register of children not in school",
     Action.RESUME: "answer a decision form",
     Action.SET_STATE: "change a run's state",
     Action.CANCEL: "cancel a run",
@@ -144,6 +156,8 @@ def classify(
             return Action.OPEN_CASE
         if deployment_name == CLOCK_DEPLOYMENT:
             return Action.PAUSE_CLOCK
+        if deployment_name in REGISTER_DEPLOYMENTS:
+            return Action.KEEP_REGISTER
         return Action.RUN_REPORT
     run_path = _FLOW_RUN.match(path)
     if run_path is not None:

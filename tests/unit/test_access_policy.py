@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from launcher.serve import load_declarations
 from models.access import Role
-from models.access_policy import Action, classify, classify_websocket, may, refusal
+from models.access_policy import (
+    REGISTER_DEPLOYMENTS,
+    Action,
+    classify,
+    classify_websocket,
+    may,
+    refusal,
+)
 
 RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
 
@@ -23,6 +31,8 @@ RUN = "0b3c1f0e-6a1d-4a57-9d1e-2f7c0d9a1b22"
          Action.PAUSE_CLOCK),
         ("POST", f"/deployments/{RUN}/create_flow_run", {"deployment_name": "caseload-report"},
          Action.RUN_REPORT),
+        ("POST", f"/deployments/{RUN}/create_flow_run",
+         {"deployment_name": "register-child-not-in-school"}, Action.KEEP_REGISTER),
         ("POST", f"/flow_runs/{RUN}/resume", {}, Action.RESUME),
         ("POST", f"/flow_runs/{RUN}/set_state", {"state_type": "CANCELLING"}, Action.CANCEL),
         ("POST", f"/flow_runs/{RUN}/set_state", {"state_type": "SCHEDULED"}, Action.SET_STATE),
@@ -47,12 +57,12 @@ def test_each_call_is_named_by_what_it_does(
 @pytest.mark.parametrize(
     ("role", "allowed", "refused"),
     [
-        (Role.OFFICER, {Action.OPEN_CASE, Action.RESUME, Action.READ},
+        (Role.OFFICER, {Action.OPEN_CASE, Action.RESUME, Action.READ, Action.KEEP_REGISTER},
          {Action.CANCEL, Action.DELETE, Action.PAUSE_CLOCK, Action.RUN_REPORT, Action.ENGINE}),
         (Role.TEAM_LEAD, {Action.RESUME, Action.PAUSE_CLOCK, Action.RUN_REPORT, Action.SET_STATE},
          {Action.CANCEL, Action.DELETE, Action.CHANGE_DEPLOYMENT, Action.CHANGE_AUTOMATION}),
         (Role.HEAD_OF_SERVICE, {Action.READ},
-         {Action.OPEN_CASE, Action.RESUME, Action.CANCEL, Action.DELETE}),
+         {Action.OPEN_CASE, Action.RESUME, Action.CANCEL, Action.DELETE, Action.KEEP_REGISTER}),
         (Role.ADMIN, {Action.CANCEL, Action.DELETE, Action.CHANGE_DEPLOYMENT,
                       Action.CHANGE_AUTOMATION}, {Action.RESUME}),
         (Role.DRAINER, {Action.OPEN_CASE, Action.READ},
@@ -85,3 +95,8 @@ def test_a_refusal_says_what_was_tried_and_which_roles_may() -> None:
     assert refusal("Alice (alice)", Action.DELETE).endswith("(it needs the role admin)")
     # Every action has words for it, so no refusal shows a code.
     assert all(refusal("X", action) for action in Action)
+
+
+def test_every_register_deployment_declared_is_one_the_officers_may_start() -> None:
+    register = {d["name"] for d in load_declarations() if "cnis-register" in d.get("tags", [])}
+    assert register == REGISTER_DEPLOYMENTS
