@@ -188,6 +188,7 @@ def _context(consent_id: int, *, uow: UnitOfWork = INJECTED) -> dict[str, Any]:
             "decided_on": request.decided_on.isoformat() if request.decided_on else "",
             "reasons": request.reasons or "",
             "team_email": uow.config.contacts.team_inbox.email,
+            "council_name": uow.config.letters.council_name,
         }
 
 

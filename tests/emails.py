@@ -37,6 +37,8 @@ IMPORT_REFERENCE = "DR-2026-00011"
 FLOW_RUN = uuid.UUID("5f0c6a1e-8d8b-4c0e-9a51-2d7e3f1b9c42")
 OTHER_FLOW_RUN = uuid.UUID("0b6f1d2c-3a4e-4f5a-8b6c-7d8e9f0a1b2c")
 IMPORT_FLOW_RUN = uuid.UUID("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b")
+CONSENT_REFERENCE = "WC-2027-00003"
+CONSENT_FLOW_RUN = uuid.UUID("3c2b1a0f-9e8d-4c7b-8a6f-5e4d3c2b1a0f")
 
 # A child's details as a referral gives them: an accent and an apostrophe, as real names have.
 CHILD_NAME = "Zoë O'Brien-Hart"
@@ -140,6 +142,45 @@ def _intake_item(ground: DeletionGroundLetter, *, row: int) -> dict[str, Any]:
         "ground": ground.as_claimed if ground.needs_joint_enquiries else ground.label,
         "case_reference": OTHER_REFERENCE,
     }
+
+
+def _consent_email(template: str, *, ui_url: str, **extra: Any) -> EmailCase:
+    """As tasks/withdrawal_consent.py renders it: the consent request's reference, its run."""
+    link = _run_link(ui_url, CONSENT_FLOW_RUN)
+    subject, body = render_email(
+        template,
+        run_link=link,
+        reference=CONSENT_REFERENCE,
+        import_reference=IMPORT_REFERENCE,
+        pupil={
+            "row_number": 3,
+            "child_name": CHILD_NAME,
+            "date_of_birth": DATE_OF_BIRTH,
+            "postcode": POSTCODE,
+            "school_name": "Example Junior School",
+            "deletion_date": "2027-04-13",
+        },
+        school_urn="999003",
+        decision="Consent refused: the pupil stays on the school's roll",
+        decided_on="2027-04-20",
+        reasons="The child is subject to a child protection plan; the parent could not show "
+        "how the child would be seen.",
+        team_email="cme.team@example.gov.uk",
+        council_name="Hertfordshire County Council",
+        **extra,
+    )
+    # The school's copy carries no Prefect link (it cannot open it); the team's copies do.
+    uses_link = "run_link" in (TEMPLATES / f"{template}.txt.j2").read_text("utf-8") and not (
+        extra.get("school_listed")
+    )
+    return EmailCase(
+        templates=(f"{template}.txt.j2",),
+        subject=subject,
+        body=body,
+        html=None,
+        reference=CONSENT_REFERENCE,
+        links=(link,) if uses_link else (),
+    )
 
 
 def _due_digest(ui_url: str) -> EmailCase:
@@ -386,6 +427,15 @@ def every_email(*, ui_url: str, documents: Path | None = None) -> dict[str, Emai
                 _intake_item(DeletionGroundLetter.H_NOT_RETURNED_AFTER_LEAVE, row=2),
                 _intake_item(DeletionGroundLetter.I_CONTINUOUS_ABSENCE_20_DAYS, row=9),
             ],
+        ),
+        "withdrawal_consent_ehe_notice": _consent_email(
+            "withdrawal_consent_ehe_notice", ui_url=ui_url
+        ),
+        "withdrawal_consent_refused_school": _consent_email(
+            "withdrawal_consent_refused_school", ui_url=ui_url, school_listed=True
+        ),
+        "withdrawal_consent_refused_team": _consent_email(
+            "withdrawal_consent_refused_team", ui_url=ui_url
         ),
         "intake_further_referral": _intake_email(
             "intake_further_referral",

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import inspect
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from playwright.sync_api import Locator, Page
+from prefect import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterExpectedStartTime,
+    FlowRunFilterTags,
+)
 from pydantic import BaseModel
 
 from flows import forms
@@ -37,7 +45,8 @@ from tests.browser.pages import (
     read_form,
 )
 from tests.e2e.driver import Driver
-from tests.e2e.product import StackClock
+from tests.e2e.product import ACT_2026_COMMENCES, SPECIAL_SCHOOL_URN, StackClock
+from tests.e2e.test_deletion_returns import import_file, pupil, unique_surname, write_return
 from tests.e2e.test_journeys import (
     OFFICER,
     enquiries,
@@ -281,4 +290,185 @@ def test_every_decision_form_reads_well_in_the_resume_dialog(
                     today = day
                     test_clock.move_to(today)
                 off_loop(driver.resume, walk.run_id, key, answer)
-    assert checked == _decision_forms()
+    assert checked == _decision_forms() - ACT_2026_FORMS
+
+
+# The forms of the 2026 Act's route and of consent to withdraw: asked only once the Act is in
+# force, so walked in the test below, from the stack's commencement day (tests/e2e/product.py).
+ACT_2026_FORMS = {
+    forms.PreliminaryNoticeService,
+    forms.PreliminaryNoticeResponse,
+    forms.SchoolNominationNotice,
+    forms.OrderS436IService,
+    forms.OrderS436ICompliance,
+    forms.EsoConsideration2026,
+    forms.WithdrawalConsentForm,
+}
+
+
+def _act_2026_walk() -> list[tuple[str, type[forms.DecisionForm], Answer, str]]:
+    """A case found on the day the Act commences (Monday 12 April 2027), taken through its route:
+    (suspend key, form, answer, the day it is answered)."""
+    by_hand = {
+        "officer": OFFICER,
+        "service_method": "by_hand",
+        "served_on_parent": "Sam Testparent",
+    }
+    found = "2027-04-13"
+    return [
+        ("referral-check-reasonable-enquiries", forms.ReasonableEnquiries, enquiries(), found),
+        ("home-visit-visit-1", forms.HomeVisitRecord, located(visit_date=found), found),
+        (
+            "school-place-support-place-request",
+            forms.SchoolPlaceRequest,
+            place_request(made_on=found),
+            found,
+        ),
+        (
+            "school-place-support-offer-1",
+            forms.SchoolPlaceOffer,
+            place_offer("refused_every_offer", decided_on=found),
+            found,
+        ),
+        (
+            "education-enquiry-preliminary-notice",
+            forms.PreliminaryNoticeService,
+            by_hand | {"decision": "serve_notice", "served_on": "2027-04-15"},
+            found,
+        ),
+        (
+            "education-enquiry-preliminary-notice-served-1",
+            forms.LetterServed,
+            sent_as_stated(),
+            "2027-04-15",
+        ),
+        (
+            # Served by hand on 15 April: its 15 days end on the 29th.
+            "education-enquiry-preliminary-response",
+            forms.PreliminaryNoticeResponse,
+            {
+                "officer": OFFICER,
+                "answer": "not_satisfied",
+                "decided_on": "2027-04-30",
+                "learning_environments_considered": True,
+                "child_should_attend_school": True,
+            },
+            "2027-04-30",
+        ),
+        (
+            "sao-notice-school-nomination-notice",
+            forms.SchoolNominationNotice,
+            by_hand
+            | {
+                "decision": "serve_notice",
+                "served_on": "2027-05-04",
+                "proposed_school": "Example Primary School",
+            },
+            "2027-05-04",
+        ),
+        (
+            "sao-notice-school-nomination-notice-served-1",
+            forms.LetterServed,
+            sent_as_stated(),
+            "2027-05-04",
+        ),
+        (
+            # The window to select a school ends on 18 May.
+            "sao-notice-sao-s436i-service",
+            forms.OrderS436IService,
+            {
+                "officer": OFFICER,
+                "decision": "serve_order",
+                "parent_choice": "proposed_school",
+                "named_school": "Example Primary School",
+                "service_method": "by_hand",
+                "served_on": "2027-05-19",
+            },
+            "2027-05-19",
+        ),
+        (
+            "sao-notice-sao-s436i-service-served-1",
+            forms.LetterServed,
+            sent_as_stated(),
+            "2027-05-19",
+        ),
+        (
+            "sao-notice-sao-s436i-compliance",
+            forms.OrderS436ICompliance,
+            {
+                "officer": OFFICER,
+                "compliance": "withdrawn_while_in_force",
+                "checked_on": "2027-05-20",
+            },
+            "2027-05-20",
+        ),
+        (
+            "prosecution-referral-eso-consideration-2026",
+            forms.EsoConsideration2026,
+            {
+                "officer": OFFICER,
+                "eso_considered": True,
+                "decision": "prosecute_for_the_offence",
+                "decided_on": "2027-05-21",
+                "reasons": "An ESO was considered; the child was withdrawn within a day.",
+            },
+            "2027-05-21",
+        ),
+        ("prosecution-referral-prosecution-outcome", forms.ProsecutionOutcome, None, ""),
+    ]
+
+
+def _consent_run(tmp_path: Path) -> UUID:
+    """A special school's deletion for home education, once the Act is in force: the import
+    starts the team's consent decision."""
+    deleted = "2027-04-13"
+    row = pupil(
+        "Iris", unique_surname("Special"), "2014-05-05", "f",
+        school_urn=SPECIAL_SCHOOL_URN, school_name="Example Junior School", deletion_date=deleted,
+    )  # fmt: skip
+    started = datetime.now(UTC)
+    import_file(
+        write_return(tmp_path / "special-school-return.csv", [row]),
+        now=datetime.combine(date.fromisoformat(deleted), datetime.min.time(), tzinfo=UTC),
+    )
+    deadline = time.monotonic() + 90
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            found = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    tags=FlowRunFilterTags(all_=["withdrawal-consent"]),
+                    expected_start_time=FlowRunFilterExpectedStartTime(after_=started),
+                )
+            )
+            if found:
+                return found[0].id
+            time.sleep(0.5)
+    raise AssertionError("the import started no consent decision")
+
+
+def test_the_2026_acts_forms_read_well_in_the_resume_dialog(
+    page: Page, stack: Stack, driver: Driver, test_clock: StackClock, tmp_path: Path
+) -> None:
+    people = bootstrap().people
+    checked: set[type[forms.DecisionForm]] = set()
+    test_clock.move_to(ACT_2026_COMMENCES)
+    run_id = off_loop(driver.open_case, make_referral(received_on=ACT_2026_COMMENCES))
+    consent_run = off_loop(_consent_run, tmp_path)
+    for key, model, answer, day in _act_2026_walk():
+        driver.wait_for_form(run_id, key)
+        if model in ACT_2026_FORMS and model not in checked:
+            page.goto(f"{stack.settings.ui_url}/runs/flow-run/{run_id}")
+            dialog = open_resume_dialog(page)
+            assert_reads_well(dialog, forms.with_people(model, people))
+            photograph(dialog, f"form-{_slug(model.__name__)}.png")
+            checked.add(model)
+        if answer is not None:
+            test_clock.move_to(date.fromisoformat(day))
+            off_loop(driver.resume, run_id, key, answer)
+    driver.wait_for_form(consent_run, "withdrawal-consent-decision")
+    page.goto(f"{stack.settings.ui_url}/runs/flow-run/{consent_run}")
+    dialog = open_resume_dialog(page)
+    assert_reads_well(dialog, forms.with_people(forms.WithdrawalConsentForm, people))
+    photograph(dialog, "form-withdrawal-consent-form.png")
+    checked.add(forms.WithdrawalConsentForm)
+    assert checked == ACT_2026_FORMS

@@ -48,6 +48,31 @@ from tests.e2e.people import Cast, add_test_people
 from tests.mail import Inbox, start_smtp
 
 TRUSTED_PROXY = "127.0.0.2"
+# The day the stack's council set for the Children's Wellbeing and Schools Act 2026 to commence:
+# after every day the other tests' cases reach their formal stage on, so they keep ss437-443, and
+# within the configured school year, so a case walked from it takes the Act's route
+# (tests/browser/test_forms_read_well.py). A special school of the test roll is Condition A's.
+ACT_2026_COMMENCES = date(2027, 4, 12)
+SPECIAL_SCHOOL_URN = "999003"
+
+
+def commenced_config(folder: Path) -> Path:
+    """The shipped configuration with the 2026 Act's commencement day and a special school set;
+    its relative paths made absolute, since it is written elsewhere."""
+    shipped = PROJECT_ROOT / "config" / "cme.toml"
+    lines = []
+    for line in shipped.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition(" = ")
+        relative = value.strip('"')
+        if sep and value.startswith('"') and (shipped.parent / relative).is_file():
+            line = f'{key} = "{shipped.parent / relative}"'
+        if line.startswith("special_schools = "):
+            line = f'special_schools = ["{SPECIAL_SCHOOL_URN}"]'
+        lines.append(line)
+    lines += ["", "[regimes.commences_on]", f"cwsa_2026 = {ACT_2026_COMMENCES.isoformat()}", ""]
+    path = folder / "cme.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def free_port() -> int:
@@ -146,6 +171,7 @@ def stack(
             # Every process's clock (store.unit_of_work.file_clock): the wall clock until a test
             # writes a day into it (`test_clock`).
             "CME_TEST_CLOCK_FILE": str(home / "test-clock"),
+            "CME_CONFIG_PATH": str(commenced_config(home)),
         }
     )
     os.environ.pop("CME_PREFECT_AUTH_STRING", None)  # each process is given its own

@@ -258,7 +258,7 @@ def test_a_relevant_child_opens_a_consent_decision_and_refused_tells_the_school(
     )
     text = plain(school)
     assert text.startswith("To Example Primary School (URN 999001):")
-    assert "On 2026-11-17 Hertfordshire refused that consent" in words(text)
+    assert "On 2026-11-17 Hertfordshire County Council refused that consent" in words(text)
     assert "The pupil stays on your admission register" in words(text)
     assert "- Row 3: Jude Protectedchild, born 2015-06-06" in text
     assert "daily oversight" not in text  # the reasons are the team's record, not the school's

@@ -198,6 +198,7 @@ CONSENT_CONTEXT: dict[str, Any] = {
     "decided_on": "2026-11-17",
     "reasons": "Discussed with the child's social worker and the parent.",
     "team_email": "cme.team@example.gov.uk",
+    "council_name": "Hertfordshire County Council",
     "school_listed": False,
 }
 EMAIL_CONTEXTS.update(
