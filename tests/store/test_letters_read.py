@@ -24,6 +24,9 @@ from models.calendar import ServiceMethod
 from models.case import CaseHandle
 from models.enums import ClosureOutcome, LetterKind
 from models.letters import LetterLink, NoticeRequest, long_date
+from models.regime import RegimeId
+from store import regime
+from store.database import session_scope
 from store.unit_of_work import bootstrap
 from tasks.letters import (
     produce_closing_letter,
@@ -33,7 +36,7 @@ from tasks.letters import (
     produce_school_place_help_letter,
 )
 from tests.browser.pages import GUIDE_SCREENSHOTS
-from tests.store.test_letters_written import close, open_case, settings  # noqa: F401
+from tests.store.test_letters_written import OPENED_AT, close, open_case, settings  # noqa: F401
 
 PARENT = "Sam Testparent"
 # What a template leaves when something did not fill in: its own syntax, Python's or JavaScript's
@@ -128,6 +131,55 @@ def test_a_notice_to_a_parent_gives_its_dates_and_sections_and_nothing_else(
         assert long_date(period.ends_on) in letter.text, "the last day the parent has"
     for school in extra.values():
         assert str(school) in letter.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "says"),
+    [
+        (LetterKind.PRELIMINARY_NOTICE, {}, "This is a preliminary notice."),
+        (
+            LetterKind.SCHOOL_NOMINATION_NOTICE,
+            {"proposed_school": "Example Primary School", "alternative_schools": "Oak Academy"},
+            "The council nominates: Example Primary School.",
+        ),
+        (
+            LetterKind.SCHOOL_ATTENDANCE_ORDER_S436I,
+            {"named_school": "Example Primary School"},
+            "withdrawing Alex Sample Testchild from the school it names",
+        ),
+    ],
+    ids=lambda v: v.value if isinstance(v, LetterKind) else "",
+)
+def test_a_notice_of_the_2026_act_gives_its_dates_and_the_law_and_no_old_section(
+    engine: Engine,
+    case: CaseHandle,
+    settings: Settings,  # noqa: F811
+    kind: LetterKind,
+    extra: dict[str, object],
+    says: str,
+) -> None:
+    uow = bootstrap()
+    day = OPENED_AT.date()
+    commenced = uow.regimes.model_copy(update={"commences_on": {RegimeId.CWSA_2026: day}})
+    with session_scope(engine) as session:
+        regime.choose_case_regime(
+            session=session, case_id=case.case_id, regimes=commenced, begins_on=day,
+            at=uow.clock(),
+        )  # fmt: skip
+    request = _notice(kind, **extra)
+    period = request.period(uow.calendar)
+
+    letter = read(settings, produce_notice_letter.fn(case, f"test-{kind.value}", request))
+
+    assert_reads_clean(letter)
+    assert says in letter.text
+    assert "Law applied: Education Act 1996 as amended by the Children's Wellbeing and " in (
+        letter.text
+    )
+    assert long_date(period.deemed_served_on) in letter.text, "the day it counts as served"
+    assert long_date(period.ends_on) in letter.text, "the last day the parent has"
+    for old in ("section 437", "section 438", "section 443", "section 442"):
+        assert old not in letter.text.lower(), old
 
 
 def test_the_notice_to_another_authority_names_it_and_the_new_address(
