@@ -30,6 +30,7 @@ from models.choice_words import CHOICE_WORDS
 from models.enums import ClosureOutcome, LabelledEnum, SafeguardingIndicator
 from models.form_schema import plain_fields
 from models.regime import BREACH_OFFENCES
+from models.register import SupportOutcome
 from models.withdrawal_consent import ConsentDecision
 
 OFFICER_FIELD_DESCRIPTION = "The signed-in person recording this decision (their team id)."
@@ -1025,6 +1026,23 @@ class WithdrawalConsentForm(DecisionForm):
     def _reasons_given(self) -> Self:
         _require(_given(self.reasons), "reasons", "give the reasons for the decision")
         return self
+
+
+# --- The register of children not in school (new s436G; flows/register.py) -----------------
+
+
+class RegisterSupportAnswer(DecisionForm):
+    """The council's answer to a request for support (s436G)."""
+
+    # Not a case: a concern found here is referred as a case is, through a referral.
+    safeguarding_indicators: SkipJsonSchema[list[SafeguardingIndicator]] = Field(
+        default_factory=list
+    )
+    answered_on: date = Field(title="Answered on", description="The day the answer was given.")
+    outcome: SupportOutcome = Field(title="Support", description="What the council does.")
+    answer: str = Field(
+        min_length=1, max_length=2000, title="Answer", description="The answer as given."
+    )
 
 
 # --- The team's drop-down -------------------------------------------------------------------

@@ -18,18 +18,15 @@ from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.flow_runs import suspend_flow_run
 from prefect.states import Completed
-from pydantic import Field, ValidationError
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import ValidationError
 
 from flows.decisions import explain
-from flows.forms import DecisionForm, with_people
-from models.enums import SafeguardingIndicator
+from flows.forms import RegisterSupportAnswer, with_people
 from models.register import (
     InformationUpdate,
     Problem,
     RegisterApplication,
     SupportAnswer,
-    SupportOutcome,
     SupportRequest,
     validate_input,
 )
@@ -54,6 +51,14 @@ from tasks.team import team_ids
 
 NO_ENTRY = "No such entry"
 INPUT_REFUSED = "Input refused"
+
+
+def _instant(now: object) -> datetime:
+    """The run's `now`: the product's clock unless given. Runs that check their own parameters
+    (validate_parameters=False) are given it as a deployment sends it, in ISO 8601 text."""
+    if now is None:
+        return read_clock()
+    return now if isinstance(now, datetime) else datetime.fromisoformat(str(now))
 
 
 def _not_in_force(at: datetime) -> State[Any]:
@@ -89,7 +94,7 @@ def register_child_not_in_school(
 
     Refused, with nothing recorded, before the Act is in force, or for a child not eligible.
     """
-    at = now if now is not None else read_clock()
+    at = _instant(now)
     if not register_in_force(at):
         return _not_in_force(at)
     checked = check_application(application, at)
@@ -115,7 +120,7 @@ def record_register_information(
     entry_reference: str, update: InformationUpdate, now: datetime | None = None
 ) -> str | State[Any]:
     """Record what was given; a parent's notice of a change later than due is noted as late."""
-    at = now if now is not None else read_clock()
+    at = _instant(now)
     entry = _entry_or_refusal(entry_reference, at)
     if not isinstance(entry, RegisteredEntry):
         return entry
@@ -135,7 +140,7 @@ def request_register_home_visit(
     entry_reference: str, requested_on: date | None = None, now: datetime | None = None
 ) -> str | State[Any]:
     """Record the request (default: made today) if within its period of registration."""
-    at = now if now is not None else read_clock()
+    at = _instant(now)
     entry = _entry_or_refusal(entry_reference, at)
     if not isinstance(entry, RegisteredEntry):
         return entry
@@ -159,7 +164,7 @@ def request_register_provider_update(
 ) -> str | State[Any]:
     """Record the request (default: made today), unless the provider was asked within three
     months."""
-    at = now if now is not None else read_clock()
+    at = _instant(now)
     entry = _entry_or_refusal(entry_reference, at)
     if not isinstance(entry, RegisteredEntry):
         return entry
@@ -170,32 +175,23 @@ def request_register_provider_update(
     return f"{entry.reference}: provider update requested on {day.isoformat()}"
 
 
-class SupportAnswerForm(DecisionForm):
-    """The council's answer to a request for support (s436G)."""
-
-    # Not a case: a concern found here is referred as a case is, through a referral.
-    safeguarding_indicators: SkipJsonSchema[list[SafeguardingIndicator]] = Field(
-        default_factory=list
-    )
-    answered_on: date = Field(title="Answered on", description="The day the answer was given.")
-    outcome: SupportOutcome = Field(description="What the council does.")
-    answer: str = Field(min_length=1, max_length=2000, description="The answer as given.")
-
-
 def support_key(request_id: int, attempt: int) -> str:
     """The suspend key of an answer: one per request and attempt (a refused answer asks again)."""
     return f"register-support-{request_id}-{attempt}"
 
 
-def ask_for_answer(entry: RegisteredEntry, request_id: int, received_on: date) -> SupportAnswerForm:
+def ask_for_answer(
+    entry: RegisteredEntry, request_id: int, request: SupportRequest
+) -> RegisterSupportAnswer:
     """Wait, holding no process, for the officer's answer to the request."""
-    form = with_people(SupportAnswerForm, team_ids())
+    form = with_people(RegisterSupportAnswer, team_ids())
     error: str | None = None
     for attempt in count():
         description = (
-            f"Support request for {entry.reference}, received on {received_on.isoformat()} "
-            "(s436G): the request is in this run's parameters."
-            + (f"\n\nThe last answer was not accepted: {error}" if error else "")
+            f"### {entry.reference}: a request for support (s436G)\n\n"
+            f"Received on {request.received_on.isoformat()}. The parents asked for: "
+            f"{request.request}\n\nRecord what the council does, and its answer as given."
+            + (f"\n\n> **Your last answer was not accepted.** {error}" if error else "")
         )
         try:
             answer = suspend_flow_run(
@@ -223,7 +219,7 @@ def register_support_request(
     entry_reference: str, request: SupportRequest, now: datetime | None = None
 ) -> str | State[Any]:
     """Record the request, then wait for the officer's answer and record it."""
-    at = now if now is not None else read_clock()
+    at = _instant(now)
     entry = _entry_or_refusal(entry_reference, at)
     if not isinstance(entry, RegisteredEntry):
         return entry
@@ -232,7 +228,7 @@ def register_support_request(
         return _refused(checked, INPUT_REFUSED)
     recorded = record_support_request(entry, checked, at)
     if not recorded.answered:
-        answer = ask_for_answer(entry, recorded.request_id, checked.received_on)
+        answer = ask_for_answer(entry, recorded.request_id, checked)
         answer_support_request(
             recorded.request_id,
             SupportAnswer(

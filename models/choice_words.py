@@ -50,6 +50,11 @@ CHOICE_WORDS: dict[str, str] = {
     "order_revoked": "The order revoked (education arranged otherwise)",
     "withdrawn_while_in_force": "Registered, then withdrawn while the order is in force",
     "prosecute_for_the_offence": "Prosecute for the offence",
+    # The register of children not in school: the answer to a support request (s436G).
+    "provided": "Support provided",
+    "offered": "Support offered",
+    "signposted": "Signposted to help elsewhere",
+    "declined": "Support declined",
     "consent_given": "Consent given: the child goes on the EHE list",
     "consent_refused": "Consent refused: the pupil stays on the school's roll",
     "consent_not_required": "Consent not needed: not a relevant child after all (to the EHE list)",

@@ -33,7 +33,9 @@ from pydantic import (
     field_validator,
 )
 
+from models.choice_words import words_for
 from models.date_format import DATE_ERROR_TYPES, UNREADABLE_DATE
+from models.enums import LabelledEnum
 from models.form_schema import plain_fields
 from models.school_age import is_of_compulsory_school_age
 
@@ -423,11 +425,17 @@ class SupportRequest(_Form):
         return value
 
 
-class SupportOutcome(StrEnum):
+class SupportOutcome(LabelledEnum):
+    """What the council does about a support request, read in words (models/choice_words.py)."""
+
     PROVIDED = "provided"
     OFFERED = "offered"
     SIGNPOSTED = "signposted"
     DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return words_for(self.value)
 
 
 class SupportAnswer(_Form):

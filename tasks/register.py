@@ -251,7 +251,11 @@ def record_support_request(
             actor=ACTOR,
             recorded_at=at,
         )
-        return SupportRecord(request_id=row.id, answered=row.answered_at is not None)
+        record = SupportRecord(request_id=row.id, answered=row.answered_at is not None)
+    # Named by the entry and the request, as every register run is by its entry: the officer
+    # finds it in the runs list, and the name carries no child's details.
+    _name_run(_run_id(), f"{entry.reference}-support-{record.request_id}")
+    return record
 
 
 @task(name="answer-register-support-request", cache_policy=NO_CACHE, persist_result=False)

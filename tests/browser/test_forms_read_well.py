@@ -26,6 +26,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterExpectedStartTime,
     FlowRunFilterTags,
 )
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
 from pydantic import BaseModel
 
 from flows import forms
@@ -303,6 +305,7 @@ ACT_2026_FORMS = {
     forms.OrderS436ICompliance,
     forms.EsoConsideration2026,
     forms.WithdrawalConsentForm,
+    forms.RegisterSupportAnswer,
 }
 
 
@@ -446,6 +449,59 @@ def _consent_run(tmp_path: Path) -> UUID:
     raise AssertionError("the import started no consent decision")
 
 
+def _support_request_run() -> UUID:
+    """A child entered on the register of children not in school, whose parents ask for
+    support: the run waits for the officer's answer."""
+    now = datetime.combine(ACT_2026_COMMENCES, datetime.min.time(), tzinfo=UTC).isoformat()
+    application = {
+        "child_forenames": "Jas",
+        "child_surname": unique_surname("Registered"),
+        "date_of_birth": "2014-12-12",
+        "home_address": "11 Example Street, St Albans",
+        "home_postcode": "AL1 3ER",
+        "lives_in_area": True,
+        "school_status": "not_registered",
+        "living_at_address_since": "2020-01-01",
+        "parents": [
+            {"name": "Sam Registered", "address": "11 Example Street", "provides_education": True}
+        ],
+        "hours_educated_by_parents": 20,
+        "hours_educated_by_others": 4,
+    }
+    registered = run_deployment(
+        "register-child-not-in-school/register-child-not-in-school",
+        parameters={"application": application, "now": now},
+        timeout=120,
+    )
+    assert isinstance(registered, FlowRun) and registered.state is not None
+    assert registered.state.is_completed(), registered.state.message
+    # The run is named by the entry's reference (CNIS-...), never by the child.
+    assert registered.name.startswith("CNIS-"), registered.name
+    asked = run_deployment(
+        "register-support-request/register-support-request",
+        parameters={
+            "entry_reference": registered.name,
+            "request": {"received_on": ACT_2026_COMMENCES.isoformat(), "request": "Tutoring"},
+            "now": now,
+        },
+        timeout=0,
+    )
+    assert isinstance(asked, FlowRun)
+    return asked.id
+
+
+def _pause_key(run_id: UUID) -> str:
+    """The key of the form a run waits on, once it waits."""
+    deadline = time.monotonic() + 90
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run_id).state
+            if state is not None and state.is_paused() and state.state_details.pause_key:
+                return state.state_details.pause_key
+            time.sleep(0.5)
+    raise AssertionError(f"run {run_id} is not waiting on a form")
+
+
 def test_the_2026_acts_forms_read_well_in_the_resume_dialog(
     page: Page, stack: Stack, driver: Driver, test_clock: StackClock, tmp_path: Path
 ) -> None:
@@ -471,4 +527,11 @@ def test_the_2026_acts_forms_read_well_in_the_resume_dialog(
     assert_reads_well(dialog, forms.with_people(forms.WithdrawalConsentForm, people))
     photograph(dialog, "form-withdrawal-consent-form.png")
     checked.add(forms.WithdrawalConsentForm)
+    support_run = off_loop(_support_request_run)
+    driver.wait_for_form(support_run, off_loop(_pause_key, support_run))
+    page.goto(f"{stack.settings.ui_url}/runs/flow-run/{support_run}")
+    dialog = open_resume_dialog(page)
+    assert_reads_well(dialog, forms.with_people(forms.RegisterSupportAnswer, people))
+    photograph(dialog, "form-register-support-answer.png")
+    checked.add(forms.RegisterSupportAnswer)
     assert checked == ACT_2026_FORMS

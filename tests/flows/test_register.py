@@ -131,8 +131,9 @@ def test_before_the_act_is_in_force_every_register_flow_refuses_and_records_noth
 def test_an_eligible_child_is_registered_and_the_run_is_named_by_the_entry(
     act_in_force: Product, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # `now` as a deployment run sends it: JSON text, which this flow reads itself.
     state: State[Any] = register_child_not_in_school(
-        application=application(), now=NOW, return_state=True
+        application=application(), now=NOW.isoformat(), return_state=True
     )
 
     reference = state.result()
@@ -263,6 +264,10 @@ def test_a_support_request_waits_for_the_officers_answer_and_records_it(
     )
 
     assert state.result() == f"{reference}: support request answered"
+    # Named by the entry and the request; the form reads what was asked.
+    assert _run_name(state) == f"{reference}-support-1"
+    (asked,) = officer.asked
+    assert "The parents asked for: Help with science equipment" in officer.descriptions[asked]
     assert [key.rsplit("-", 1)[1] for key in officer.asked] == ["0"]
     with session_scope(act_in_force.engine) as session:
         (request,) = session.scalars(select(RegisterSupportRequest))
