@@ -30,7 +30,6 @@ from flows.forms import (
     OfferOutcome,
     PeriodicReview,
     PlaceRoute,
-    ProsecutionOutcome,
     ReasonableEnquiries,
     ReviewOutcome,
     S437NoticeService,
@@ -44,6 +43,7 @@ from flows.forms import (
     StartOutcome,
     WhereaboutsUnknown,
 )
+from flows.proceedings import refer_for_proceedings
 from flows.service import serve_notice
 from flows.timeline import (
     place_offer,
@@ -63,7 +63,6 @@ from models.letters import NoticeRequest
 from models.referral import Referral
 from models.regime import RegimeId
 from models.replay_keys import (
-    LEGAL_SERVICES_REFERRAL_LETTER_KEY,
     OTHER_LA_NOTICE_LETTER_KEY,
     SCHOOL_PLACE_HELP_LETTER_KEY,
     Step,
@@ -71,17 +70,15 @@ from models.replay_keys import (
     review_step,
     visit_step,
 )
-from tasks.chronology import produce_referral_chronology
 from tasks.closures import carry_out_closure_request
 from tasks.further_referral import (
     label_further_referral_run,
     screen_further_referral,
     tell_officer,
 )
-from tasks.handoffs import hand_to_ehe_team, notify_other_authority, refer_to_legal_services
+from tasks.handoffs import hand_to_ehe_team, notify_other_authority
 from tasks.letters import (
     produce_closing_letter,
-    produce_legal_services_referral,
     produce_other_la_notice,
     produce_school_place_help_letter,
 )
@@ -441,29 +438,9 @@ def prosecution_referral(case: CaseHandle, referral: Referral, due: date | None)
         ask="Record that an ESO was considered (s447), your decision and its reasons.",
         due_on=due,
     )
-    referral_letter = produce_legal_services_referral(
-        case, LEGAL_SERVICES_REFERRAL_LETTER_KEY,
-        consideration.decision.label, consideration.reasons,
-    )  # fmt: skip
-    # After the letter, so the chronology lists it; both go to legal services.
-    chronology = produce_referral_chronology(case.reference)
-    refer_to_legal_services(
-        case, consideration.decision.label, consideration.reasons, referral_letter, chronology
+    return refer_for_proceedings(
+        case, consideration.decision.label, consideration.reasons, consideration.decided_on
     )
-    outcome_due = set_stage_clock(
-        case, Stage.PROSECUTION_REFERRAL, DeadlineStep.PROSECUTION_OUTCOME, consideration.decided_on
-    )
-    result = decide(
-        case,
-        Stage.PROSECUTION_REFERRAL,
-        Step.PROSECUTION_OUTCOME,
-        ProsecutionOutcome,
-        ask="Record the outcome of the proceedings. Sent to legal services with the referral: "
-        f"the case's [chronology (PDF)]({chronology.pdf_url}) and [CSV]({chronology.csv_url}).",
-        due_on=outcome_due,
-        letters=[referral_letter],
-    )
-    return closed(result.closes_case())
 
 
 STAGES: dict[Stage, StageFunction] = {

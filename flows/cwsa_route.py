@@ -22,9 +22,9 @@ from flows.forms import (
     OrderS436IService,
     PreliminaryNoticeResponse,
     PreliminaryNoticeService,
-    ProsecutionOutcome,
     SchoolNominationNotice,
 )
+from flows.proceedings import refer_for_proceedings
 from flows.service import serve_notice
 from flows.timeline import order_s436i, order_s436i_compliance, preliminary_answer
 from models.case import CaseHandle, StageResult, closed, next_stage
@@ -32,10 +32,7 @@ from models.deadlines import DeadlineStep
 from models.enums import LetterKind, Stage
 from models.letters import NoticeRequest
 from models.regime import RegimeId
-from models.replay_keys import LEGAL_SERVICES_REFERRAL_LETTER_KEY, Step
-from tasks.chronology import produce_referral_chronology
-from tasks.handoffs import refer_to_legal_services
-from tasks.letters import produce_legal_services_referral
+from models.replay_keys import Step
 from tasks.recording import set_stage_clock
 from tasks.regime import letter_review_notes
 from tasks.school_place import offered_school
@@ -172,25 +169,6 @@ def prosecution_referral(case: CaseHandle, due: date | None) -> StageResult:
         ask="Record that an ESO was considered before proceedings, your decision and its reasons.",
         due_on=due,
     )
-    referral_letter = produce_legal_services_referral(
-        case, LEGAL_SERVICES_REFERRAL_LETTER_KEY,
-        consideration.decision.label, consideration.reasons,
-    )  # fmt: skip
-    chronology = produce_referral_chronology(case.reference)
-    refer_to_legal_services(
-        case, consideration.decision.label, consideration.reasons, referral_letter, chronology
+    return refer_for_proceedings(
+        case, consideration.decision.label, consideration.reasons, consideration.decided_on
     )
-    outcome_due = set_stage_clock(
-        case, Stage.PROSECUTION_REFERRAL, DeadlineStep.PROSECUTION_OUTCOME, consideration.decided_on
-    )
-    result = decide(
-        case,
-        Stage.PROSECUTION_REFERRAL,
-        Step.PROSECUTION_OUTCOME,
-        ProsecutionOutcome,
-        ask="Record the outcome of the proceedings. Sent to legal services with the referral: "
-        f"the case's [chronology (PDF)]({chronology.pdf_url}) and [CSV]({chronology.csv_url}).",
-        due_on=outcome_due,
-        letters=[referral_letter],
-    )
-    return closed(result.closes_case())
