@@ -248,8 +248,15 @@ def test_cases_waiting_on_the_old_release_resume_after_the_upgrade(
         "CME_ENVIRONMENT": "test",
     }.items():
         monkeypatch.setenv(name, value)
-    # A server and databases of this test's own, whatever a session stack left in the environment.
-    for name in ("CME_PREFECT_DATABASE_URL", "CME_PREFECT_API_URL", "CME_PREFECT_UI_URL"):
+    # A server and databases of this test's own, whatever a session stack left in the environment;
+    # and each release's own shipped configuration (the session stack's sets keys the old release
+    # does not know).
+    for name in (
+        "CME_PREFECT_DATABASE_URL",
+        "CME_PREFECT_API_URL",
+        "CME_PREFECT_UI_URL",
+        "CME_CONFIG_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     # The old release's server asks for no credential; the new one's gateway for a person's or a
     # service account's, which its launcher creates.
