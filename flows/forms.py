@@ -810,7 +810,7 @@ class ProsecutionOutcome(DecisionForm):
 # --- The 2026 Act's route (config/regimes.toml, cwsa_2026; docs/regimes.md) -----------------
 
 
-class PreliminaryNoticeService(_Service):
+class PreliminaryNoticeService(S437NoticeService):
     """Approve the preliminary notice (Children's Wellbeing and Schools Act 2026) requiring the
     parent to satisfy the LA: how, when and to whom it will be sent. The letter is produced next,
     with its review notes, and its service confirmed on it."""
@@ -823,7 +823,6 @@ class PreliminaryNoticeService(_Service):
         description="Days to satisfy the council, beginning with the day served: at least 15 "
         "until the period the Act requires is confirmed.",
     )
-    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
 class PreliminaryNoticeResponse(_Closable):
@@ -882,7 +881,7 @@ class PreliminaryNoticeResponse(_Closable):
         }.get(self.answer)
 
 
-class SchoolNominationNotice(_Service):
+class SchoolNominationNotice(S438NoticeOfIntention):
     """Approve the school nomination notice (the 2026 Act) naming the school nominated and any
     alternatives: how, when and to whom it will be sent. The letter is produced next, with its
     review notes, and its service confirmed."""
@@ -896,37 +895,16 @@ class SchoolNominationNotice(_Service):
         title="Alternative schools",
         description="Suitable alternatives the parent may select instead, if any.",
     )
-    closure_outcome: ClosureOutcome | None = _closure_outcome()
 
 
-class OrderS436IService(_Closable):
+class OrderS436IService(SaoService):
     """Approve the School Attendance Order under s436I naming the school: how and when it will be
     sent. The order is produced next, with its review notes, and its service confirmed on it."""
 
-    decision: OrderDecision = Field(title="Decision", description="Serve the order, or close.")
     parent_choice: ParentChoice = Field(
         title="Parent's choice",
         description="What the parent selected within the school nomination notice's window.",
     )
-    named_school: str = Field(
-        min_length=2, max_length=200, title="Named school", description="The school the SAO names."
-    )
-    service_method: ServiceMethod = Field(
-        title="Service method", description="How the order is served (sets the deemed date)."
-    )
-    served_on: date = Field(
-        title="To be sent on",
-        description="The day it will be posted, emailed or handed over: the order states it.",
-    )
-    closure_outcome: ClosureOutcome | None = _closure_outcome()
-
-    @model_validator(mode="after")
-    def _closing_needs_outcome(self) -> Self:
-        self._check_closure(self.decision is OrderDecision.CLOSE_CASE)
-        return self
-
-    def closes_case(self) -> ClosureOutcome | None:
-        return self.closure_outcome if self.decision is OrderDecision.CLOSE_CASE else None
 
 
 class OrderCompliance(_Choice):
